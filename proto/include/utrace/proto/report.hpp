@@ -1,0 +1,56 @@
+// The params of a `report` request / `event` notification, and the reply to a report.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "utrace/proto/actions.hpp"
+#include "utrace/proto/events.hpp"
+
+namespace utrace::proto {
+
+struct SyscallInfo {
+  std::int64_t nr = -1;
+  std::string name;                  // from libseccomp; "" if unknown
+  std::array<std::uint64_t, 6> args{};  // at entry only
+};
+
+struct SignalInfo {
+  int signo = 0;
+  std::string name;  // "SIGUSR1"
+  int code = 0;      // si_code
+};
+
+struct Report {
+  std::uint64_t engine = 0;
+  int tid = 0;
+  int pid = 0;                  // thread group id
+  EventKind event = EventKind::Quiesce;
+  ResumeAction action = ResumeAction::Resume;  // combined action so far in this pass
+  std::uint64_t seq = 0;        // per-thread event sequence number, increasing
+  std::optional<SyscallInfo> syscall;  // syscall_entry, syscall_exit
+  std::optional<std::int64_t> retval;  // syscall_exit: the return value (negative errno on error)
+  std::optional<int> status;           // exit: the exit status; death: the raw wait status
+  std::optional<int> exit_code;        // death: WEXITSTATUS when the thread exited
+  std::optional<SignalInfo> signal;    // signal reports; death: the killing signal
+  std::optional<int> child;            // clone: the new thread's tid
+};
+
+nlohmann::json to_json(const Report& r);
+// Throws RpcException (invalid params) when a required field is missing or mistyped.
+Report report_from_json(const nlohmann::json& j);
+
+// The result an engine returns to a `report` request.
+struct ReportReply {
+  ResumeAction action = ResumeAction::Resume;
+};
+
+nlohmann::json to_json(const ReportReply& r);
+// Throws RpcException naming the bad field.
+ReportReply reply_from_json(const nlohmann::json& j);
+
+}  // namespace utrace::proto

@@ -1,0 +1,44 @@
+#include "utrace/proto/framing.hpp"
+
+namespace utrace::proto {
+
+void LineFramer::feed(std::string_view data, const LineHandler& on_line,
+                      const OversizeHandler& on_oversize) {
+  while (!data.empty()) {
+    std::size_t nl = data.find('\n');
+    std::string_view chunk = data.substr(0, nl);
+    if (discarding_) {
+      // Still inside an oversize line: drop bytes until its end.
+      if (nl == std::string_view::npos) return;
+      discarding_ = false;
+      data.remove_prefix(nl + 1);
+      continue;
+    }
+    if (buf_.size() + chunk.size() > max_line_) {
+      std::size_t seen = buf_.size() + chunk.size();
+      buf_.clear();
+      discarding_ = (nl == std::string_view::npos);
+      on_oversize(seen);
+      if (nl == std::string_view::npos) return;
+      data.remove_prefix(nl + 1);
+      continue;
+    }
+    if (nl == std::string_view::npos) {
+      buf_.append(chunk);
+      return;
+    }
+    std::string_view line;
+    if (buf_.empty()) {
+      line = chunk;
+    } else {
+      buf_.append(chunk);
+      line = buf_;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) on_line(line);
+    buf_.clear();
+    data.remove_prefix(nl + 1);
+  }
+}
+
+}  // namespace utrace::proto

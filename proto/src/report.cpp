@@ -1,0 +1,77 @@
+#include "utrace/proto/report.hpp"
+
+#include "utrace/proto/errors.hpp"
+#include "utrace/proto/params.hpp"
+
+namespace utrace::proto {
+
+nlohmann::json to_json(const Report& r) {
+  nlohmann::json j = {{"engine", r.engine},
+                      {"tid", r.tid},
+                      {"pid", r.pid},
+                      {"event", to_string(r.event)},
+                      {"action", to_string(r.action)},
+                      {"seq", r.seq}};
+  if (r.syscall) {
+    nlohmann::json s = {{"nr", r.syscall->nr}, {"name", r.syscall->name}};
+    if (r.event == EventKind::SyscallEntry) s["args"] = r.syscall->args;
+    j["syscall"] = std::move(s);
+  }
+  if (r.retval) j["retval"] = *r.retval;
+  if (r.status) j["status"] = *r.status;
+  if (r.exit_code) j["exit_code"] = *r.exit_code;
+  if (r.signal)
+    j["signal"] = {{"signo", r.signal->signo}, {"name", r.signal->name}, {"code", r.signal->code}};
+  if (r.child) j["child"] = *r.child;
+  return j;
+}
+
+Report report_from_json(const nlohmann::json& j) {
+  Params p(j);
+  Report r;
+  r.engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  r.tid = static_cast<int>(p.integer("tid", 0, INT32_MAX));
+  r.pid = static_cast<int>(p.integer("pid", 0, INT32_MAX));
+  auto ev = parse_event(p.string("event"));
+  if (!ev) throw RpcException(invalid_params("event", "unknown event name"));
+  r.event = *ev;
+  r.action = p.action("action");
+  r.seq = static_cast<std::uint64_t>(p.opt_integer("seq", 0, INT64_MAX).value_or(0));
+  if (const auto* s = p.raw("syscall"); s && s->is_object()) {
+    SyscallInfo si;
+    Params sp(*s);
+    si.nr = sp.integer("nr", -1, INT32_MAX);
+    si.name = sp.opt_string("name").value_or("");
+    if (auto a = s->find("args"); a != s->end() && a->is_array()) {
+      for (std::size_t i = 0; i < a->size() && i < 6; ++i)
+        if ((*a)[i].is_number()) si.args[i] = (*a)[i].get<std::uint64_t>();
+    }
+    r.syscall = si;
+  }
+  r.retval = p.opt_integer("retval", INT64_MIN, INT64_MAX);
+  if (auto v = p.opt_integer("status", INT32_MIN, INT32_MAX)) r.status = static_cast<int>(*v);
+  if (auto v = p.opt_integer("exit_code", 0, 255)) r.exit_code = static_cast<int>(*v);
+  if (const auto* s = p.raw("signal"); s && s->is_object()) {
+    Params sp(*s);
+    SignalInfo si;
+    si.signo = static_cast<int>(sp.integer("signo", 0, 128));
+    si.name = sp.opt_string("name").value_or("");
+    si.code = static_cast<int>(sp.opt_integer("code", INT32_MIN, INT32_MAX).value_or(0));
+    r.signal = si;
+  }
+  if (auto v = p.opt_integer("child", 0, INT32_MAX)) r.child = static_cast<int>(*v);
+  return r;
+}
+
+nlohmann::json to_json(const ReportReply& r) { return {{"action", to_string(r.action)}}; }
+
+ReportReply reply_from_json(const nlohmann::json& j) {
+  if (j.is_null()) return ReportReply{};
+  Params p(j);
+  p.allow_only({"action"});
+  ReportReply r;
+  if (p.has("action")) r.action = p.action("action");
+  return r;
+}
+
+}  // namespace utrace::proto
