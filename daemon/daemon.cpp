@@ -1,0 +1,44 @@
+#include "daemon.hpp"
+
+#include <signal.h>
+
+#include "util/log.hpp"
+
+namespace utraced {
+
+Daemon::Daemon(const DaemonConfig& config)
+    : config_(config),
+      stop_signals_(io_, SIGTERM, SIGINT),
+      hub_(io_),
+      reaper_(io_, [this](pid_t tid, WaitStatus st) { hub_.tracer().on_wait(tid, st); }),
+      dispatcher_(hub_) {
+  // A client that vanishes mid-write must not kill the daemon.
+  ::signal(SIGPIPE, SIG_IGN);
+  listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
+                                         config_.max_line);
+}
+
+int Daemon::run() {
+  stop_signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) shutdown(signo);
+  });
+  reaper_.start();
+  listener_->start();
+  log::main().info("utraced ready (pid {})", ::getpid());
+  io_.run();
+  log::main().info("utraced stopped");
+  return 0;
+}
+
+void Daemon::shutdown(int signo) {
+  if (stopping_) return;
+  stopping_ = true;
+  log::main().info("signal {}: detaching everything and exiting", signo);
+  listener_->stop();
+  hub_.shutdown([this] {
+    listener_.reset();
+    io_.stop();
+  });
+}
+
+}  // namespace utraced

@@ -1,0 +1,42 @@
+// Daemon: owns the io_context (run on this one thread, which makes every ptrace call), the
+// Reaper, the EngineHub, the Dispatcher and the Listener; SIGTERM/SIGINT shut it down cleanly.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "engine/engine_hub.hpp"
+#include "rpc/dispatcher.hpp"
+#include "rpc/listener.hpp"
+#include "trace/reaper.hpp"
+
+namespace utraced {
+
+struct DaemonConfig {
+  std::string socket_path = "/run/utraced/utraced.sock";
+  std::size_t max_line = 1024 * 1024;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonConfig& config);
+  // Runs until SIGTERM/SIGINT; returns the exit code.
+  int run();
+
+ private:
+  void shutdown(int signo);
+
+  DaemonConfig config_;
+  boost::asio::io_context io_{1};
+  boost::asio::signal_set stop_signals_;
+  EngineHub hub_;
+  Reaper reaper_;
+  Dispatcher dispatcher_;
+  std::unique_ptr<Listener> listener_;
+  bool stopping_ = false;
+};
+
+}  // namespace utraced

@@ -1,0 +1,30 @@
+// What the engine layer needs from a client connection: send an `event` notification, send a
+// `report` request and get its reply, and who the client is. Implemented by rpc::Session.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sys/peer_creds.hpp"
+#include "utrace/proto/report.hpp"
+
+namespace utraced {
+
+class ClientLink {
+ public:
+  // nullopt when the client answered with an error or garbage; the reply callback is dropped
+  // (never called) if the connection closes first.
+  using ReplyHandler = std::function<void(std::optional<utrace::proto::ReportReply>)>;
+
+  virtual ~ClientLink() = default;
+  virtual void send_event(const nlohmann::json& params) = 0;
+  virtual void send_report(const nlohmann::json& params, ReplyHandler on_reply) = 0;
+  virtual const PeerCreds& creds() const = 0;
+  virtual std::uint64_t client_id() const = 0;
+};
+
+}  // namespace utraced

@@ -1,0 +1,221 @@
+// Report passes of the EngineHub: from a stop (or a death) to reports, one engine at a time,
+// then one restart decision (utrace-semantics.md section 4.1).
+#include <boost/asio/post.hpp>
+#include <cerrno>
+
+#include "engine/engine_hub.hpp"
+#include "sys/names.hpp"
+#include "util/log.hpp"
+
+namespace utraced {
+
+using utrace::proto::EventKind;
+using utrace::proto::Report;
+using utrace::proto::ReportReply;
+using utrace::proto::ResumeAction;
+
+Report EngineHub::base_report(const ThreadPtr& t) const {
+  Report r;
+  r.tid = t->tid;
+  r.pid = t->tgid;
+  return r;
+}
+
+void EngineHub::on_stop(const ThreadPtr& t) {
+  ++stats_.stops;
+  t->splice_attaching();
+  for (auto& e : t->engines)
+    if (e->pending_stop) {
+      // control(stop) said EINPROGRESS: the hold takes effect at this stop.
+      e->pending_stop = false;
+      e->hold = true;
+    }
+  if (!t->has_engines()) {
+    // Last engine went away while the thread ran: let it go (a group-stop stays stopped).
+    tracer_.restart(t, decide_restart({.stop = t->stop.kind,
+                                       .signal = t->stop.signo,
+                                       .has_engines = false}));
+    return;
+  }
+  const StopEvent& s = t->stop;
+  Report base = base_report(t);
+  std::optional<EventKind> event;
+  bool reverse = false;
+  switch (s.kind) {
+    case StopKind::SyscallEntry:
+      event = EventKind::SyscallEntry;
+      reverse = true;  // the last engine attached is closest to user mode
+      base.syscall = utrace::proto::SyscallInfo{s.syscall_nr, names::syscall_name(s.syscall_nr),
+                                                s.args};
+      break;
+    case StopKind::SyscallExit:
+      event = EventKind::SyscallExit;
+      base.syscall = utrace::proto::SyscallInfo{s.syscall_nr, names::syscall_name(s.syscall_nr), {}};
+      base.retval = s.retval;
+      break;
+    case StopKind::Exit:
+      event = EventKind::Exit;
+      base.status = static_cast<int>(s.event_msg);
+      break;
+    case StopKind::Clone:
+      event = EventKind::Clone;
+      base.child = static_cast<int>(s.event_msg);
+      break;
+    case StopKind::Exec:
+      event = EventKind::Exec;
+      break;
+    case StopKind::Interrupt:
+      if (t->report_requested) {
+        t->report_requested = false;
+        event = EventKind::Quiesce;
+      }
+      break;
+    default:
+      break;  // signals and job control are passed through unreported for now
+  }
+  if (event && start_pass(t, *event, base, reverse)) return;
+  settle(t);
+}
+
+bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& base, bool reverse) {
+  t->splice_attaching();
+  bool interested = false;
+  for (auto& e : t->engines) interested = interested || e->wants(event);
+  if (!interested) return false;
+  auto p = std::make_unique<ReportPass>();
+  p->token = next_token_++;
+  p->event = event;
+  p->order = t->engines;
+  if (reverse) std::reverse(p->order.begin(), p->order.end());
+  p->base = base;
+  p->base.event = event;
+  p->base.seq = ++t->seq;
+  t->pass = std::move(p);
+  step(t);
+  return true;
+}
+
+void EngineHub::step(const ThreadPtr& t) {
+  ReportPass& p = *t->pass;
+  while (p.next < p.order.size()) {
+    EnginePtr e = p.order[p.next++];
+    if (!e->attached()) continue;
+    if (e->hold) p.combined = ResumeAction::Stop;  // a held engine forces STOP on the pass
+    if (!e->wants(p.event)) continue;             // re-read: set_events may have cleared it
+    Report r = p.base;
+    r.engine = e->id;
+    r.action = p.combined;
+    auto params = utrace::proto::to_json(r);
+    // Reap is always a notification: there is nothing left to decide.
+    if (e->mode == EngineMode::Async || p.event == EventKind::Reap) {
+      ++stats_.events_sent;
+      e->client->send_event(params);
+      // An async engine keeps whatever hold it has; its standing action is resume.
+      apply(t, e, e->hold ? ResumeAction::Stop : ResumeAction::Resume);
+      continue;
+    }
+    ++stats_.reports_sent;
+    e->reporting = true;
+    p.waiting_on = e;
+    const auto token = p.token;
+    std::weak_ptr<TracedThread> wt = t;
+    std::weak_ptr<Engine> we = e;
+    e->client->send_report(params, [this, wt, we, token](std::optional<ReportReply> reply) {
+      auto t2 = wt.lock();
+      auto e2 = we.lock();
+      if (t2 && e2) on_reply(t2, e2, token, reply);
+    });
+    return;
+  }
+  finish_pass(t);
+}
+
+void EngineHub::step_later(const ThreadPtr& t) {
+  const auto token = t->pass->token;
+  boost::asio::post(io_, [this, t, token] {
+    if (t->pass && t->pass->token == token && !t->pass->waiting_on) step(t);
+  });
+}
+
+void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
+                         std::optional<ReportReply> reply) {
+  if (!t->pass || t->pass->token != token || t->pass->waiting_on != e) {
+    log::engine().debug("engine {}: late reply ignored", e->id);
+    return;  // detached while reporting, or the thread died: the reply means nothing now
+  }
+  t->pass->waiting_on = nullptr;
+  e->reporting = false;
+  if (!reply) log::engine().warn("engine {}: bad reply to report, treating it as resume", e->id);
+  apply(t, e, reply ? reply->action : ResumeAction::Resume);
+  // The reply's effect is applied: now barrier() may return.
+  notify_barriers(e, e->attached() ? 0 : ESRCH);
+  step(t);
+}
+
+void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, ResumeAction action) {
+  if (!e->attached()) return;  // detached meanwhile: its reply is ignored entirely
+  ReportPass& p = *t->pass;
+  if (p.event == EventKind::Death) {
+    // Only detach means anything from a death report: it cancels the reap report.
+    if (action == ResumeAction::Detach) {
+      e->cancel_reap = true;
+      drop_engine(e);
+    }
+    return;
+  }
+  if (action == ResumeAction::Detach) {
+    drop_engine(e);
+    return;
+  }
+  p.combined = utrace::proto::combine(p.combined, action);
+  e->hold = (action == ResumeAction::Stop);
+}
+
+void EngineHub::finish_pass(const ThreadPtr& t) {
+  auto p = std::move(t->pass);
+  if (p->event == EventKind::Death) return reap(t);
+  if (p->event == EventKind::Reap) return;
+  settle(t);
+}
+
+void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
+  // Any pass in flight is over: the thread is gone. Holds mean nothing now.
+  if (t->pass) {
+    for (auto& e : t->pass->order) e->reporting = false;
+    if (auto w = t->pass->waiting_on) notify_barriers(w, 0);
+    t->pass.reset();
+  }
+  t->splice_attaching();
+  for (auto& e : t->engines) e->hold = e->pending_stop = false;
+  Report base = base_report(t);
+  base.status = status.raw();
+  if (status.type() == WaitStatus::Type::Exited) {
+    base.exit_code = status.exit_code();
+  } else {
+    base.signal = utrace::proto::SignalInfo{status.fatal_signal(),
+                                            names::signal_name(status.fatal_signal()), 0};
+  }
+  log::trace().debug("tid={}: died, {}", t->tid, status.str());
+  if (start_pass(t, EventKind::Death, base, false)) return;
+  reap(t);
+}
+
+void EngineHub::reap(const ThreadPtr& t) {
+  t->splice_attaching();
+  auto engines = t->engines;
+  Report base = base_report(t);
+  base.event = EventKind::Reap;
+  base.seq = ++t->seq;
+  for (auto& e : engines) {
+    if (!e->attached()) continue;
+    if (e->wants(EventKind::Reap) && !e->cancel_reap) {
+      Report r = base;
+      r.engine = e->id;
+      ++stats_.events_sent;
+      e->client->send_event(utrace::proto::to_json(r));
+    }
+    drop_engine(e);
+  }
+}
+
+}  // namespace utraced

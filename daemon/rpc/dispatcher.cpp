@@ -1,0 +1,189 @@
+#include "rpc/dispatcher.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/engine_hub.hpp"
+#include "rpc/session.hpp"
+#include "util/log.hpp"
+
+namespace utraced {
+
+namespace proto = utrace::proto;
+using proto::Params;
+using proto::RpcException;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr int kProtocol = 1;
+
+std::string errno_text(int err, std::uint64_t engine) {
+  switch (err) {
+    case ESRCH: return "no such engine " + std::to_string(engine) + " (detached, or its thread is gone)";
+    case EINPROGRESS: return "in progress: the effect follows at the thread's next stop";
+    case EINVAL: return "this action needs the engine to have the quiesce event";
+    case EALREADY: return "the thread's death is being reported";
+    default: return std::strerror(err);
+  }
+}
+
+void throw_if(int err, std::uint64_t engine) {
+  if (err)
+    throw RpcException(proto::errno_error(err, errno_text(err, engine), {{"engine", engine}}));
+}
+
+nlohmann::json engine_json(const Engine& e) {
+  return {{"engine", e.id},
+          {"tid", e.thread->tid},
+          {"pid", e.thread->tgid},
+          {"events", e.events.names()},
+          {"mode", e.mode == EngineMode::Sync ? "sync" : "async"},
+          {"type", e.type},
+          {"held", e.hold}};
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
+  auto plain = [this](nlohmann::json (Dispatcher::*fn)(Session&, const Params&)) {
+    return [this, fn](Session& s, const nlohmann::json&, const Params& p) { return (this->*fn)(s, p); };
+  };
+  methods_.emplace("hello", plain(&Dispatcher::hello));
+  methods_.emplace("attach", plain(&Dispatcher::attach));
+  methods_.emplace("set_events", plain(&Dispatcher::set_events));
+  methods_.emplace("control", plain(&Dispatcher::control));
+  methods_.emplace("list", plain(&Dispatcher::list));
+  methods_.emplace("stats", plain(&Dispatcher::stats));
+  methods_.emplace("barrier", [this](Session& s, const nlohmann::json& id, const Params& p) {
+    return barrier(s, id, p);
+  });
+}
+
+void Dispatcher::handle(Session& session, const proto::Message& m) {
+  const bool notify = m.kind == proto::MessageKind::Notification;
+  auto it = methods_.find(m.method);
+  if (it == methods_.end()) {
+    if (!notify)
+      session.reply_error(m.id, proto::RpcError{proto::rpc_code::kMethodNotFound,
+                                                "unknown method '" + m.method + "'",
+                                                {{"method", m.method}}});
+    return;
+  }
+  try {
+    Params params(m.params);
+    nlohmann::json result = it->second(session, notify ? nlohmann::json() : m.id, params);
+    if (!notify && !result.is_null()) session.reply_result(m.id, result);
+  } catch (const RpcException& ex) {
+    log::rpc().debug("client {}: {} failed: {}", session.client_id(), m.method, ex.what());
+    if (!notify) session.reply_error(m.id, ex.error());
+  } catch (const std::exception& ex) {
+    log::rpc().error("client {}: {} raised {}", session.client_id(), m.method, ex.what());
+    if (!notify)
+      session.reply_error(m.id, proto::RpcError{proto::rpc_code::kInternalError,
+                                                std::string("internal error: ") + ex.what(), nullptr});
+  }
+}
+
+nlohmann::json Dispatcher::hello(Session& s, const Params& p) {
+  p.allow_only({"client", "protocol"});
+  if (auto name = p.opt_string("client")) s.name = *name;
+  if (auto v = p.opt_integer("protocol", 0, INT32_MAX); v && *v != kProtocol)
+    throw RpcException(proto::invalid_params(
+        "protocol", "this daemon speaks protocol " + std::to_string(kProtocol)));
+  return {{"server", "utraced"},
+          {"version", kVersion},
+          {"protocol", kProtocol},
+          {"pid", ::getpid()},
+          {"uid", s.creds().uid},
+          {"client", s.client_id()}};
+}
+
+nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
+  p.allow_only({"tid", "pid", "scope", "events", "mode", "create", "exclusive", "type", "data",
+                "match"});
+  AttachRequest req;
+  auto scope = p.opt_string("scope").value_or("thread");
+  if (scope != "thread")
+    throw RpcException(proto::invalid_params("scope", "only \"thread\" is supported so far"));
+  if (p.has("tid") && p.has("pid"))
+    throw RpcException(proto::invalid_params("tid", "give either tid or pid, not both"));
+  if (p.has("tid")) req.tid = static_cast<pid_t>(p.integer("tid", 1, INT32_MAX));
+  else if (p.has("pid")) req.tid = static_cast<pid_t>(p.integer("pid", 1, INT32_MAX));
+  else throw RpcException(proto::invalid_params("tid", "is required"));
+  req.events = p.events("events");
+  auto mode = p.opt_string("mode").value_or("async");
+  if (mode == "sync") req.mode = EngineMode::Sync;
+  else if (mode == "async") req.mode = EngineMode::Async;
+  else throw RpcException(proto::invalid_params("mode", "must be \"sync\" or \"async\""));
+  req.create = p.opt_bool("create").value_or(true);
+  req.exclusive = p.opt_bool("exclusive").value_or(false);
+  req.type = p.opt_string("type").value_or("");
+  if (const auto* d = p.raw("data")) req.data = *d;
+  if (const auto* m = p.raw("match"); m && !m->is_null()) {
+    if (!m->is_array()) throw RpcException(proto::invalid_params("match", "must be a list"));
+    for (const auto& x : *m) {
+      if (x == "type") req.match_type = true;
+      else if (x == "data") req.match_data = true;
+      else throw RpcException(proto::invalid_params("match", "entries must be \"type\" or \"data\""));
+    }
+  }
+  AttachResult r = hub_.attach(s, req);
+  return {{"engine", r.engine->id}, {"tids", {r.engine->thread->tid}}, {"created", r.created}};
+}
+
+nlohmann::json Dispatcher::set_events(Session& s, const Params& p) {
+  p.allow_only({"engine", "events"});
+  auto id = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  if (!p.has("events")) throw RpcException(proto::invalid_params("events", "is required"));
+  throw_if(hub_.set_events(s, id, p.events("events")), id);
+  return nlohmann::json::object();
+}
+
+nlohmann::json Dispatcher::control(Session& s, const Params& p) {
+  p.allow_only({"engine", "action", "tid"});
+  auto id = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto action = p.action("action");
+  throw_if(hub_.control(s, id, action), id);
+  return nlohmann::json::object();
+}
+
+nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const Params& p) {
+  p.allow_only({"engine", "timeout_ms"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
+  std::weak_ptr<Session> ws = s.shared_from_this();
+  hub_.barrier(s, engine, std::chrono::milliseconds(timeout), [ws, id, engine](int code) {
+    auto session = ws.lock();
+    if (!session || session->closed() || id.is_null()) return;
+    if (code)
+      session->reply_error(id, proto::errno_error(code, code == ETIMEDOUT
+                                                            ? "barrier timed out"
+                                                            : errno_text(code, engine),
+                                                  {{"engine", engine}}));
+    else
+      session->reply_result(id, nlohmann::json::object());
+  });
+  return nullptr;  // replied by the callback, possibly already
+}
+
+nlohmann::json Dispatcher::list(Session& s, const Params& p) {
+  p.allow_only({});
+  nlohmann::json engines = nlohmann::json::array();
+  for (const auto& e : hub_.engines_of(s)) engines.push_back(engine_json(*e));
+  return {{"engines", engines}};
+}
+
+nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
+  p.allow_only({});
+  const auto& st = hub_.stats();
+  return {{"engines", hub_.engines_of(s).size()},
+          {"threads_traced", hub_.tracer().size()},
+          {"stops", st.stops},
+          {"reports_sent", st.reports_sent},
+          {"events_sent", st.events_sent}};
+}
+
+}  // namespace utraced

@@ -1,0 +1,42 @@
+// Dispatcher: method name -> handler. Validates params before any ptrace work and turns every
+// failure into a JSON-RPC error reply; knows nothing about sockets beyond Session's reply calls.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "utrace/proto/message.hpp"
+#include "utrace/proto/params.hpp"
+
+namespace utraced {
+
+class EngineHub;
+class Session;
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(EngineHub& hub);
+
+  // Handles a Request or Notification. Notifications never get a reply, not even an error.
+  void handle(Session& session, const utrace::proto::Message& m);
+
+ private:
+  // A handler either returns a result (sent at once) or returns null after arranging a
+  // deferred reply itself (barrier). Errors are thrown as RpcException.
+  using Handler = std::function<nlohmann::json(Session&, const nlohmann::json& id,
+                                               const utrace::proto::Params&)>;
+
+  nlohmann::json hello(Session&, const utrace::proto::Params&);
+  nlohmann::json attach(Session&, const utrace::proto::Params&);
+  nlohmann::json set_events(Session&, const utrace::proto::Params&);
+  nlohmann::json control(Session&, const utrace::proto::Params&);
+  nlohmann::json barrier(Session&, const nlohmann::json& id, const utrace::proto::Params&);
+  nlohmann::json list(Session&, const utrace::proto::Params&);
+  nlohmann::json stats(Session&, const utrace::proto::Params&);
+
+  EngineHub& hub_;
+  std::map<std::string, Handler, std::less<>> methods_;
+};
+
+}  // namespace utraced

@@ -1,0 +1,143 @@
+#include "rpc/session.hpp"
+
+#include <boost/asio/write.hpp>
+
+#include "engine/engine_hub.hpp"
+#include "rpc/dispatcher.hpp"
+#include "util/log.hpp"
+#include "utrace/proto/message.hpp"
+
+namespace utraced {
+
+namespace proto = utrace::proto;
+
+Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher,
+                 EngineHub& hub, std::size_t max_line, CloseHandler on_close)
+    : socket_(std::move(socket)),
+      id_(id),
+      creds_(creds),
+      dispatcher_(dispatcher),
+      hub_(hub),
+      framer_(max_line),
+      on_close_(std::move(on_close)) {}
+
+void Session::start() {
+  log::rpc().info("client {} connected (pid {}, uid {})", id_, creds_.pid, creds_.uid);
+  do_read();
+}
+
+void Session::stop() {
+  if (closed_) return;
+  closed_ = true;
+  log::rpc().info("client {} disconnected", id_);
+  // Detach first: in-flight reports to this client stop being waited for.
+  hub_.detach_client(*this);
+  pending_.clear();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (on_close_) on_close_(*this);
+}
+
+void Session::do_read() {
+  socket_.async_read_some(
+      boost::asio::buffer(rbuf_), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                              std::size_t n) {
+        if (self->closed_) return;
+        if (ec) return self->stop();
+        self->framer_.feed(
+            std::string_view(self->rbuf_.data(), n),
+            [&](std::string_view line) {
+              if (!self->closed_) self->on_line(line);
+            },
+            [&](std::size_t bytes) {
+              self->reply_error(nullptr, proto::RpcError{proto::rpc_code::kInvalidRequest,
+                                                         "line too long: over " +
+                                                             std::to_string(self->framer_.max_line()) +
+                                                             " bytes",
+                                                         {{"limit", self->framer_.max_line()},
+                                                          {"seen", bytes}}});
+            });
+        if (!self->closed_) self->do_read();
+      });
+}
+
+void Session::on_line(std::string_view line) {
+  proto::Message m = proto::parse_message(line);
+  switch (m.kind) {
+    case proto::MessageKind::Invalid:
+      return reply_error(m.id, *m.error);
+    case proto::MessageKind::Response:
+      return on_response(m.id, m.result, m.error);
+    case proto::MessageKind::Request:
+    case proto::MessageKind::Notification:
+      return dispatcher_.handle(*this, m);
+  }
+}
+
+void Session::on_response(const nlohmann::json& id, const nlohmann::json& result,
+                          const std::optional<proto::RpcError>& error) {
+  if (!id.is_number_integer()) return;
+  auto it = pending_.find(id.get<std::int64_t>());
+  if (it == pending_.end()) {
+    log::rpc().debug("client {}: reply to unknown request {}, ignoring", id_, id.dump());
+    return;
+  }
+  auto handler = std::move(it->second);
+  pending_.erase(it);
+  if (error) {
+    log::rpc().warn("client {}: report {} answered with error {}: {}", id_, id.dump(), error->code,
+                    error->message);
+    return handler(std::nullopt);
+  }
+  try {
+    handler(proto::reply_from_json(result));
+  } catch (const proto::RpcException& ex) {
+    log::rpc().warn("client {}: bad report reply: {}", id_, ex.what());
+    handler(std::nullopt);
+  }
+}
+
+void Session::reply_result(const nlohmann::json& id, const nlohmann::json& result) {
+  send(proto::encode_result(id, result));
+}
+
+void Session::reply_error(const nlohmann::json& id, const proto::RpcError& error) {
+  send(proto::encode_error(id, error));
+}
+
+void Session::send_event(const nlohmann::json& params) {
+  send(proto::encode_notification("event", params));
+}
+
+void Session::send_report(const nlohmann::json& params, ReplyHandler on_reply) {
+  if (closed_) return;
+  const std::int64_t id = next_request_id_++;
+  pending_.emplace(id, std::move(on_reply));
+  send(proto::encode_request(id, "report", params));
+}
+
+void Session::send(std::string line) {
+  if (closed_) return;
+  out_.push_back(std::move(line));
+  if (!writing_) do_write();
+}
+
+void Session::do_write() {
+  // Batch everything queued into one write.
+  wbuf_.clear();
+  while (!out_.empty()) {
+    wbuf_ += out_.front();
+    out_.pop_front();
+  }
+  writing_ = true;
+  boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
+                           [self = shared_from_this()](const boost::system::error_code& ec,
+                                                       std::size_t) {
+                             self->writing_ = false;
+                             if (self->closed_) return;
+                             if (ec) return self->stop();
+                             if (!self->out_.empty()) self->do_write();
+                           });
+}
+
+}  // namespace utraced

@@ -1,0 +1,74 @@
+// Session: one client connection. Reads newline-framed JSON-RPC, hands requests to the
+// Dispatcher, matches replies to the daemon's `report` requests, and writes through a queue.
+// stop() is idempotent and detaches every engine of the client.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/client_link.hpp"
+#include "sys/peer_creds.hpp"
+#include "utrace/proto/errors.hpp"
+#include "utrace/proto/framing.hpp"
+
+namespace utraced {
+
+class Dispatcher;
+class EngineHub;
+
+class Session : public ClientLink, public std::enable_shared_from_this<Session> {
+ public:
+  using Socket = boost::asio::local::stream_protocol::socket;
+  using CloseHandler = std::function<void(Session&)>;
+
+  Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher, EngineHub& hub,
+          std::size_t max_line, CloseHandler on_close);
+
+  void start();
+  void stop();
+  bool closed() const { return closed_; }
+
+  void reply_result(const nlohmann::json& id, const nlohmann::json& result);
+  void reply_error(const nlohmann::json& id, const utrace::proto::RpcError& error);
+
+  // ClientLink
+  void send_event(const nlohmann::json& params) override;
+  void send_report(const nlohmann::json& params, ReplyHandler on_reply) override;
+  const PeerCreds& creds() const override { return creds_; }
+  std::uint64_t client_id() const override { return id_; }
+
+  std::string name;  // from hello, for logs and list
+
+ private:
+  void do_read();
+  void on_line(std::string_view line);
+  void on_response(const nlohmann::json& id, const nlohmann::json& result,
+                   const std::optional<utrace::proto::RpcError>& error);
+  void send(std::string line);
+  void do_write();
+
+  Socket socket_;
+  std::uint64_t id_;
+  PeerCreds creds_;
+  Dispatcher& dispatcher_;
+  EngineHub& hub_;
+  utrace::proto::LineFramer framer_;
+  CloseHandler on_close_;
+  std::array<char, 64 * 1024> rbuf_{};
+  std::deque<std::string> out_;
+  std::string wbuf_;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::int64_t next_request_id_ = 1;
+  std::unordered_map<std::int64_t, ReplyHandler> pending_;
+};
+
+}  // namespace utraced

@@ -1,0 +1,67 @@
+#include "sys/proc.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace utraced::proc {
+
+std::optional<TaskStatus> read_status(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  if (!in) return std::nullopt;
+  TaskStatus st;
+  std::string line;
+  bool any = false;
+  while (std::getline(in, line)) {
+    any = true;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    std::istringstream val(line.substr(colon + 1));
+    if (key == "State") val >> st.state;
+    else if (key == "Tgid") val >> st.tgid;
+    else if (key == "TracerPid") val >> st.tracer_pid;
+    else if (key == "Uid") val >> st.uids[0] >> st.uids[1] >> st.uids[2] >> st.uids[3];
+    else if (key == "Gid") val >> st.gids[0] >> st.gids[1] >> st.gids[2] >> st.gids[3];
+  }
+  if (!any) return std::nullopt;
+  return st;
+}
+
+std::optional<unsigned long> read_flags(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/stat");
+  std::string s;
+  if (!in || !std::getline(in, s)) return std::nullopt;
+  // comm may contain spaces and parentheses: fields start after the last ')'.
+  auto rp = s.rfind(')');
+  if (rp == std::string::npos) return std::nullopt;
+  std::istringstream rest(s.substr(rp + 1));
+  std::string field;
+  // After ')': state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9).
+  for (int i = 3; i <= 9; ++i)
+    if (!(rest >> field)) return std::nullopt;
+  return std::strtoul(field.c_str(), nullptr, 10);
+}
+
+std::optional<uid_t> proc_owner(pid_t tid) {
+  struct stat st {};
+  if (::stat(("/proc/" + std::to_string(tid)).c_str(), &st) != 0) return std::nullopt;
+  return st.st_uid;
+}
+
+std::vector<pid_t> list_tasks(pid_t pid) {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (!d) return out;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace utraced::proc

@@ -1,0 +1,31 @@
+// /proc parsing for traced threads. All functions return nullopt when the task is gone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace utraced::proc {
+
+struct TaskStatus {
+  char state = '?';    // R, S, D, T, t, Z, X ...
+  pid_t tgid = 0;
+  pid_t tracer_pid = 0;
+  std::array<uid_t, 4> uids{};  // real, effective, saved, fs
+  std::array<gid_t, 4> gids{};
+};
+
+std::optional<TaskStatus> read_status(pid_t tid);
+// The kernel's PF_* flags from /proc/TID/stat (field 9).
+std::optional<unsigned long> read_flags(pid_t tid);
+// Owner of /proc/TID: root for a non-dumpable task.
+std::optional<uid_t> proc_owner(pid_t tid);
+// Thread ids of a process from /proc/PID/task.
+std::vector<pid_t> list_tasks(pid_t pid);
+
+inline constexpr unsigned long kPfKthread = 0x00200000;
+
+}  // namespace utraced::proc

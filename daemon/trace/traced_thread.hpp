@@ -1,0 +1,68 @@
+// TracedThread: the daemon's record of one seized thread, with its engines and its state
+// machine. State changes go through set_state(), which checks and logs them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "trace/stop_event.hpp"
+#include "utrace/proto/actions.hpp"
+#include "utrace/proto/report.hpp"
+
+namespace utraced {
+
+enum class ThreadState {
+  Running,    // seized and executing (or blocked in a syscall); not in a ptrace-stop
+  Stopped,    // in a ptrace-stop; `stop` describes it; only here may ptrace requests be made
+  Listening,  // group-stopped and restarted with PTRACE_LISTEN: not running, not ptrace-stopped
+  Dead,       // its death status was collected; death/reap reports are being delivered
+};
+
+std::string_view to_string(ThreadState s);
+
+// One report pass over the thread's engines (utrace's REPORT_CALLBACKS), sequential.
+struct ReportPass {
+  std::uint64_t token = 0;  // identifies the pass; stale replies carry an older token
+  utrace::proto::EventKind event = utrace::proto::EventKind::Quiesce;
+  std::vector<EnginePtr> order;  // engines to visit, in report order
+  std::size_t next = 0;
+  utrace::proto::ResumeAction combined = utrace::proto::ResumeAction::Resume;
+  utrace::proto::Report base;  // event details; engine and action are filled per report
+  EnginePtr waiting_on;        // sync engine whose reply the pass awaits
+};
+
+struct TracedThread {
+  TracedThread(pid_t tid_, pid_t tgid_) : tid(tid_), tgid(tgid_) {}
+
+  pid_t tid;
+  pid_t tgid;
+  ThreadState state = ThreadState::Running;
+  StopEvent stop;                 // valid while Stopped
+  bool interrupt_sent = false;    // a PTRACE_INTERRUPT whose EVENT_STOP has not been seen yet
+  bool syscall_mode = false;      // last restarted with PTRACE_SYSCALL
+  bool report_requested = false;  // control(report/interrupt): run a quiesce pass before resuming
+  std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report
+  std::uint64_t seq = 0;          // events reported on this thread
+  std::vector<EnginePtr> engines;    // attached, in attach order
+  std::vector<EnginePtr> attaching;  // attached during a pass: join at the next pass
+  std::unique_ptr<ReportPass> pass;  // the pass in progress, if any
+
+  void set_state(ThreadState next);
+  bool has_engines() const { return !engines.empty() || !attaching.empty(); }
+  bool any_hold() const;
+  utrace::proto::EventMask event_union() const;
+  // Moves `attaching` engines to the tail of `engines` (start of a pass).
+  void splice_attaching();
+  // Removes e from both lists. Returns false if it was in neither.
+  bool remove_engine(const EnginePtr& e);
+};
+
+using ThreadPtr = std::shared_ptr<TracedThread>;
+
+}  // namespace utraced

@@ -1,0 +1,164 @@
+#include "trace/tracer.hpp"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "trace/ptrace.hpp"
+#include "util/log.hpp"
+
+namespace utraced {
+
+int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out) {
+  if (threads_.count(tid)) return EEXIST;
+  int err = ptrace_ops::seize(tid);
+  if (err) return err;
+  auto t = std::make_shared<TracedThread>(tid, tgid);
+  threads_.emplace(tid, t);
+  log::trace().debug("tid={}: seized (tgid {})", tid, tgid);
+  *out = std::move(t);
+  return 0;
+}
+
+ThreadPtr Tracer::find(pid_t tid) const {
+  auto it = threads_.find(tid);
+  return it == threads_.end() ? nullptr : it->second;
+}
+
+std::vector<ThreadPtr> Tracer::threads() const {
+  std::vector<ThreadPtr> v;
+  v.reserve(threads_.size());
+  for (auto& [tid, t] : threads_) v.push_back(t);
+  return v;
+}
+
+void Tracer::on_wait(pid_t tid, WaitStatus status) {
+  auto t = find(tid);
+  if (!t) return on_unknown(tid, status);
+  switch (status.type()) {
+    case WaitStatus::Type::Exited:
+    case WaitStatus::Type::Signaled:
+      threads_.erase(tid);
+      t->set_state(ThreadState::Dead);
+      sink_.on_death(t, status);
+      return;
+    case WaitStatus::Type::Stopped:
+      fill_stop(t, status);
+      if (t->state == ThreadState::Dead) return;
+      t->set_state(ThreadState::Stopped);
+      sink_.on_stop(t);
+      return;
+    case WaitStatus::Type::Continued:
+      return;
+  }
+}
+
+void Tracer::on_unknown(pid_t tid, WaitStatus status) {
+  // Auto-attached children (TRACECLONE/FORK/VFORK) that no engine has asked for: let them go
+  // untraced from their first stop. Their parent's clone report comes separately.
+  if (status.type() != WaitStatus::Type::Stopped) return;
+  int err = ptrace_ops::detach(tid, 0);
+  log::trace().debug("tid={}: untracked child stop {}, detached ({})", tid, status.str(),
+                     err ? std::strerror(err) : "ok");
+}
+
+void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
+  StopEvent ev;
+  ev.kind = classify_stop(status);
+  ev.signo = status.stop_signal() & 0x7f;
+  const pid_t tid = t->tid;
+  switch (ev.kind) {
+    case StopKind::SyscallStop:
+      if (ptrace_ops::get_syscall_info(tid, &ev) != 0) {
+        ev.kind = StopKind::Interrupt;  // killed meanwhile; its death status follows
+        break;
+      }
+      if (ev.kind == StopKind::SyscallEntry) {
+        t->last_syscall_nr = ev.syscall_nr;
+      } else {
+        ev.syscall_nr = t->last_syscall_nr;
+        if (ev.syscall_nr < 0) ptrace_ops::get_orig_syscall_nr(tid, &ev.syscall_nr);
+        t->last_syscall_nr = -1;
+      }
+      break;
+    case StopKind::Clone:
+    case StopKind::Exec:
+    case StopKind::Exit:
+    case StopKind::Seccomp:
+    case StopKind::VforkDone:
+      ev.clone_kind = status.ptrace_event();
+      ptrace_ops::get_event_msg(tid, &ev.event_msg);
+      break;
+    case StopKind::SignalDelivery:
+      ptrace_ops::get_si_code(tid, &ev.si_code);
+      break;
+    case StopKind::Interrupt:
+      t->interrupt_sent = false;
+      break;
+    case StopKind::GroupStop:
+      // A LISTENing thread re-traps here too; an INTERRUPT sent to it is answered by this stop.
+      t->interrupt_sent = false;
+      break;
+    default:
+      break;
+  }
+  t->stop = ev;
+}
+
+void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
+  if (t->state != ThreadState::Stopped) return;
+  int err = 0;
+  switch (d.kind) {
+    case RestartKind::Hold:
+    case RestartKind::ReportFirst:
+      return;
+    case RestartKind::Detach:
+      err = ptrace_ops::detach(t->tid, d.signal);
+      threads_.erase(t->tid);
+      log::trace().debug("tid={}: detached (signal {}): {}", t->tid, d.signal,
+                         err ? std::strerror(err) : "ok");
+      // Not Dead: the thread lives on untraced. Mark it Running so nothing acts on it.
+      t->set_state(ThreadState::Running);
+      return;
+    case RestartKind::Listen:
+      err = ptrace_ops::listen(t->tid);
+      if (!err) {
+        t->syscall_mode = false;
+        t->set_state(ThreadState::Listening);
+        return;
+      }
+      break;
+    case RestartKind::Syscall:
+      err = ptrace_ops::resume_syscall(t->tid, d.signal);
+      t->syscall_mode = true;
+      break;
+    case RestartKind::Cont:
+      err = ptrace_ops::resume_cont(t->tid, d.signal);
+      t->syscall_mode = false;
+      break;
+    case RestartKind::SingleStep:
+      err = ptrace_ops::resume_singlestep(t->tid, d.signal);
+      break;
+    case RestartKind::BlockStep:
+      err = ptrace_ops::resume_blockstep(t->tid, d.signal);
+      break;
+  }
+  if (err && err != ESRCH)
+    log::trace().error("tid={}: restart {} failed: {}", t->tid, to_string(d.kind),
+                       std::strerror(err));
+  // ESRCH: killed out of the stop; its death status follows. Either way it is not stopped now.
+  t->set_state(ThreadState::Running);
+}
+
+void Tracer::interrupt(const ThreadPtr& t) {
+  if (t->interrupt_sent || t->state == ThreadState::Stopped || t->state == ThreadState::Dead)
+    return;
+  int err = ptrace_ops::interrupt(t->tid);
+  if (err && err != ESRCH)
+    log::trace().error("tid={}: PTRACE_INTERRUPT failed: {}", t->tid, std::strerror(err));
+  t->interrupt_sent = (err == 0);
+}
+
+}  // namespace utraced

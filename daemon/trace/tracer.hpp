@@ -1,0 +1,53 @@
+// Tracer: the table of seized threads and every ptrace request made on them. It turns wait
+// statuses into StopEvents and hands them to a StopSink (the engine layer), and carries out the
+// restart decisions the sink makes. Runs on the daemon's one tracer thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/resume_policy.hpp"
+#include "trace/traced_thread.hpp"
+#include "trace/wait_status.hpp"
+
+namespace utraced {
+
+class StopSink {
+ public:
+  virtual ~StopSink() = default;
+  // The thread entered a ptrace-stop described by thread->stop.
+  virtual void on_stop(const ThreadPtr& thread) = 0;
+  // The thread is dead (its status was collected); it is no longer in the table.
+  virtual void on_death(const ThreadPtr& thread, WaitStatus status) = 0;
+};
+
+class Tracer {
+ public:
+  explicit Tracer(StopSink& sink) : sink_(sink) {}
+
+  // PTRACE_SEIZE. On success *out is the new Running thread. Returns 0 or an errno.
+  int seize(pid_t tid, pid_t tgid, ThreadPtr* out);
+  ThreadPtr find(pid_t tid) const;
+  std::vector<ThreadPtr> threads() const;
+  std::size_t size() const { return threads_.size(); }
+
+  // From the Reaper.
+  void on_wait(pid_t tid, WaitStatus status);
+
+  // Carries out a decision for a Stopped thread. Hold and ReportFirst do nothing here.
+  void restart(const ThreadPtr& thread, RestartDecision decision);
+  // PTRACE_INTERRUPT a Running or Listening thread (once until its EVENT_STOP is seen).
+  void interrupt(const ThreadPtr& thread);
+
+ private:
+  void fill_stop(const ThreadPtr& thread, WaitStatus status);
+  void on_unknown(pid_t tid, WaitStatus status);
+
+  StopSink& sink_;
+  std::unordered_map<pid_t, ThreadPtr> threads_;
+};
+
+}  // namespace utraced
