@@ -14,6 +14,7 @@ Daemon::Daemon(const DaemonConfig& config)
       dispatcher_(hub_) {
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
+  hub_.tracer().set_poller([this] { reaper_.drain(); });
   listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
                                          config_.max_line);
 }

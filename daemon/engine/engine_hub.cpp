@@ -132,6 +132,11 @@ int EngineHub::control(ClientLink& client, std::uint64_t id, ResumeAction action
   if (t->state == ThreadState::Dead) return ESRCH;
   switch (action) {
     case ResumeAction::Stop:
+      if (t->state == ThreadState::Running && t->interrupt_sent) {
+        // The stop we asked for may already have happened: collect it before answering.
+        tracer_.poll();
+        if (!e->attached() || t->state == ThreadState::Dead) return ESRCH;
+      }
       if (t->state == ThreadState::Stopped || t->state == ThreadState::Listening) {
         e->hold = true;
         return 0;

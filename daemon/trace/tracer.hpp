@@ -42,11 +42,19 @@ class Tracer {
   // PTRACE_INTERRUPT a Running or Listening thread (once until its EVENT_STOP is seen).
   void interrupt(const ThreadPtr& thread);
 
+  // Collects wait statuses the kernel already has (the Reaper's drain), so that a decision
+  // about "is it stopped?" sees stops that SIGCHLD has not delivered yet.
+  void set_poller(std::function<void()> poll) { poll_ = std::move(poll); }
+  void poll() {
+    if (poll_) poll_();
+  }
+
  private:
   void fill_stop(const ThreadPtr& thread, WaitStatus status);
   void on_unknown(pid_t tid, WaitStatus status);
 
   StopSink& sink_;
+  std::function<void()> poll_;
   std::unordered_map<pid_t, ThreadPtr> threads_;
 };
 
