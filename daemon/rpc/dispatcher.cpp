@@ -180,6 +180,7 @@ nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
   p.allow_only({});
   const auto& st = hub_.stats();
   return {{"engines", hub_.engines_of(s).size()},
+          {"engines_total", hub_.engine_count()},
           {"threads_traced", hub_.tracer().size()},
           {"stops", st.stops},
           {"reports_sent", st.reports_sent},
