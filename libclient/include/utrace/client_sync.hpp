@@ -1,0 +1,136 @@
+// utrace::client::Client: a blocking client of utraced with its own io_context.
+//
+// Reports and events are dispatched to the handlers only from inside this class's blocking
+// functions: while a call waits for its reply, and in run_for / run_until / run_one. Handlers
+// may themselves make blocking calls (a report handler can call control() or barrier()).
+// Not thread-safe: use one Client from one thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "utrace/client.hpp"
+#include "utrace/client_error.hpp"
+#include "utrace/proto/actions.hpp"
+#include "utrace/proto/events.hpp"
+
+namespace utrace::client {
+
+namespace detail {
+class SyncCore;
+}
+
+inline constexpr const char* kDefaultSocketPath = "/run/utraced/utraced.sock";
+// $UTRACED_SOCKET if set and not empty, else kDefaultSocketPath.
+std::string default_socket_path();
+
+// How an engine receives its events: "sync" reports wait for the client's reply, "async"
+// events are notifications and the thread goes on with the engine's standing action.
+enum class Mode { Async, Sync };
+std::string_view to_string(Mode mode);
+
+struct AttachOptions {
+  int tid = 0;  // the thread to attach to, or 0 to attach to the process `pid`
+  int pid = 0;  // with tid == 0: every thread of this process ("scope": "process")
+  proto::EventMask events;
+  Mode mode = Mode::Async;
+  bool create = true;       // false: look up an existing engine of this client instead
+  bool exclusive = false;   // with create: fail with EEXIST if a matching engine exists
+  std::string type;         // engine type, "" for none
+  nlohmann::json data;      // opaque engine data, null for none
+  bool match_type = false;  // match engines by `type`
+  bool match_data = false;  // match engines by `data`
+
+  // The `attach` params; only non-default optional fields are included.
+  nlohmann::json to_params() const;
+};
+
+struct AttachResult {
+  EngineId engine = 0;
+  std::vector<int> tids;
+  bool created = false;
+};
+
+struct EngineInfo {
+  EngineId engine = 0;
+  int tid = 0;
+  int pid = 0;
+  proto::EventMask events;
+  Mode mode = Mode::Async;
+  std::string type;   // "" when the engine has none
+  bool held = false;  // the engine holds its thread stopped
+};
+
+class Client {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Duration = Clock::duration;
+  static constexpr Duration kForever = Duration::max();
+
+  // Throws ClientError (client_code::kConnectFailed) when the socket cannot be connected.
+  static Client connect(const std::string& socket_path = default_socket_path());
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  // Checks the protocol version and returns the daemon's identity:
+  // {"server","version","protocol","pid","uid","client"}.
+  nlohmann::json hello(const std::string& client_name = "");
+  // Throws ClientError for every error, application errors included (ESRCH, EPERM, ...).
+  AttachResult attach(const AttachOptions& options);
+  // These return 0, or the positive errno of an application error (EINPROGRESS, ESRCH, ...).
+  int set_events(EngineId engine, proto::EventMask events);
+  int control(EngineId engine, proto::ResumeAction action, int tid = 0);
+  // timeout 0 leaves the bound to the daemon.
+  int barrier(EngineId engine, std::chrono::milliseconds timeout = {});
+  int detach(EngineId engine) { return control(engine, proto::ResumeAction::Detach); }
+  std::vector<EngineInfo> list();
+  nlohmann::json stats();
+
+  // Raw call: the result, or ClientError for any error.
+  nlohmann::json call(const std::string& method,
+                      const nlohmann::json& params = nlohmann::json::object());
+  // Raw call returning the daemon's error in the Reply; throws only for client-side failures
+  // (connection lost, timeout).
+  Reply request(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
+
+  // Handlers, by engine id or kAllEngines; see AsyncClient for the rules. A report without a
+  // handler is answered "resume"; engine-specific handlers are dropped after `reap`.
+  void on_report(EngineId engine, AsyncClient::ReportHandler handler);
+  void on_report(EngineId engine, AsyncClient::ActionHandler handler);
+  void on_event(EngineId engine, AsyncClient::EventHandler handler);
+  void on_event(AsyncClient::EventHandler handler) { on_event(kAllEngines, std::move(handler)); }
+
+  // Dispatch incoming reports and events. All throw ClientError when the connection is lost.
+  void run_for(Duration duration);
+  // Returns true once pred() holds, false if the timeout passed first. pred is checked first
+  // and after every completed I/O operation or dispatched message.
+  bool run_until(const std::function<bool()>& pred, Duration timeout = kForever);
+  // Dispatches at most one report or event; false if none came within the timeout.
+  bool run_one(Duration timeout = kForever);
+
+  // Bound on every blocking call's wait for its reply (kForever, the default: no bound);
+  // exceeding it throws ClientError (client_code::kTimeout).
+  void set_call_timeout(Duration timeout);
+  // For timers and signal sets of the calling program; their handlers run inside the blocking
+  // calls. Such objects must be destroyed before the Client.
+  boost::asio::io_context& io_context();
+  void close();
+  bool is_open() const;
+
+ private:
+  explicit Client(std::unique_ptr<detail::SyncCore> core);
+  // 0 for success, the errno for an application error; throws for anything else.
+  int errno_call(const std::string& method, const nlohmann::json& params);
+
+  std::unique_ptr<detail::SyncCore> core_;
+};
+
+}  // namespace utrace::client

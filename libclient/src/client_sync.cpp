@@ -1,0 +1,174 @@
+#include "utrace/client_sync.hpp"
+
+#include <cstdlib>
+
+#include "sync_core.hpp"
+
+namespace utrace::client {
+
+namespace {
+
+[[noreturn]] void bad_reply(const std::string& method, const std::string& why) {
+  throw ClientError(make_client_error(client_code::kBadReply, why), method);
+}
+
+}  // namespace
+
+std::string default_socket_path() {
+  const char* env = std::getenv("UTRACED_SOCKET");
+  return env && *env ? env : kDefaultSocketPath;
+}
+
+std::string_view to_string(Mode mode) { return mode == Mode::Sync ? "sync" : "async"; }
+
+nlohmann::json AttachOptions::to_params() const {
+  nlohmann::json p = nlohmann::json::object();
+  if (tid != 0) {
+    p["tid"] = tid;
+  } else {
+    p["pid"] = pid;
+    p["scope"] = "process";
+  }
+  p["events"] = events.names();
+  p["mode"] = to_string(mode);
+  if (!create) p["create"] = false;
+  if (exclusive) p["exclusive"] = true;
+  if (!type.empty()) p["type"] = type;
+  if (!data.is_null()) p["data"] = data;
+  if (match_type || match_data) {
+    nlohmann::json match = nlohmann::json::array();
+    if (match_type) match.push_back("type");
+    if (match_data) match.push_back("data");
+    p["match"] = std::move(match);
+  }
+  return p;
+}
+
+Client Client::connect(const std::string& socket_path) {
+  auto core = std::make_unique<detail::SyncCore>();
+  core->connect(socket_path);
+  return Client(std::move(core));
+}
+
+Client::Client(std::unique_ptr<detail::SyncCore> core) : core_(std::move(core)) {}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+nlohmann::json Client::hello(const std::string& client_name) {
+  nlohmann::json params = {{"protocol", kProtocolVersion}};
+  if (!client_name.empty()) params["client"] = client_name;
+  return call("hello", params);
+}
+
+AttachResult Client::attach(const AttachOptions& options) {
+  nlohmann::json r = call("attach", options.to_params());
+  AttachResult out;
+  auto engine = r.find("engine");
+  if (!r.is_object() || engine == r.end() || !engine->is_number_integer())
+    bad_reply("attach", "result has no integer 'engine'");
+  out.engine = engine->get<EngineId>();
+  if (auto tids = r.find("tids"); tids != r.end() && tids->is_array()) {
+    for (const auto& t : *tids)
+      if (t.is_number_integer()) out.tids.push_back(t.get<int>());
+  }
+  if (auto created = r.find("created"); created != r.end() && created->is_boolean())
+    out.created = created->get<bool>();
+  return out;
+}
+
+int Client::set_events(EngineId engine, proto::EventMask events) {
+  return errno_call("set_events", {{"engine", engine}, {"events", events.names()}});
+}
+
+int Client::control(EngineId engine, proto::ResumeAction action, int tid) {
+  nlohmann::json params = {{"engine", engine}, {"action", proto::to_string(action)}};
+  if (tid != 0) params["tid"] = tid;
+  return errno_call("control", params);
+}
+
+int Client::barrier(EngineId engine, std::chrono::milliseconds timeout) {
+  nlohmann::json params = {{"engine", engine}};
+  if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
+  return errno_call("barrier", params);
+}
+
+std::vector<EngineInfo> Client::list() {
+  nlohmann::json r = call("list", nlohmann::json::object());
+  auto engines = r.is_object() ? r.find("engines") : r.end();
+  if (!r.is_object() || engines == r.end() || !engines->is_array())
+    bad_reply("list", "result has no 'engines' list");
+  std::vector<EngineInfo> out;
+  for (const auto& e : *engines) {
+    if (!e.is_object()) continue;
+    EngineInfo info;
+    info.engine = e.value("engine", EngineId{0});
+    info.tid = e.value("tid", 0);
+    info.pid = e.value("pid", 0);
+    info.mode = e.value("mode", std::string("async")) == "sync" ? Mode::Sync : Mode::Async;
+    info.held = e.value("held", false);
+    if (auto type = e.find("type"); type != e.end() && type->is_string())
+      info.type = type->get<std::string>();
+    if (auto ev = e.find("events"); ev != e.end() && ev->is_array()) {
+      for (const auto& name : *ev)
+        if (name.is_string())
+          if (auto k = proto::parse_event(name.get<std::string>())) info.events.set(*k);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+nlohmann::json Client::stats() { return call("stats", nlohmann::json::object()); }
+
+nlohmann::json Client::call(const std::string& method, const nlohmann::json& params) {
+  Reply reply = core_->request(method, params);
+  if (reply.error) throw ClientError(std::move(*reply.error), method);
+  return std::move(reply.result);
+}
+
+Reply Client::request(const std::string& method, const nlohmann::json& params) {
+  return core_->request(method, params);
+}
+
+int Client::errno_call(const std::string& method, const nlohmann::json& params) {
+  Reply reply = core_->request(method, params);
+  if (!reply.error) return 0;
+  if (reply.error->code > 0) return reply.error->code;
+  throw ClientError(std::move(*reply.error), method);
+}
+
+void Client::on_report(EngineId engine, AsyncClient::ReportHandler handler) {
+  core_->on_report(engine, std::move(handler));
+}
+
+void Client::on_report(EngineId engine, AsyncClient::ActionHandler handler) {
+  if (!handler) {
+    core_->on_report(engine, AsyncClient::ReportHandler{});
+    return;
+  }
+  core_->on_report(engine, [h = std::move(handler)](const ReportMessage& m) {
+    return proto::ReportReply{h(m)};
+  });
+}
+
+void Client::on_event(EngineId engine, AsyncClient::EventHandler handler) {
+  core_->on_event(engine, std::move(handler));
+}
+
+void Client::run_for(Duration duration) {
+  core_->run_until([] { return false; }, duration);
+}
+
+bool Client::run_until(const std::function<bool()>& pred, Duration timeout) {
+  return core_->run_until(pred, timeout);
+}
+
+bool Client::run_one(Duration timeout) { return core_->run_one(timeout); }
+
+void Client::set_call_timeout(Duration timeout) { core_->set_call_timeout(timeout); }
+boost::asio::io_context& Client::io_context() { return core_->io_context(); }
+void Client::close() { core_->close(); }
+bool Client::is_open() const { return core_->is_open(); }
+
+}  // namespace utrace::client

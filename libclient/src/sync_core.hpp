@@ -1,0 +1,62 @@
+// Internal: the engine room of the blocking Client. Owns an io_context and an AsyncClient,
+// queues incoming reports and events, and dispatches them to the user's handlers only from its
+// own wait loops, never from inside an Asio handler, so handlers may block in turn.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "utrace/client.hpp"
+#include "utrace/client_error.hpp"
+
+namespace utrace::client::detail {
+
+class SyncCore {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Duration = Clock::duration;
+
+  SyncCore();
+  SyncCore(const SyncCore&) = delete;
+  SyncCore& operator=(const SyncCore&) = delete;
+
+  // Throws ClientError (kConnectFailed).
+  void connect(const std::string& socket_path);
+  // Waits for the reply, dispatching incoming messages meanwhile. The daemon's errors come
+  // back in the Reply; client-side failures (connection lost, timeout) throw ClientError.
+  Reply request(const std::string& method, const nlohmann::json& params);
+
+  void on_report(EngineId engine, AsyncClient::ReportHandler handler);
+  void on_event(EngineId engine, AsyncClient::EventHandler handler);
+
+  bool run_until(const std::function<bool()>& pred, Duration timeout);
+  bool run_one(Duration timeout);
+
+  void set_call_timeout(Duration timeout) { call_timeout_ = timeout; }
+  boost::asio::io_context& io_context() { return io_; }
+  void close();
+  bool is_open() const { return !closed_; }
+
+ private:
+  // Makes progress: dispatches one queued message or runs one I/O completion. Returns false
+  // once the deadline has passed; throws ClientError when the connection is gone.
+  bool pump(Clock::time_point deadline);
+  // Dispatches the oldest queued report or event; false if there was none.
+  bool dispatch_one();
+
+  boost::asio::io_context io_;
+  AsyncClient async_;
+  std::deque<ReportMessage> inbox_;
+  std::map<EngineId, AsyncClient::ReportHandler> report_handlers_;
+  std::map<EngineId, AsyncClient::EventHandler> event_handlers_;
+  bool closed_ = true;  // until connected
+  proto::RpcError close_error_;
+  Duration call_timeout_ = Duration::max();
+};
+
+}  // namespace utrace::client::detail

@@ -1,0 +1,47 @@
+// Follows one thread through an engine until it is reaped or the user interrupts: the common
+// core of `utracectl attach`, `trace` and `count`.
+#pragma once
+
+#include <functional>
+#include <set>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "utrace/client_sync.hpp"
+
+namespace utracectl {
+
+struct FollowSpec {
+  int tid = 0;
+  utrace::proto::EventMask events;
+  utrace::client::Mode mode = utrace::client::Mode::Async;
+};
+
+class Follower {
+ public:
+  using Sink = std::function<void(const utrace::client::ReportMessage&)>;
+
+  // Catches SIGINT and SIGTERM from now on; every report and event goes to `sink`, and every
+  // report is answered "resume".
+  Follower(utrace::client::Client& client, Sink sink);
+
+  // Attaches the engine. Throws ClientError (e.g. ESRCH, EPERM).
+  void attach(const FollowSpec& spec);
+  // Dispatches until every attached thread is reaped (returns true), or until SIGINT/SIGTERM,
+  // which detaches the engine and returns false. Throws ClientError on connection loss.
+  bool run();
+
+ private:
+  void deliver(const utrace::client::ReportMessage& message);
+
+  utrace::client::Client& client_;
+  Sink sink_;
+  boost::asio::signal_set signals_;
+  bool interrupted_ = false;
+  bool attached_ = false;
+  utrace::client::EngineId engine_ = 0;
+  std::set<int> alive_;   // attached threads not reaped yet
+  std::set<int> reaped_;  // reaps seen, possibly before the attach reply
+};
+
+}  // namespace utracectl

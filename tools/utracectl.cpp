@@ -1,0 +1,191 @@
+// utracectl: the command-line client of utraced.
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "command_line.hpp"
+#include "follower.hpp"
+#include "syscall_counter.hpp"
+#include "trace_printer.hpp"
+#include "utrace/client_sync.hpp"
+#include "utrace/proto/message.hpp"
+
+namespace {
+
+namespace client = utrace::client;
+namespace proto = utrace::proto;
+using utracectl::CommandLine;
+using utracectl::UsageError;
+
+constexpr std::string_view kUsage = R"(usage: utracectl [--socket PATH] COMMAND [ARGS]
+
+commands:
+  hello                 print the daemon's identity (JSON)
+  list                  print this connection's engines (JSON)
+  stats                 print the daemon's counters (JSON)
+  call METHOD [PARAMS]  call any method with PARAMS (a JSON object); print the result
+  attach TID [--events E1,E2,...] [--mode sync|async]
+                        print every report and event of a new engine on thread TID, one JSON
+                        object per line, until the thread is reaped; sync reports are
+                        answered "resume"
+                        (default events: syscall_entry,syscall_exit,exit,death,reap)
+  trace TID             print TID's syscalls strace-style until it is reaped
+  count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
+
+options:
+  --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
+                        /run/utraced/utraced.sock)
+  -h, --help            print this help
+
+SIGINT or SIGTERM detaches the engine and exits 0.
+)";
+
+constexpr const char* kDefaultEvents = "syscall_entry,syscall_exit,exit,death,reap";
+
+proto::EventMask parse_events(const std::string& list) {
+  proto::EventMask mask;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string name = list.substr(start, comma - start);
+    if (!name.empty()) {
+      auto kind = proto::parse_event(name);
+      if (!kind) throw UsageError("unknown event '" + name + "'");
+      mask.set(*kind);
+    }
+    start = comma + 1;
+  }
+  if (mask.empty()) throw UsageError("--events names no event");
+  return mask;
+}
+
+client::Mode parse_mode(const std::string& text) {
+  if (text == "sync") return client::Mode::Sync;
+  if (text == "async") return client::Mode::Async;
+  throw UsageError("--mode must be sync or async, not '" + text + "'");
+}
+
+void print_json(const nlohmann::json& value) { std::cout << proto::dump_line(value) << std::flush; }
+
+int cmd_simple(const CommandLine& cl, const std::string& method) {
+  cl.allow_options({});
+  cl.expect_positionals(0, 0);
+  auto c = client::Client::connect(cl.socket());
+  print_json(method == "hello" ? c.hello("utracectl") : c.call(method));
+  return 0;
+}
+
+int cmd_call(const CommandLine& cl) {
+  cl.allow_options({});
+  cl.expect_positionals(1, 2);
+  nlohmann::json params = nlohmann::json::object();
+  if (cl.positional().size() == 2) {
+    params = nlohmann::json::parse(cl.positional()[1], nullptr, false);
+    if (!params.is_object()) throw UsageError("PARAMS must be a JSON object");
+  }
+  auto c = client::Client::connect(cl.socket());
+  print_json(c.call(cl.positional()[0], params));
+  return 0;
+}
+
+int cmd_attach(const CommandLine& cl) {
+  cl.allow_options({"events", "mode"});
+  cl.expect_positionals(1, 1);
+  utracectl::FollowSpec spec;
+  spec.tid = utracectl::parse_tid(cl.positional()[0]);
+  spec.events = parse_events(cl.option("events").value_or(kDefaultEvents));
+  spec.mode = parse_mode(cl.option("mode").value_or("async"));
+  auto c = client::Client::connect(cl.socket());
+  utracectl::Follower follower(c, [](const client::ReportMessage& m) { print_json(m.params); });
+  follower.attach(spec);
+  follower.run();
+  return 0;
+}
+
+int cmd_trace(const CommandLine& cl) {
+  cl.allow_options({});
+  cl.expect_positionals(1, 1);
+  utracectl::FollowSpec spec;
+  spec.tid = utracectl::parse_tid(cl.positional()[0]);
+  spec.events = parse_events(kDefaultEvents);
+  auto c = client::Client::connect(cl.socket());
+  utracectl::TracePrinter printer(std::cout);
+  utracectl::Follower follower(
+      c, [&](const client::ReportMessage& m) { printer.on_report(m.report); });
+  follower.attach(spec);
+  follower.run();
+  return 0;
+}
+
+int cmd_count(const CommandLine& cl) {
+  cl.allow_options({});
+  cl.expect_positionals(1, 1);
+  utracectl::FollowSpec spec;
+  spec.tid = utracectl::parse_tid(cl.positional()[0]);
+  spec.events = parse_events("syscall_entry,syscall_exit,reap");
+  auto c = client::Client::connect(cl.socket());
+  utracectl::SyscallCounter counter;
+  utracectl::Follower follower(
+      c, [&](const client::ReportMessage& m) { counter.on_report(m.report); });
+  follower.attach(spec);
+  try {
+    follower.run();
+  } catch (const client::ClientError&) {
+    counter.print(std::cout);  // what was counted before the connection failed
+    throw;
+  }
+  counter.print(std::cout);
+  return 0;
+}
+
+int run(const CommandLine& cl) {
+  const std::string& cmd = cl.command();
+  if (cmd == "hello" || cmd == "list" || cmd == "stats") return cmd_simple(cl, cmd);
+  if (cmd == "call") return cmd_call(cl);
+  if (cmd == "attach") return cmd_attach(cl);
+  if (cmd == "trace") return cmd_trace(cl);
+  if (cmd == "count") return cmd_count(cl);
+  throw UsageError("unknown command '" + cmd + "'");
+}
+
+void print_error(const client::ClientError& e) {
+  std::cerr << "utracectl: ";
+  if (e.code() == client::client_code::kConnectFailed) {
+    std::cerr << e.what() << '\n';
+    return;
+  }
+  if (!e.method().empty()) std::cerr << e.method() << ": ";
+  if (e.is_application_error()) {
+    std::string name = e.errno_name();
+    std::cerr << (name.empty() ? proto::errno_name(e.errno_value()) : name) << ": " << e.what()
+              << '\n';
+  } else if (client::client_code::is_client_code(e.code())) {
+    std::cerr << e.what() << '\n';
+  } else {
+    std::cerr << e.what() << " (error " << e.code() << ")\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CommandLine cl = CommandLine::parse(argc, argv);
+    if (cl.help()) {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cl.command().empty()) throw UsageError("no command given");
+    return run(cl);
+  } catch (const UsageError& e) {
+    std::cerr << "utracectl: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  } catch (const client::ClientError& e) {
+    print_error(e);
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "utracectl: " << e.what() << '\n';
+    return 1;
+  }
+}
