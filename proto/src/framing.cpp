@@ -27,17 +27,19 @@ void LineFramer::feed(std::string_view data, const LineHandler& on_line,
       buf_.append(chunk);
       return;
     }
-    std::string_view line;
-    if (buf_.empty()) {
-      line = chunk;
-    } else {
-      buf_.append(chunk);
-      line = buf_;
+    // Consume the line before calling on_line, so that a throwing handler cannot leave it
+    // in the buffer to corrupt the next one.
+    std::string joined;
+    std::string_view line = chunk;
+    if (!buf_.empty()) {
+      joined = std::move(buf_);
+      buf_.clear();
+      joined.append(chunk);
+      line = joined;
     }
+    data.remove_prefix(nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.empty()) on_line(line);
-    buf_.clear();
-    data.remove_prefix(nl + 1);
   }
 }
 

@@ -49,6 +49,14 @@ std::optional<std::int64_t> Params::opt_integer(std::string_view key, std::int64
   return n;
 }
 
+std::optional<std::uint64_t> Params::opt_unsigned(std::string_view key) const {
+  const auto* v = raw(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (v->is_number_unsigned()) return v->get<std::uint64_t>();
+  if (v->is_number_integer()) bad(key, "must not be negative");
+  bad(key, "must be an integer");
+}
+
 std::int64_t Params::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
   auto v = opt_integer(key, min, max);
   if (!v) bad(key, "is required");

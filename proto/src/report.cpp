@@ -29,29 +29,39 @@ nlohmann::json to_json(const Report& r) {
 Report report_from_json(const nlohmann::json& j) {
   Params p(j);
   Report r;
-  r.engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto engine = p.opt_unsigned("engine");
+  if (!engine) throw RpcException(invalid_params("engine", "is required"));
+  r.engine = *engine;
   r.tid = static_cast<int>(p.integer("tid", 0, INT32_MAX));
   r.pid = static_cast<int>(p.integer("pid", 0, INT32_MAX));
   auto ev = parse_event(p.string("event"));
   if (!ev) throw RpcException(invalid_params("event", "unknown event name"));
   r.event = *ev;
   r.action = p.action("action");
-  r.seq = static_cast<std::uint64_t>(p.opt_integer("seq", 0, INT64_MAX).value_or(0));
-  if (const auto* s = p.raw("syscall"); s && s->is_object()) {
+  r.seq = p.opt_unsigned("seq").value_or(0);
+  if (const auto* s = p.raw("syscall"); s && !s->is_null()) {
+    if (!s->is_object()) throw RpcException(invalid_params("syscall", "must be an object"));
     SyscallInfo si;
     Params sp(*s);
     si.nr = sp.integer("nr", -1, INT32_MAX);
     si.name = sp.opt_string("name").value_or("");
-    if (auto a = s->find("args"); a != s->end() && a->is_array()) {
-      for (std::size_t i = 0; i < a->size() && i < 6; ++i)
-        if ((*a)[i].is_number()) si.args[i] = (*a)[i].get<std::uint64_t>();
+    if (const auto* a = sp.raw("args"); a && !a->is_null()) {
+      if (!a->is_array() || a->size() > 6)
+        throw RpcException(invalid_params("args", "must be a list of at most 6 integers"));
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto& x = (*a)[i];
+        if (x.is_number_unsigned()) si.args[i] = x.get<std::uint64_t>();
+        else if (x.is_number_integer()) si.args[i] = static_cast<std::uint64_t>(x.get<std::int64_t>());
+        else throw RpcException(invalid_params("args", "must be a list of at most 6 integers"));
+      }
     }
     r.syscall = si;
   }
   r.retval = p.opt_integer("retval", INT64_MIN, INT64_MAX);
   if (auto v = p.opt_integer("status", INT32_MIN, INT32_MAX)) r.status = static_cast<int>(*v);
   if (auto v = p.opt_integer("exit_code", 0, 255)) r.exit_code = static_cast<int>(*v);
-  if (const auto* s = p.raw("signal"); s && s->is_object()) {
+  if (const auto* s = p.raw("signal"); s && !s->is_null()) {
+    if (!s->is_object()) throw RpcException(invalid_params("signal", "must be an object"));
     Params sp(*s);
     SignalInfo si;
     si.signo = static_cast<int>(sp.integer("signo", 0, 128));

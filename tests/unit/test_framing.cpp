@@ -257,11 +257,11 @@ TEST(Framing, OversizeAtEveryChunkSizeDeliversFollowingLine) {
   }
 }
 
-// BUG (proto/src/framing.cpp): not exception-safe. When the line handler throws for a line that
+// Was a bug (fixed): framing was not exception-safe. When the line handler throws for a line that
 // was assembled in the buffer, buf_ is not cleared, so the next feed's bytes are appended to the
 // old line ("a" + "b" is delivered as "ab"). Either the buffer should be cleared before calling
 // on_line, or framing.hpp should state that handlers must not throw.
-TEST(Framing, DISABLED_HandlerThrowingDoesNotCorruptNextLine) {
+TEST(Framing, HandlerThrowingDoesNotCorruptNextLine) {
   LineFramer f(16);
   std::vector<std::string> lines;
   bool throw_once = true;

@@ -26,6 +26,8 @@ class Params {
   std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max) const;
   std::optional<std::int64_t> opt_integer(std::string_view key, std::int64_t min,
                                           std::int64_t max) const;
+  // Any non-negative integer up to 2^64-1.
+  std::optional<std::uint64_t> opt_unsigned(std::string_view key) const;
   std::string string(std::string_view key) const;
   std::optional<std::string> opt_string(std::string_view key) const;
   std::optional<bool> opt_bool(std::string_view key) const;

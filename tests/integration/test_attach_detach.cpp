@@ -1,0 +1,143 @@
+// Attach and detach against sleeping, busy and spinning tracees; EPERM and ESRCH.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common.hpp"
+
+namespace utrace::test {
+namespace {
+
+TEST(AttachDetach, SleepingTraceeIsTracedThenReleased) {
+  TestDaemon d;
+  Tracee t("sleep");
+  Client c = connect(d);
+  auto r = c.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry, EventKind::SyscallExit})));
+  EXPECT_GT(r.engine, 0u);
+  ASSERT_EQ(r.tids, std::vector<int>{t.pid()});
+  EXPECT_TRUE(eventually([&] { return t.tracer() == d.pid(); }));
+  // Turning syscall tracing on interrupts and restarts its nanosleep: it must go back to sleep.
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+  EXPECT_EQ(c.detach(r.engine), 0);
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+  EXPECT_EQ(t.state(), 'S');
+}
+
+TEST(AttachDetach, BusyTraceeReportsGetppid) {
+  TestDaemon d;
+  Tracee t("getppid-loop");
+  Client c = connect(d);
+  int seen = 0;
+  std::string name;
+  auto r = c.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry})));
+  c.on_event(r.engine, [&](const ReportMessage& m) {
+    ++seen;
+    name = m.report.syscall ? m.report.syscall->name : "";
+    EXPECT_EQ(m.report.tid, t.pid());
+    EXPECT_EQ(m.report.event, EventKind::SyscallEntry);
+  });
+  EXPECT_TRUE(c.run_until([&] { return seen >= 100; }, 5s));
+  EXPECT_EQ(name, "getppid");
+  EXPECT_EQ(c.detach(r.engine), 0);
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+  EXPECT_EQ(t.state(), 'R');
+}
+
+TEST(AttachDetach, SpinningTraceeStopsAndResumes) {
+  TestDaemon d;
+  Tracee t("spin");
+  Client c = connect(d);
+  auto r = c.attach(attach_opts(t.pid(), {}));
+  EXPECT_EQ(c.control(r.engine, ResumeAction::Stop), EINPROGRESS);
+  EXPECT_TRUE(eventually([&] { return t.state() == 't'; }));
+  EXPECT_EQ(c.control(r.engine, ResumeAction::Stop), 0);  // now it is stopped
+  EXPECT_EQ(c.list().at(0).held, true);
+  EXPECT_EQ(c.control(r.engine, ResumeAction::Resume), 0);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'R'; }));
+  EXPECT_EQ(t.tracer(), d.pid());
+}
+
+TEST(AttachDetach, DeadTidIsEsrch) {
+  TestDaemon d;
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int st = 0;
+  ::waitpid(child, &st, 0);
+  Client c = connect(d);
+  try {
+    c.attach(attach_opts(child, mask({EventKind::SyscallEntry})));
+    FAIL() << "attach to a dead tid succeeded";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.errno_name(), "ESRCH");
+    EXPECT_EQ(e.error().data.at("tid"), child);
+  }
+  // The connection stays usable.
+  EXPECT_EQ(c.hello().at("server"), "utraced");
+}
+
+TEST(AttachDetach, ThreadUnderStraceIsEpermNamingTheTracer) {
+  TestDaemon d;
+  Tracee t("sleep");
+  pid_t strace = ::fork();
+  if (strace == 0) {
+    std::string pid = std::to_string(t.pid());
+    ::execlp("strace", "strace", "-q", "-o", "/dev/null", "-p", pid.c_str(),
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_TRUE(eventually([&] { return t.tracer() == strace; })) << "strace did not attach";
+  Client c = connect(d);
+  try {
+    c.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry})));
+    ADD_FAILURE() << "attach to a thread under strace succeeded";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.errno_name(), "EPERM");
+    EXPECT_EQ(e.error().data.at("tracer_pid"), strace);
+  }
+  ::kill(strace, SIGTERM);
+  int st = 0;
+  ::waitpid(strace, &st, 0);
+  EXPECT_TRUE(eventually([&] { return t.tracer() == 0; }));
+}
+
+TEST(AttachDetach, KernelThreadAndDaemonAreEperm) {
+  TestDaemon d;
+  Client c = connect(d);
+  for (pid_t tid : {pid_t{2}, d.pid()}) {
+    try {
+      c.attach(attach_opts(tid, {}));
+      ADD_FAILURE() << "attach to " << tid << " succeeded";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.errno_name(), "EPERM") << "tid " << tid;
+    }
+  }
+}
+
+TEST(AttachDetach, ExitDeathReapComeOnceInOrder) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client c = connect(d);
+  std::vector<proto::Report> got;
+  auto r = c.attach(attach_opts(t.pid(), mask({EventKind::Exit, EventKind::Death, EventKind::Reap})));
+  c.on_event(r.engine, [&](const ReportMessage& m) { got.push_back(m.report); });
+  t.send("q");
+  ASSERT_TRUE(c.run_until([&] { return !got.empty() && got.back().event == EventKind::Reap; }, 5s));
+  c.run_for(100ms);  // nothing more may arrive
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].event, EventKind::Exit);
+  EXPECT_EQ(got[0].status, 3 << 8);
+  EXPECT_EQ(got[1].event, EventKind::Death);
+  EXPECT_EQ(got[1].exit_code, 3);
+  EXPECT_EQ(got[2].event, EventKind::Reap);
+  EXPECT_LT(got[0].seq, got[1].seq);
+  EXPECT_LT(got[1].seq, got[2].seq);
+  int st = t.wait_exit();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+  // After reap the engine is gone.
+  EXPECT_EQ(c.control(r.engine, ResumeAction::Stop), ESRCH);
+}
+
+}  // namespace
+}  // namespace utrace::test

@@ -1,0 +1,107 @@
+#include "test_daemon.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace utrace::test {
+
+namespace {
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+std::string utraced_path() { return env_or("UTRACED_BIN", "build/daemon/utraced"); }
+std::string tracee_path() { return env_or("TRACEE_BIN", "build/tests/tracees/tracee"); }
+
+TestDaemon::TestDaemon() {
+  char tmpl[] = "/tmp/utraced-test-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  socket_ = dir_ + "/utraced.sock";
+  const std::string log = dir_ + "/daemon.log";
+  const std::string bin = utraced_path();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) ::dup2(fd, 2);
+    ::execl(bin.c_str(), bin.c_str(), "--socket", socket_.c_str(), "--log-level", "debug",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  struct stat st {};
+  while (::stat(socket_.c_str(), &st) != 0) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("utraced exited at start-up:\n" + this->log());
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("utraced did not create its socket:\n" + this->log());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+TestDaemon::~TestDaemon() {
+  int status = stop();
+  const bool failed = ::testing::Test::HasFailure();
+  if (status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    ADD_FAILURE() << "utraced did not exit 0 on SIGTERM (status " << status << ")";
+  }
+  if (failed || ::testing::Test::HasFailure()) {
+    std::fprintf(stderr, "utraced log kept in %s/daemon.log; repro: %s --socket %s\n",
+                 dir_.c_str(), utraced_path().c_str(), socket_.c_str());
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string TestDaemon::log() const {
+  std::ifstream in(dir_ + "/daemon.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int TestDaemon::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pid_ = -1;
+  return status;
+}
+
+void TestDaemon::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+}  // namespace utrace::test
