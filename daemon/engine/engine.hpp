@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,9 +43,13 @@ struct Engine {
   bool pending_stop = false;  // control(stop) returned EINPROGRESS; becomes hold at the next stop
   bool reporting = false;     // a report to this engine is in flight (sync mode)
   bool cancel_reap = false;   // replied detach to death: no reap report
+  // Sync mode: a report unanswered this long gets the default action (0: wait forever).
+  std::chrono::milliseconds report_timeout{0};
 
   // barrier() callers waiting for `reporting` to clear: called with 0 or an errno.
   std::vector<std::function<void(int)>> barrier_waiters;
+  // wait() callers: called with (0, "stopped" | "report") or (ESRCH, "detached").
+  std::vector<std::function<void(int, const char*)>> wait_waiters;
 
   bool attached() const { return state == EngineState::Attached; }
   bool wants(utrace::proto::EventKind k) const { return events.has(k); }

@@ -91,6 +91,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   e->mode = req.mode;
   e->type = req.type;
   e->data = req.data;
+  e->report_timeout = req.report_timeout;
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (t->pass ? t->attaching : t->engines).push_back(e);
   engines_.emplace(e->id, e);
@@ -132,16 +133,27 @@ int EngineHub::control(ClientLink& client, std::uint64_t id, ResumeAction action
   if (t->state == ThreadState::Dead) return ESRCH;
   switch (action) {
     case ResumeAction::Stop:
+      if (t->state == ThreadState::Listening) {
+        // Job-control stopped: bring it into a ptrace-stop (it re-traps at once) and hold it.
+        e->hold = true;
+        tracer_.interrupt(t);
+        tracer_.poll();
+        return 0;
+      }
       if (t->state == ThreadState::Running && t->interrupt_sent) {
         // The stop we asked for may already have happened: collect it before answering.
         tracer_.poll();
         if (!e->attached() || t->state == ThreadState::Dead) return ESRCH;
       }
-      if (t->state == ThreadState::Stopped || t->state == ThreadState::Listening) {
+      if (t->state == ThreadState::Stopped) {
         e->hold = true;
+        wake_stopped(t);
         return 0;
       }
-      e->pending_stop = true;
+      // utrace: with quiesce, a report follows and the engine keeps the stop by answering
+      // stop; without it, the hold is applied silently at the next stop.
+      if (e->wants(EventKind::Quiesce)) t->report_requested = true;
+      else e->pending_stop = true;
       tracer_.interrupt(t);
       return EINPROGRESS;
     case ResumeAction::Resume:
@@ -159,7 +171,12 @@ int EngineHub::control(ClientLink& client, std::uint64_t id, ResumeAction action
       return 0;
     case ResumeAction::SingleStep:
     case ResumeAction::BlockStep:
-      return EOPNOTSUPP;  // stepping arrives with the full engine model
+      e->hold = false;
+      e->pending_stop = false;
+      t->step_request = utrace::proto::combine(t->step_request, action);
+      if (t->state != ThreadState::Stopped) tracer_.interrupt(t);
+      settle(t);
+      return 0;
     case ResumeAction::Detach:
       break;
   }
@@ -191,6 +208,56 @@ void EngineHub::barrier(ClientLink& client, std::uint64_t id, std::chrono::milli
   });
 }
 
+void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::milliseconds timeout,
+                     std::function<void(int, const char*)> done) {
+  auto e = lookup(client, id);
+  if (!e) return done(ESRCH, "detached");
+  const auto& t = e->thread;
+  if (e->hold && t->state == ThreadState::Stopped && !t->pass) return done(0, "stopped");
+  struct Waiter {
+    std::function<void(int, const char*)> done;
+    boost::asio::steady_timer timer;
+    bool fired = false;
+  };
+  auto w = std::make_shared<Waiter>(Waiter{std::move(done), boost::asio::steady_timer(io_), false});
+  w->timer.expires_after(timeout);
+  w->timer.async_wait([w](const boost::system::error_code& ec) {
+    if (ec || w->fired) return;
+    w->fired = true;
+    w->done(ETIMEDOUT, "timeout");
+  });
+  e->wait_waiters.push_back([w](int code, const char* reason) {
+    if (w->fired) return;
+    w->fired = true;
+    w->timer.cancel();
+    w->done(code, reason);
+  });
+}
+
+void EngineHub::wake_waiters(const EnginePtr& e, const char* reason) {
+  if (e->wait_waiters.empty()) return;
+  auto waiters = std::move(e->wait_waiters);
+  e->wait_waiters.clear();
+  for (auto& w : waiters) w(0, reason);
+}
+
+void EngineHub::wake_stopped(const ThreadPtr& t) {
+  if (t->state != ThreadState::Stopped || t->pass) return;
+  for (auto& e : t->engines)
+    if (e->hold) wake_waiters(e, "stopped");
+}
+
+int EngineHub::examinable(ClientLink& client, std::uint64_t id, ThreadPtr* out) {
+  auto e = lookup(client, id);
+  if (!e || e->thread->state == ThreadState::Dead) return ESRCH;
+  if (!e->hold && !e->reporting) return EINVAL;
+  if (e->thread->state != ThreadState::Stopped) tracer_.poll();  // a stop may be on its way
+  if (!e->attached() || e->thread->state == ThreadState::Dead) return ESRCH;
+  if (e->thread->state != ThreadState::Stopped) return EINVAL;
+  *out = e->thread;
+  return 0;
+}
+
 void EngineHub::notify_barriers(const EnginePtr& e, int code) {
   auto waiters = std::move(e->barrier_waiters);
   e->barrier_waiters.clear();
@@ -206,6 +273,9 @@ void EngineHub::drop_engine(const EnginePtr& e) {
   engines_.erase(e->id);
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
   notify_barriers(e, ESRCH);
+  auto waiters = std::move(e->wait_waiters);
+  e->wait_waiters.clear();
+  for (auto& w : waiters) w(ESRCH, "detached");
   e->client = nullptr;
 }
 
@@ -258,7 +328,10 @@ void EngineHub::settle(const ThreadPtr& t) {
   }
   RestartInput in;
   in.stop = t->stop.kind;
-  in.signal = t->stop.kind == StopKind::SignalDelivery ? t->stop.signo : 0;
+  in.signal = t->stop.kind != StopKind::SignalDelivery ? 0
+              : t->deliver_signal >= 0                ? t->deliver_signal
+                                                      : t->stop.signo;
+  in.final_action = t->step_request;
   in.has_engines = t->has_engines();
   in.any_hold = t->any_hold();
   in.report_requested = t->report_requested;
@@ -271,8 +344,11 @@ void EngineHub::settle(const ThreadPtr& t) {
   }
   if (d.kind == RestartKind::Hold) {
     log::engine().debug("tid={}: held stopped", t->tid);
+    wake_stopped(t);
     return;
   }
+  t->step_request = ResumeAction::Resume;
+  t->stepping = d.kind == RestartKind::SingleStep || d.kind == RestartKind::BlockStep;
   tracer_.restart(t, d);
 }
 

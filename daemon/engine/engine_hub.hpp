@@ -27,6 +27,7 @@
 namespace utraced {
 
 struct AttachRequest {
+  std::chrono::milliseconds report_timeout{0};
   pid_t tid = 0;
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
@@ -66,6 +67,12 @@ class EngineHub : public StopSink {
   // engine is detached; ETIMEDOUT after `timeout`.
   void barrier(ClientLink& client, std::uint64_t engine, std::chrono::milliseconds timeout,
                std::function<void(int)> done);
+  // done(0, reason) once the engine holds the thread stopped ("stopped") or the next report to
+  // it is sent ("report"); ESRCH when it is detached or its thread dies; ETIMEDOUT.
+  void wait(ClientLink& client, std::uint64_t engine, std::chrono::milliseconds timeout,
+            std::function<void(int, const char*)> done);
+  // The thread an engine may examine (registers, memory): 0, EINVAL (no hold) or ESRCH.
+  int examinable(ClientLink& client, std::uint64_t engine, ThreadPtr* out);
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
   std::vector<EnginePtr> engines_of(const ClientLink& client) const;
@@ -85,16 +92,21 @@ class EngineHub : public StopSink {
   void settle(const ThreadPtr& t);
   void ensure_stop_mode(const ThreadPtr& t);
   void notify_barriers(const EnginePtr& e, int code);
+  // Wakes wait() callers of e with 0 and the reason.
+  void wake_waiters(const EnginePtr& e, const char* reason);
+  // Wakes wait() callers of the thread's engines that now hold it stopped.
+  void wake_stopped(const ThreadPtr& t);
   void poll_shutdown();
 
   // Report passes (engine_hub_pass.cpp).
+  static bool interested(const Engine& e, utrace::proto::EventKind event);
   bool start_pass(const ThreadPtr& t, utrace::proto::EventKind event,
-                  const utrace::proto::Report& base, bool reverse);
+                  const utrace::proto::Report& base, bool reverse, int signal = -1);
   void step(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
   void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
                 std::optional<utrace::proto::ReportReply> reply);
-  void apply(const ThreadPtr& t, const EnginePtr& e, utrace::proto::ResumeAction action);
+  void apply(const ThreadPtr& t, const EnginePtr& e, const utrace::proto::ReportReply& reply);
   void finish_pass(const ThreadPtr& t);
   void reap(const ThreadPtr& t);
   utrace::proto::Report base_report(const ThreadPtr& t) const;

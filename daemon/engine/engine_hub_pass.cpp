@@ -1,10 +1,13 @@
 // Report passes of the EngineHub: from a stop (or a death) to reports, one engine at a time,
 // then one restart decision (utrace-semantics.md section 4.1).
+#include <signal.h>
+
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
 #include "engine/engine_hub.hpp"
 #include "sys/names.hpp"
+#include "sys/signal_class.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
@@ -23,6 +26,10 @@ Report EngineHub::base_report(const ThreadPtr& t) const {
 
 void EngineHub::on_stop(const ThreadPtr& t) {
   ++stats_.stops;
+  t->deliver_signal = -1;
+  const bool step_trap = t->stepping && t->stop.kind == StopKind::SignalDelivery &&
+                         t->stop.signo == SIGTRAP;
+  t->stepping = false;
   t->splice_attaching();
   for (auto& e : t->engines)
     if (e->pending_stop) {
@@ -41,6 +48,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   Report base = base_report(t);
   std::optional<EventKind> event;
   bool reverse = false;
+  int signal = -1;
   switch (s.kind) {
     case StopKind::SyscallEntry:
       event = EventKind::SyscallEntry;
@@ -70,19 +78,38 @@ void EngineHub::on_stop(const ThreadPtr& t) {
         event = EventKind::Quiesce;
       }
       break;
+    case StopKind::SignalDelivery:
+      base.signal = utrace::proto::SignalInfo{s.signo, names::signal_name(s.signo), s.si_code};
+      if (step_trap) {
+        // The trap of a step the daemon made: reported like a SIGTRAP, never delivered unless
+        // an engine asks for it.
+        event = EventKind::SignalCore;
+        t->deliver_signal = signal = 0;
+      } else {
+        event = classify_signal(t->tid, s.signo);
+        signal = s.signo;
+      }
+      break;
     default:
-      break;  // signals and job control are passed through unreported for now
+      break;  // job control is passed through unreported for now
   }
-  if (event && start_pass(t, *event, base, reverse)) return;
+  if (event && start_pass(t, *event, base, reverse, signal)) return;
   settle(t);
 }
 
-bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& base, bool reverse) {
+bool EngineHub::interested(const Engine& e, EventKind event) {
+  // Quiesce engines hear of every event but reap (utrace's report_quiesce before each one).
+  return e.wants(event) || (event != EventKind::Reap && e.wants(EventKind::Quiesce));
+}
+
+bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& base, bool reverse,
+                           int signal) {
   t->splice_attaching();
-  bool interested = false;
-  for (auto& e : t->engines) interested = interested || e->wants(event);
-  if (!interested) return false;
+  bool any = false;
+  for (auto& e : t->engines) any = any || interested(*e, event);
+  if (!any) return false;
   auto p = std::make_unique<ReportPass>();
+  p->signal = signal;
   p->token = next_token_++;
   p->event = event;
   p->order = t->engines;
@@ -101,17 +128,22 @@ void EngineHub::step(const ThreadPtr& t) {
     EnginePtr e = p.order[p.next++];
     if (!e->attached()) continue;
     if (e->hold) p.combined = ResumeAction::Stop;  // a held engine forces STOP on the pass
-    if (!e->wants(p.event)) continue;             // re-read: set_events may have cleared it
+    if (!interested(*e, p.event)) continue;  // re-read: set_events may have cleared it
     Report r = p.base;
     r.engine = e->id;
     r.action = p.combined;
+    if (!e->wants(p.event)) {
+      r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
+      r.for_event = p.event;
+    }
+    wake_waiters(e, "report");
     auto params = utrace::proto::to_json(r);
     // Reap is always a notification: there is nothing left to decide.
     if (e->mode == EngineMode::Async || p.event == EventKind::Reap) {
       ++stats_.events_sent;
       e->client->send_event(params);
       // An async engine keeps whatever hold it has; its standing action is resume.
-      apply(t, e, e->hold ? ResumeAction::Stop : ResumeAction::Resume);
+      apply(t, e, ReportReply{e->hold ? ResumeAction::Stop : ResumeAction::Resume, {}});
       continue;
     }
     ++stats_.reports_sent;
@@ -125,6 +157,17 @@ void EngineHub::step(const ThreadPtr& t) {
       auto e2 = we.lock();
       if (t2 && e2) on_reply(t2, e2, token, reply);
     });
+    if (e->report_timeout.count() > 0) {
+      p.timer = std::make_shared<boost::asio::steady_timer>(io_, e->report_timeout);
+      p.timer->async_wait([this, wt, we, token](const boost::system::error_code& ec) {
+        auto t2 = wt.lock();
+        auto e2 = we.lock();
+        if (ec || !t2 || !e2) return;
+        log::engine().warn("engine {}: no reply within {} ms, applying the default action",
+                           e2->id, e2->report_timeout.count());
+        on_reply(t2, e2, token, std::nullopt);
+      });
+    }
     return;
   }
   finish_pass(t);
@@ -144,17 +187,25 @@ void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t t
     return;  // detached while reporting, or the thread died: the reply means nothing now
   }
   t->pass->waiting_on = nullptr;
+  if (t->pass->timer) t->pass->timer->cancel();
+  t->pass->timer.reset();
   e->reporting = false;
-  if (!reply) log::engine().warn("engine {}: bad reply to report, treating it as resume", e->id);
-  apply(t, e, reply ? reply->action : ResumeAction::Resume);
+  if (!reply) log::engine().warn("engine {}: no usable reply to report, treating it as resume", e->id);
+  apply(t, e, reply ? *reply : ReportReply{});
   // The reply's effect is applied: now barrier() may return.
   notify_barriers(e, e->attached() ? 0 : ESRCH);
   step(t);
 }
 
-void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, ResumeAction action) {
+void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply& reply) {
   if (!e->attached()) return;  // detached meanwhile: its reply is ignored entirely
   ReportPass& p = *t->pass;
+  ResumeAction action = reply.action;
+  // The signal disposition is replaced by each engine: the last one wins.
+  if (p.signal >= 0 && reply.signal) {
+    const bool deliver_reported = *reply.signal == ReportReply::kDeliver;
+    p.signal = deliver_reported && p.base.signal ? p.base.signal->signo : *reply.signal;
+  }
   if (p.event == EventKind::Death) {
     // Only detach means anything from a death report: it cancels the reap report.
     if (action == ResumeAction::Detach) {
@@ -175,6 +226,21 @@ void EngineHub::finish_pass(const ThreadPtr& t) {
   auto p = std::move(t->pass);
   if (p->event == EventKind::Death) return reap(t);
   if (p->event == EventKind::Reap) return;
+  if (p->signal >= 0) t->deliver_signal = p->signal;
+  switch (p->combined) {
+    case ResumeAction::SingleStep:
+    case ResumeAction::BlockStep:
+      t->step_request = utrace::proto::combine(t->step_request, p->combined);
+      break;
+    case ResumeAction::Report:
+    case ResumeAction::Interrupt:
+      // Some engine wants to hear again before the thread runs: one quiesce pass, which cannot
+      // ask for another (utrace downgrades REPORT/INTERRUPT there to avoid loops).
+      if (p->event != EventKind::Quiesce) t->report_requested = true;
+      break;
+    default:
+      break;
+  }
   settle(t);
 }
 

@@ -7,6 +7,8 @@
 
 #include "engine/engine_hub.hpp"
 #include "rpc/session.hpp"
+#include "trace/examine.hpp"
+#include "utrace/proto/base64.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
@@ -25,6 +27,7 @@ std::string errno_text(int err, std::uint64_t engine) {
     case ESRCH: return "no such engine " + std::to_string(engine) + " (detached, or its thread is gone)";
     case EINPROGRESS: return "in progress: the effect follows at the thread's next stop";
     case EINVAL: return "this action needs the engine to have the quiesce event";
+    case EFAULT: return "bad address in the traced thread";
     case EALREADY: return "the thread's death is being reported";
     default: return std::strerror(err);
   }
@@ -60,6 +63,13 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   methods_.emplace("barrier", [this](Session& s, const nlohmann::json& id, const Params& p) {
     return barrier(s, id, p);
   });
+  methods_.emplace("wait", [this](Session& s, const nlohmann::json& id, const Params& p) {
+    return wait(s, id, p);
+  });
+  methods_.emplace("get_regs", plain(&Dispatcher::get_regs));
+  methods_.emplace("set_regs", plain(&Dispatcher::set_regs));
+  methods_.emplace("read_memory", plain(&Dispatcher::read_memory));
+  methods_.emplace("write_memory", plain(&Dispatcher::write_memory));
 }
 
 void Dispatcher::handle(Session& session, const proto::Message& m) {
@@ -103,8 +113,10 @@ nlohmann::json Dispatcher::hello(Session& s, const Params& p) {
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
   p.allow_only({"tid", "pid", "scope", "events", "mode", "create", "exclusive", "type", "data",
-                "match"});
+                "match", "report_timeout_ms"});
   AttachRequest req;
+  req.report_timeout =
+      std::chrono::milliseconds(p.opt_integer("report_timeout_ms", 0, 24 * 3600 * 1000).value_or(0));
   auto scope = p.opt_string("scope").value_or("thread");
   if (scope != "thread")
     throw RpcException(proto::invalid_params("scope", "only \"thread\" is supported so far"));
@@ -167,6 +179,92 @@ nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const P
       session->reply_result(id, nlohmann::json::object());
   });
   return nullptr;  // replied by the callback, possibly already
+}
+
+nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Params& p) {
+  p.allow_only({"engine", "timeout_ms"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
+  std::weak_ptr<Session> ws = s.shared_from_this();
+  hub_.wait(s, engine, std::chrono::milliseconds(timeout),
+            [ws, id, engine](int code, const char* reason) {
+              auto session = ws.lock();
+              if (!session || session->closed() || id.is_null()) return;
+              if (code)
+                session->reply_error(id, proto::errno_error(code, code == ETIMEDOUT
+                                                                      ? "wait timed out"
+                                                                      : errno_text(code, engine),
+                                                            {{"engine", engine}}));
+              else
+                session->reply_result(id, {{"reason", reason}});
+            });
+  return nullptr;
+}
+
+namespace {
+ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine) {
+  ThreadPtr t;
+  if (int err = hub.examinable(s, engine, &t))
+    throw RpcException(proto::errno_error(
+        err, err == EINVAL ? "the engine does not hold its thread stopped" : errno_text(err, engine),
+        {{"engine", engine}}));
+  return t;
+}
+void throw_examine(int err, std::uint64_t engine) {
+  // ESRCH from ptrace here: the thread was killed out of its stop.
+  if (err) throw RpcException(proto::errno_error(err, errno_text(err, engine), {{"engine", engine}}));
+}
+}  // namespace
+
+nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
+  p.allow_only({"engine", "tid"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto t = examined(hub_, s, engine);
+  nlohmann::json regs;
+  throw_examine(examine::get_regs(t->tid, &regs), engine);
+  return {{"regs", regs}};
+}
+
+nlohmann::json Dispatcher::set_regs(Session& s, const Params& p) {
+  p.allow_only({"engine", "tid", "regs"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  const auto* regs = p.raw("regs");
+  if (!regs || !regs->is_object())
+    throw RpcException(proto::invalid_params("regs", "must be an object of register names"));
+  auto t = examined(hub_, s, engine);
+  std::string bad;
+  int err = examine::set_regs(t->tid, *regs, &bad);
+  if (err == EINVAL && !bad.empty())
+    throw RpcException(proto::invalid_params("regs", "unknown register or bad value: " + bad));
+  throw_examine(err, engine);
+  return nlohmann::json::object();
+}
+
+nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
+  p.allow_only({"engine", "tid", "addr", "size"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto addr = p.opt_unsigned("addr");
+  if (!addr) throw RpcException(proto::invalid_params("addr", "is required"));
+  auto size = static_cast<std::size_t>(p.integer("size", 1, examine::kMaxMemoryIo));
+  auto t = examined(hub_, s, engine);
+  std::string bytes;
+  throw_examine(examine::read_memory(t->tid, *addr, size, &bytes), engine);
+  return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
+}
+
+nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
+  p.allow_only({"engine", "tid", "addr", "data"});
+  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  auto addr = p.opt_unsigned("addr");
+  if (!addr) throw RpcException(proto::invalid_params("addr", "is required"));
+  auto bytes = proto::base64_decode(p.string("data"));
+  if (!bytes) throw RpcException(proto::invalid_params("data", "must be padded base64"));
+  if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
+    throw RpcException(proto::invalid_params("data", "must hold 1 to 1048576 bytes"));
+  auto t = examined(hub_, s, engine);
+  std::size_t written = 0;
+  throw_examine(examine::write_memory(t->tid, *addr, *bytes, &written), engine);
+  return {{"written", written}};
 }
 
 nlohmann::json Dispatcher::list(Session& s, const Params& p) {

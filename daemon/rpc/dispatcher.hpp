@@ -32,6 +32,11 @@ class Dispatcher {
   nlohmann::json set_events(Session&, const utrace::proto::Params&);
   nlohmann::json control(Session&, const utrace::proto::Params&);
   nlohmann::json barrier(Session&, const nlohmann::json& id, const utrace::proto::Params&);
+  nlohmann::json wait(Session&, const nlohmann::json& id, const utrace::proto::Params&);
+  nlohmann::json get_regs(Session&, const utrace::proto::Params&);
+  nlohmann::json set_regs(Session&, const utrace::proto::Params&);
+  nlohmann::json read_memory(Session&, const utrace::proto::Params&);
+  nlohmann::json write_memory(Session&, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
   nlohmann::json stats(Session&, const utrace::proto::Params&);
 

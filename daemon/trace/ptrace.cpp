@@ -55,6 +55,13 @@ int get_si_code(pid_t tid, int* si_code) {
   return r;
 }
 
+int set_signo(pid_t tid, int signo) {
+  siginfo_t si{};
+  if (int r = call(PTRACE_GETSIGINFO, tid, nullptr, &si)) return r;
+  si.si_signo = signo;
+  return call(PTRACE_SETSIGINFO, tid, nullptr, &si);
+}
+
 int get_syscall_info(pid_t tid, StopEvent* ev) {
   struct __ptrace_syscall_info info {};
   errno = 0;

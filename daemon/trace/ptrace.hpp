@@ -24,6 +24,8 @@ int listen(pid_t tid);                       // PTRACE_LISTEN (only from an EVEN
 int detach(pid_t tid, int sig);              // PTRACE_DETACH
 int get_event_msg(pid_t tid, std::uint64_t* msg);
 int get_si_code(pid_t tid, int* si_code);
+// Rewrites si_signo of the pending siginfo (before restarting with a different signal).
+int set_signo(pid_t tid, int signo);
 // Fills kind (SyscallEntry/SyscallExit), nr, args / retval. Returns ENOENT if not a syscall stop.
 int get_syscall_info(pid_t tid, StopEvent* ev);
 int get_orig_syscall_nr(pid_t tid, std::int64_t* nr);

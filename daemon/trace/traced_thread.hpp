@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "engine/engine.hpp"
 #include "trace/stop_event.hpp"
 #include "utrace/proto/actions.hpp"
@@ -35,6 +37,9 @@ struct ReportPass {
   utrace::proto::ResumeAction combined = utrace::proto::ResumeAction::Resume;
   utrace::proto::Report base;  // event details; engine and action are filled per report
   EnginePtr waiting_on;        // sync engine whose reply the pass awaits
+  // Signal passes: the disposition so far (0 ignore, n deliver n); -1 outside signal passes.
+  int signal = -1;
+  std::shared_ptr<boost::asio::steady_timer> timer;  // report timeout of waiting_on
 };
 
 struct TracedThread {
@@ -47,6 +52,12 @@ struct TracedThread {
   bool interrupt_sent = false;    // a PTRACE_INTERRUPT whose EVENT_STOP has not been seen yet
   bool syscall_mode = false;      // last restarted with PTRACE_SYSCALL
   bool report_requested = false;  // control(report/interrupt): run a quiesce pass before resuming
+  // Signal to restart a signal-delivery stop with, as decided by a signal pass (-1: undecided,
+  // deliver the stop's own signal; 0: suppress it).
+  int deliver_signal = -1;
+  // A step requested (control or a pass's combined action) for the next restart.
+  utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
+  bool stepping = false;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
   std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report
   std::uint64_t seq = 0;          // events reported on this thread
   std::vector<EnginePtr> engines;    // attached, in attach order

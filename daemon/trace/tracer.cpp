@@ -110,6 +110,9 @@ void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
 void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
   if (t->state != ThreadState::Stopped) return;
   int err = 0;
+  // A signal pass may have changed the signal: the kernel delivers si_signo, so rewrite it.
+  if (d.signal && t->stop.kind == StopKind::SignalDelivery && d.signal != t->stop.signo)
+    ptrace_ops::set_signo(t->tid, d.signal);
   switch (d.kind) {
     case RestartKind::Hold:
     case RestartKind::ReportFirst:

@@ -23,6 +23,7 @@ nlohmann::json to_json(const Report& r) {
   if (r.signal)
     j["signal"] = {{"signo", r.signal->signo}, {"name", r.signal->name}, {"code", r.signal->code}};
   if (r.child) j["child"] = *r.child;
+  if (r.for_event) j["for_event"] = to_string(*r.for_event);
   return j;
 }
 
@@ -70,17 +71,38 @@ Report report_from_json(const nlohmann::json& j) {
     r.signal = si;
   }
   if (auto v = p.opt_integer("child", 0, INT32_MAX)) r.child = static_cast<int>(*v);
+  if (auto v = p.opt_string("for_event")) {
+    auto k = parse_event(*v);
+    if (!k) throw RpcException(invalid_params("for_event", "unknown event name"));
+    r.for_event = *k;
+  }
   return r;
 }
 
-nlohmann::json to_json(const ReportReply& r) { return {{"action", to_string(r.action)}}; }
+nlohmann::json to_json(const ReportReply& r) {
+  nlohmann::json j = {{"action", to_string(r.action)}};
+  if (r.signal) {
+    if (*r.signal == ReportReply::kDeliver) j["signal"] = "deliver";
+    else if (*r.signal == 0) j["signal"] = "ignore";
+    else j["signal"] = *r.signal;
+  }
+  return j;
+}
 
 ReportReply reply_from_json(const nlohmann::json& j) {
   if (j.is_null()) return ReportReply{};
   Params p(j);
-  p.allow_only({"action"});
+  p.allow_only({"action", "signal"});
   ReportReply r;
   if (p.has("action")) r.action = p.action("action");
+  if (const auto* s = p.raw("signal"); s && !s->is_null()) {
+    if (*s == "deliver") r.signal = ReportReply::kDeliver;
+    else if (*s == "ignore") r.signal = 0;
+    else if (s->is_number_integer() && s->get<std::int64_t>() >= 1 && s->get<std::int64_t>() <= 64)
+      r.signal = s->get<int>();
+    else
+      throw RpcException(invalid_params("signal", "must be \"deliver\", \"ignore\" or a signal number 1-64"));
+  }
   return r;
 }
 

@@ -38,6 +38,8 @@ struct Report {
   std::optional<int> exit_code;        // death: WEXITSTATUS when the thread exited
   std::optional<SignalInfo> signal;    // signal reports; death: the killing signal
   std::optional<int> child;            // clone: the new thread's tid
+  // quiesce: the event the thread stopped for, when this engine has quiesce but not that event
+  std::optional<EventKind> for_event;
 };
 
 nlohmann::json to_json(const Report& r);
@@ -47,6 +49,10 @@ Report report_from_json(const nlohmann::json& j);
 // The result an engine returns to a `report` request.
 struct ReportReply {
   ResumeAction action = ResumeAction::Resume;
+  // Signal reports only. nullopt: keep the disposition the previous engine left; kDeliver:
+  // deliver the reported signal; 0: ignore it; n > 0: deliver signal n instead.
+  static constexpr int kDeliver = -1;
+  std::optional<int> signal;
 };
 
 nlohmann::json to_json(const ReportReply& r);
