@@ -13,11 +13,14 @@ Example lines:
   ! state S    the tracee's /proc state letter must become S (e.g. t, S)
   ! tracer N   its TracerPid must become N ("daemon" or 0)
   ! raw TEXT   TEXT is sent as-is (for malformed-input examples)
+  ! signal SIG the tracee is sent signal SIG (e.g. USR1)
 Other lines (comments, blank) are ignored. Each example runs on a new connection, a new
 tracee and the same daemon; TID is bound to the tracee's pid.
 """
 import json
+import os
 import re
+import signal
 import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
@@ -93,6 +96,11 @@ def run_example(daemon, tracee_bin, lines, name):
                 want_pid = daemon.proc.pid if want == "daemon" else int(want)
                 if not wait_for(lambda: (tracee.status() or ("?", -1))[1] == want_pid):
                     raise AssertionError(f"{name}: TracerPid {tracee.status()} != {want_pid}")
+            elif line.startswith("! signal "):
+                os.kill(tracee.pid, getattr(signal, "SIG" + line[len("! signal "):].strip()))
+            elif line.startswith("! alive"):
+                if tracee.proc.poll() is not None:
+                    raise AssertionError(f"{name}: the tracee died ({tracee.proc.returncode})")
             elif line.startswith("! raw "):
                 client.send_line(line[len("! raw "):])
     finally:
