@@ -2,7 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,20 @@ namespace {
 std::string env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
+}
+
+// True once the daemon accepts connections on `path`. The socket file exists from bind(), a
+// moment before listen(); a client connecting in between gets ECONNREFUSED.
+bool accepts_connections(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  path.copy(addr.sun_path, path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
 }
 }  // namespace
 
@@ -44,15 +59,15 @@ TestDaemon::TestDaemon() {
     ::_exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  struct stat st {};
-  while (::stat(socket_.c_str(), &st) != 0) {
+  while (!accepts_connections(socket_)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       throw std::runtime_error("utraced exited at start-up:\n" + this->log());
     }
     if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("utraced did not create its socket:\n" + this->log());
+      throw std::runtime_error("utraced does not accept connections on its socket:\n" +
+                               this->log());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
