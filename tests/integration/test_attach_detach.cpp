@@ -3,7 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <functional>
 
 #include "common.hpp"
 
@@ -113,6 +116,56 @@ TEST(AttachDetach, KernelThreadAndDaemonAreEperm) {
       EXPECT_EQ(e.errno_name(), "EPERM") << "tid " << tid;
     }
   }
+}
+
+// Runs fn in a child process with the credentials of user `nobody`; returns its exit code.
+int as_nobody(const std::function<int()>& fn) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(100);
+    int rc = 101;
+    try {
+      rc = fn();
+    } catch (...) {
+    }
+    ::_exit(rc);
+  }
+  int st = 0;
+  ::waitpid(child, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+TEST(AttachDetach, UnprivilegedClientCannotTraceAnotherUsersProcess) {
+  TestDaemon d;
+  ::chmod(d.socket().substr(0, d.socket().rfind('/')).c_str(), 0755);  // let nobody reach it
+  Tracee root_owned("sleep");
+  // 0: EPERM as expected; 1: attach succeeded; 2: another error.
+  int rc = as_nobody([&] {
+    Client c = Client::connect(d.socket());
+    try {
+      c.attach(attach_opts(root_owned.pid(), mask({EventKind::SyscallEntry})));
+      return 1;
+    } catch (const ClientError& e) {
+      return e.errno_name() == "EPERM" && e.error().data.at("reason") == "uid" ? 0 : 2;
+    }
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(root_owned.tracer(), 0);
+}
+
+TEST(AttachDetach, UnprivilegedClientTracesItsOwnProcess) {
+  TestDaemon d;
+  ::chmod(d.socket().substr(0, d.socket().rfind('/')).c_str(), 0755);
+  int rc = as_nobody([&] {
+    Tracee own("getppid-loop");  // started by nobody, so nobody's and dumpable
+    Client c = Client::connect(d.socket());
+    auto r = c.attach(attach_opts(own.pid(), mask({EventKind::SyscallEntry})));
+    int seen = 0;
+    c.on_event(r.engine, [&](const ReportMessage&) { ++seen; });
+    if (!c.run_until([&] { return seen > 10; }, 5s)) return 3;
+    return c.detach(r.engine) == 0 && eventually([&] { return released(own); }) ? 0 : 4;
+  });
+  EXPECT_EQ(rc, 0);
 }
 
 TEST(AttachDetach, ExitDeathReapComeOnceInOrder) {
