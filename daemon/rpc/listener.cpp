@@ -3,6 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
 #include "rpc/session.hpp"
 #include "util/log.hpp"
 
@@ -11,13 +15,25 @@ namespace utraced {
 Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
                    EngineHub& hub, std::size_t max_line)
     : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), max_line_(max_line) {
-  ::unlink(path.c_str());  // a stale socket from an earlier run
-  boost::asio::local::stream_protocol::endpoint ep(path);
-  acceptor_.open(ep.protocol());
-  acceptor_.bind(ep);
+  // Bind under a temporary name and rename once listening, so that the socket path never
+  // exists without accepting connections (a client starting with us would get ECONNREFUSED).
+  const std::string tmp = path + ".new." + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  try {
+    boost::asio::local::stream_protocol::endpoint ep(tmp);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + path + ": " + e.code().message());
+  }
   // Any local user may connect; every call is authorized against the caller's credentials.
-  ::chmod(path.c_str(), 0666);
-  acceptor_.listen();
+  ::chmod(tmp.c_str(), 0666);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {  // replaces a stale socket of an earlier run
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::system_error(err, std::generic_category(), "cannot create socket " + path);
+  }
 }
 
 Listener::~Listener() { ::unlink(path_.c_str()); }
