@@ -1,4 +1,6 @@
 // utracectl: the command-line client of utraced.
+#include <cerrno>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -31,6 +33,7 @@ commands:
                         (default events: syscall_entry,syscall_exit,exit,death,reap)
   trace TID             print TID's syscalls strace-style until it is reaped
   count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
+  regs TID              stop TID for a moment and print its registers (JSON)
 
 options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
@@ -139,6 +142,32 @@ int cmd_count(const CommandLine& cl) {
   return 0;
 }
 
+// Stops TID with an engine of its own, prints its registers, and lets it go again.
+int cmd_regs(const CommandLine& cl) {
+  cl.allow_options({});
+  cl.expect_positionals(1, 1);
+  client::AttachOptions o;
+  o.tid = utracectl::parse_tid(cl.positional()[0]);
+  auto c = client::Client::connect(cl.socket());
+  auto engine = c.attach(o).engine;
+  int rc = c.control(engine, proto::ResumeAction::Stop);
+  if (rc == EINPROGRESS) rc = c.wait(engine, std::chrono::seconds(10));
+  if (rc != 0) {
+    c.detach(engine);
+    throw client::ClientError(proto::errno_error(rc, "cannot stop the thread"), "regs");
+  }
+  nlohmann::json regs;
+  try {
+    regs = c.get_regs(engine);
+  } catch (...) {
+    c.detach(engine);
+    throw;
+  }
+  c.detach(engine);  // never leaves the thread stopped
+  print_json(regs);
+  return 0;
+}
+
 int run(const CommandLine& cl) {
   const std::string& cmd = cl.command();
   if (cmd == "hello" || cmd == "list" || cmd == "stats") return cmd_simple(cl, cmd);
@@ -146,6 +175,7 @@ int run(const CommandLine& cl) {
   if (cmd == "attach") return cmd_attach(cl);
   if (cmd == "trace") return cmd_trace(cl);
   if (cmd == "count") return cmd_count(cl);
+  if (cmd == "regs") return cmd_regs(cl);
   throw UsageError("unknown command '" + cmd + "'");
 }
 

@@ -1,5 +1,7 @@
 #include "utrace/client_sync.hpp"
 
+#include "utrace/proto/base64.hpp"
+
 #include <cstdlib>
 
 #include "sync_core.hpp"
@@ -120,6 +122,42 @@ std::vector<EngineInfo> Client::list() {
 }
 
 nlohmann::json Client::stats() { return call("stats", nlohmann::json::object()); }
+
+int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string* reason) {
+  nlohmann::json params = {{"engine", engine}};
+  if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
+  Reply reply = core_->request("wait", params);
+  if (reply.error) {
+    if (reply.error->code > 0) return reply.error->code;
+    throw ClientError(std::move(*reply.error), "wait");
+  }
+  if (reason && reply.result.is_object() && reply.result.contains("reason"))
+    *reason = reply.result["reason"].get<std::string>();
+  return 0;
+}
+
+nlohmann::json Client::get_regs(EngineId engine) {
+  return call("get_regs", {{"engine", engine}}).at("regs");
+}
+
+void Client::set_regs(EngineId engine, const nlohmann::json& regs) {
+  call("set_regs", {{"engine", engine}, {"regs", regs}});
+}
+
+std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t size) {
+  auto r = call("read_memory", {{"engine", engine}, {"addr", addr}, {"size", size}});
+  auto bytes = proto::base64_decode(r.at("data").get<std::string>());
+  if (!bytes)
+    throw ClientError(make_client_error(client_code::kBadReply, "read_memory: bad base64"),
+                      "read_memory");
+  return *bytes;
+}
+
+std::size_t Client::write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes) {
+  auto r = call("write_memory",
+                {{"engine", engine}, {"addr", addr}, {"data", proto::base64_encode(bytes)}});
+  return r.at("written").get<std::size_t>();
+}
 
 nlohmann::json Client::call(const std::string& method, const nlohmann::json& params) {
   Reply reply = core_->request(method, params);

@@ -94,6 +94,16 @@ class Client {
   std::vector<EngineInfo> list();
   nlohmann::json stats();
 
+  // Waits until the engine holds its thread stopped or the next report to it is sent; returns
+  // 0 (with *reason "stopped" or "report"), ESRCH or ETIMEDOUT. timeout 0: the daemon's default.
+  int wait(EngineId engine, std::chrono::milliseconds timeout = {}, std::string* reason = nullptr);
+  // Examine a thread the engine holds stopped (or is being reported to). Application errors
+  // (EINVAL without a hold, ESRCH, EFAULT) are thrown as ClientError.
+  nlohmann::json get_regs(EngineId engine);                // {"rax": ..., "rip": ..., ...}
+  void set_regs(EngineId engine, const nlohmann::json& regs);  // only the named registers
+  std::string read_memory(EngineId engine, std::uint64_t addr, std::size_t size);
+  std::size_t write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes);
+
   // Raw call: the result, or ClientError for any error.
   nlohmann::json call(const std::string& method,
                       const nlohmann::json& params = nlohmann::json::object());
