@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""utracectl end to end: trace, count, attach (with Ctrl-C), regs, and its errors, against a real
+daemon and real tracees. Usage: test_utracectl.py UTRACED UTRACECTL TRACEE"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from utraced_harness import Daemon, Tracee, wait_for  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def attached(daemon, ctl, n):
+    out = subprocess.run([ctl, "--socket", daemon.socket, "stats"], capture_output=True, text=True)
+    return out.returncode == 0 and json.loads(out.stdout)["engines_total"] >= n
+
+
+def main():
+    utraced, ctl, tracee_bin = sys.argv[1:4]
+    d = Daemon(utraced)
+    try:
+        # trace and count, two engines at once on one thread, until it exits.
+        t = Tracee(tracee_bin, "on-input")
+        trace = subprocess.Popen([ctl, "--socket", d.socket, "trace", str(t.pid)],
+                                 stdout=subprocess.PIPE, text=True)
+        count = subprocess.Popen([ctl, "--socket", d.socket, "count", str(t.pid)],
+                                 stdout=subprocess.PIPE, text=True)
+        check(wait_for(lambda: attached(d, ctl, 2)), "trace and count attach")
+        t.write("s")
+        t.write("q")
+        tout, _ = trace.communicate(timeout=20)
+        cout, _ = count.communicate(timeout=20)
+        t.stop()
+        check(trace.returncode == 0 and count.returncode == 0, "both exit 0 after the reap")
+        check(f"[{t.pid}] close(-1" in tout and "= -1 EBADF" in tout, "trace shows close(-1) = -1 EBADF")
+        check(f"[{t.pid}] lseek(-1, 4242, 1" in tout, "trace shows lseek's arguments")
+        check("+++ exited with 3 +++" in tout, "trace shows the exit status")
+        rows = {l.split()[-1]: l.split() for l in cout.splitlines() if l.strip() and l.split()[0].isdigit()}
+        check(rows.get("getppid", ["0"])[0] == "1" and rows.get("kill", ["0"])[0] == "1",
+              "count counts getppid and kill once")
+        check(rows.get("close", ["0", "0"])[1] == "1", "count counts close's error")
+
+        # attach prints JSON lines; SIGINT detaches and leaves the thread running untraced.
+        t = Tracee(tracee_bin, "getppid-loop")
+        att = subprocess.Popen([ctl, "--socket", d.socket, "attach", str(t.pid), "--events",
+                                "syscall_entry", "--mode", "sync"], stdout=subprocess.PIPE, text=True)
+        first = json.loads(att.stdout.readline())
+        check(first["event"] == "syscall_entry" and first["tid"] == t.pid, "attach prints a JSON event")
+        att.send_signal(signal.SIGINT)
+        att.stdout.read()
+        check(att.wait(timeout=10) == 0, "attach exits 0 on SIGINT")
+        check(wait_for(lambda: t.status() and t.status()[1] == 0 and t.status()[0] == "R"),
+              "the thread runs untraced after SIGINT")
+
+        # regs stops the thread for a moment and prints its registers.
+        out = subprocess.run([ctl, "--socket", d.socket, "regs", str(t.pid)], capture_output=True,
+                             text=True, timeout=20)
+        regs = json.loads(out.stdout) if out.returncode == 0 else {}
+        check("rip" in regs and "orig_rax" in regs, "regs prints rip and orig_rax")
+        check(wait_for(lambda: t.status() and t.status()[1] == 0), "regs leaves the thread untraced")
+        t.stop()
+
+        # Errors: a missing thread, a bad command, no daemon.
+        out = subprocess.run([ctl, "--socket", d.socket, "attach", "2147483647"],
+                             capture_output=True, text=True)
+        check(out.returncode == 1 and "ESRCH" in out.stderr, "attach to a missing tid: ESRCH, exit 1")
+        out = subprocess.run([ctl, "--socket", d.socket, "frobnicate"], capture_output=True, text=True)
+        check(out.returncode == 2 and "unknown command" in out.stderr, "unknown command: exit 2")
+    finally:
+        rc = d.stop(keep_dir=bool(failures))
+    out = subprocess.run([ctl, "--socket", d.socket, "hello"], capture_output=True, text=True)
+    check(out.returncode == 1 and "cannot connect" in out.stderr, "no daemon: cannot connect, exit 1")
+    check(rc == 0, "daemon exits 0 on SIGTERM")
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
