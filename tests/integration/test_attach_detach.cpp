@@ -156,6 +156,13 @@ TEST(AttachDetach, UnprivilegedClientCannotTraceAnotherUsersProcess) {
 TEST(AttachDetach, UnprivilegedClientTracesItsOwnProcess) {
   TestDaemon d;
   ::chmod(d.socket().substr(0, d.socket().rfind('/')).c_str(), 0755);
+  // nobody may not reach the build tree (CI clones anywhere): run a copy of the tracee from the
+  // daemon's temporary directory.
+  const std::string dir = d.socket().substr(0, d.socket().rfind('/'));
+  const std::string copy = dir + "/tracee";
+  const std::string original = tracee_path();
+  ASSERT_EQ(std::system(("cp " + original + " " + copy + " && chmod 755 " + copy).c_str()), 0);
+  ::setenv("TRACEE_BIN", copy.c_str(), 1);
   int rc = as_nobody([&] {
     Tracee own("getppid-loop");  // started by nobody, so nobody's and dumpable
     Client c = Client::connect(d.socket());
@@ -165,6 +172,7 @@ TEST(AttachDetach, UnprivilegedClientTracesItsOwnProcess) {
     if (!c.run_until([&] { return seen > 10; }, 5s)) return 3;
     return c.detach(r.engine) == 0 && eventually([&] { return released(own); }) ? 0 : 4;
   });
+  ::setenv("TRACEE_BIN", original.c_str(), 1);
   EXPECT_EQ(rc, 0);
 }
 
