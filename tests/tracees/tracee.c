@@ -5,6 +5,9 @@
  *   tracee getppid-loop     calls getppid() forever (a busy, syscall-heavy tracee)
  *   tracee on-input         reads stdin line by line: "g" calls getppid(), "s" runs the known
  *                           sequence below, "q" exits with status 3; EOF exits 0
+ *   tracee nops             burns CPU in a long sled of one-byte nop instructions (x86), so that
+ *                           a single step moves the instruction pointer by exactly one byte
+ *   tracee threads3         the main thread and two more threads, all sleeping in nanosleep
  *
  * The known sequence, with its expected reports (syscall name, args, return value):
  *   close(-1)                 = -EBADF
@@ -15,6 +18,7 @@
  * Every mode prints "ready <pid>\n" on stdout first, so a test knows it has started.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +34,19 @@ static void known_sequence(void) {
   syscall(SYS_kill, 0, 0);
 }
 
+static void sleep_forever(void) {
+  for (;;) {
+    struct timespec ts = {100, 0};
+    nanosleep(&ts, NULL);
+  }
+}
+
+static void* sleeper_thread(void* arg) {
+  (void)arg;
+  sleep_forever();
+  return NULL;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: tracee sleep|spin|getppid-loop|on-input\n");
@@ -37,6 +54,13 @@ int main(int argc, char** argv) {
   }
   /* Allow any tracer under Yama ptrace_scope=1 (strace's set_ptracer_any). */
   prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  if (strcmp(argv[1], "threads3") == 0) {
+    /* The threads exist before "ready" is printed. */
+    for (int i = 0; i < 2; i++) {
+      pthread_t th;
+      pthread_create(&th, NULL, sleeper_thread, NULL);
+    }
+  }
   printf("ready %d\n", (int)getpid());
   fflush(stdout);
   if (strcmp(argv[1], "sleep") == 0) {
@@ -49,6 +73,10 @@ int main(int argc, char** argv) {
     volatile unsigned long n = 0;
     for (;;) n++;
   }
+  if (strcmp(argv[1], "nops") == 0) {
+    for (;;) __asm__ volatile(".rept 4096\n\tnop\n\t.endr" ::: "memory");
+  }
+  if (strcmp(argv[1], "threads3") == 0) sleep_forever();
   if (strcmp(argv[1], "getppid-loop") == 0) {
     for (;;) syscall(SYS_getppid);
   }
