@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <sys/stat.h>
+
+#include "sys/systemd_glue.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
@@ -15,8 +18,15 @@ Daemon::Daemon(const DaemonConfig& config)
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
   hub_.tracer().set_poller([this] { reaper_.drain(); });
-  listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
-                                         config_.max_line);
+  auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
+  if (inherited) {
+    listener_ = std::make_unique<Listener>(io_, *inherited, "(socket from systemd)", dispatcher_,
+                                           hub_, config_.max_line);
+  } else {
+    if (!config_.socket_given) ::mkdir("/run/utraced", 0755);  // the default path's directory
+    listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
+                                           config_.max_line);
+  }
 }
 
 int Daemon::run() {
@@ -26,6 +36,7 @@ int Daemon::run() {
   reaper_.start();
   listener_->start();
   log::main().info("utraced ready (pid {})", ::getpid());
+  systemd::notify("READY=1");
   io_.run();
   log::main().info("utraced stopped");
   return 0;
@@ -35,6 +46,7 @@ void Daemon::shutdown(int signo) {
   if (stopping_) return;
   stopping_ = true;
   log::main().info("signal {}: detaching everything and exiting", signo);
+  systemd::notify("STOPPING=1");
   listener_->stop();
   hub_.shutdown([this] {
     listener_.reset();

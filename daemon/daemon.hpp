@@ -17,6 +17,7 @@ namespace utraced {
 
 struct DaemonConfig {
   std::string socket_path = "/run/utraced/utraced.sock";
+  bool socket_given = false;  // --socket: never use an inherited socket
   std::size_t max_line = 1024 * 1024;
 };
 

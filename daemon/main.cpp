@@ -11,7 +11,8 @@ namespace {
 
 void usage(std::ostream& out) {
   out << "usage: utraced [--socket PATH] [--log-level LEVEL] [--max-line BYTES]\n"
-         "  --socket PATH      listen on PATH (default /run/utraced/utraced.sock)\n"
+         "  --socket PATH      listen on PATH (default: the socket systemd passes, else\n"
+         "                     /run/utraced/utraced.sock)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error, off (default info, or $UTRACED_LOG)\n"
          "  --max-line BYTES   largest accepted JSON line (default 1048576)\n";
 }
@@ -30,7 +31,10 @@ int main(int argc, char** argv) try {
       }
       return argv[++i];
     };
-    if (a == "--socket") config.socket_path = value("--socket");
+    if (a == "--socket") {
+      config.socket_path = value("--socket");
+      config.socket_given = true;
+    }
     else if (a == "--log-level") level = value("--log-level");
     else if (a == "--max-line") {
       auto v = value("--max-line");

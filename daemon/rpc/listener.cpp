@@ -36,7 +36,16 @@ Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatc
   }
 }
 
-Listener::~Listener() { ::unlink(path_.c_str()); }
+Listener::Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
+                   Dispatcher& dispatcher, EngineHub& hub, std::size_t max_line)
+    : io_(io), path_(path), owns_path_(false), acceptor_(io), dispatcher_(dispatcher), hub_(hub),
+      max_line_(max_line) {
+  acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
+}
+
+Listener::~Listener() {
+  if (owns_path_) ::unlink(path_.c_str());
+}
 
 void Listener::start() {
   log::rpc().info("listening on {}", path_);

@@ -20,6 +20,9 @@ class Listener {
   // Binds path (replacing a stale socket file). Throws std::system_error on failure.
   Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
            EngineHub& hub, std::size_t max_line);
+  // Adopts an already listening socket (systemd socket activation); path is only for logs.
+  Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
+           Dispatcher& dispatcher, EngineHub& hub, std::size_t max_line);
   ~Listener();
 
   void start();
@@ -32,6 +35,7 @@ class Listener {
 
   boost::asio::io_context& io_;
   std::string path_;
+  bool owns_path_ = true;  // created the socket file, so removes it at exit
   boost::asio::local::stream_protocol::acceptor acceptor_;
   Dispatcher& dispatcher_;
   EngineHub& hub_;

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""The systemd integration: the units pass `systemd-analyze verify`, the daemon accepts a socket
+passed by socket activation ($LISTEN_FDS) and reports readiness on $NOTIFY_SOCKET.
+Usage: test_systemd.py UTRACED SERVICE_FILE SOCKET_FILE"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import json
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def main():
+    utraced, service, socket_unit = sys.argv[1:4]
+    tmp = tempfile.mkdtemp(prefix="utraced-systemd-")
+    try:
+        analyze = shutil.which("systemd-analyze")
+        if analyze:
+            shutil.copy(service, os.path.join(tmp, "utraced.service"))
+            shutil.copy(socket_unit, os.path.join(tmp, "utraced.socket"))
+            out = subprocess.run([analyze, "verify", os.path.join(tmp, "utraced.socket"),
+                                  os.path.join(tmp, "utraced.service")],
+                                 capture_output=True, text=True)
+            check(out.returncode == 0 and not out.stderr.strip(),
+                  "systemd-analyze verify: " + (out.stderr.strip() or "clean"))
+            sec = subprocess.run([analyze, "security", "--offline=yes",
+                                  os.path.join(tmp, "utraced.service")], capture_output=True, text=True)
+            level = [l for l in sec.stdout.splitlines() if "Overall exposure level" in l]
+            print("     " + (level[0].strip() if level else "no security score"))
+        else:
+            print("skip systemd-analyze not installed")
+
+        # Socket activation: fd 3 is a listening socket, LISTEN_PID is the daemon's own pid.
+        path = os.path.join(tmp, "activated.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(16)
+        notify_path = os.path.join(tmp, "notify")
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(notify_path)
+        notify.settimeout(10)
+        env = dict(os.environ, LISTEN_FDS="1", NOTIFY_SOCKET=notify_path)
+        proc = subprocess.Popen(["sh", "-c", 'LISTEN_PID=$$ exec "$0" --log-level warn 3<&"$1"',
+                                 utraced, str(listener.fileno())],
+                                env=env, pass_fds=[listener.fileno()])
+        try:
+            msg = notify.recv(4096).decode()
+            check("READY=1" in msg, "READY=1 sent on $NOTIFY_SOCKET")
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(10)
+            c.connect(path)
+            c.sendall(b'{"jsonrpc":"2.0","id":1,"method":"hello"}\n')
+            reply = json.loads(c.makefile().readline())
+            check(reply.get("result", {}).get("pid") == proc.pid, "the activated daemon answers hello")
+            c.close()
+            proc.terminate()
+            msg = notify.recv(4096).decode()
+            check("STOPPING=1" in msg, "STOPPING=1 sent at shutdown")
+            check(proc.wait(timeout=10) == 0, "exits 0 on SIGTERM")
+            check(os.path.exists(path), "an inherited socket's file is left to systemd")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
