@@ -12,7 +12,7 @@ namespace utraced {
 Daemon::Daemon(const DaemonConfig& config)
     : config_(config),
       stop_signals_(io_, SIGTERM, SIGINT),
-      hub_(io_),
+      hub_(io_, config_.limits),
       reaper_(io_, [this](pid_t tid, WaitStatus st) { hub_.tracer().on_wait(tid, st); }),
       dispatcher_(hub_) {
   // A client that vanishes mid-write must not kill the daemon.
@@ -21,11 +21,11 @@ Daemon::Daemon(const DaemonConfig& config)
   auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
   if (inherited) {
     listener_ = std::make_unique<Listener>(io_, *inherited, "(socket from systemd)", dispatcher_,
-                                           hub_, config_.max_line);
+                                           hub_, config_.limits);
   } else {
     if (!config_.socket_given) ::mkdir("/run/utraced", 0755);  // the default path's directory
     listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
-                                           config_.max_line);
+                                           config_.limits);
   }
 }
 

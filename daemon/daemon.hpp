@@ -10,6 +10,7 @@
 
 #include "engine/engine_hub.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/limits.hpp"
 #include "rpc/listener.hpp"
 #include "trace/reaper.hpp"
 
@@ -18,7 +19,7 @@ namespace utraced {
 struct DaemonConfig {
   std::string socket_path = "/run/utraced/utraced.sock";
   bool socket_given = false;  // --socket: never use an inherited socket
-  std::size_t max_line = 1024 * 1024;
+  Limits limits;
 };
 
 class Daemon {

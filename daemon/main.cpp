@@ -1,4 +1,5 @@
 // utraced: parse arguments, build the Daemon, run it.
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -14,7 +15,24 @@ void usage(std::ostream& out) {
          "  --socket PATH      listen on PATH (default: the socket systemd passes, else\n"
          "                     /run/utraced/utraced.sock)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error, off (default info, or $UTRACED_LOG)\n"
-         "  --max-line BYTES   largest accepted JSON line (default 1048576)\n";
+         "  --max-line BYTES   largest accepted JSON line (default 1048576)\n"
+         "  --max-connections N  connections per uid (default 64)\n"
+         "  --max-engines N    engines per connection (default 4096)\n"
+         "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
+         "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n";
+}
+
+std::size_t number(const std::string& flag, const std::string& v, unsigned long long min,
+                   unsigned long long max) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || !end || *end || errno || n < min || n > max) {
+    std::cerr << "utraced: " << flag << " must be a number between " << min << " and " << max
+              << ", not '" << v << "'\n";
+    std::exit(2);
+  }
+  return static_cast<std::size_t>(n);
 }
 
 }  // namespace
@@ -36,16 +54,15 @@ int main(int argc, char** argv) try {
       config.socket_given = true;
     }
     else if (a == "--log-level") level = value("--log-level");
-    else if (a == "--max-line") {
-      auto v = value("--max-line");
-      char* end = nullptr;
-      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (!end || *end || n < 64 || n > (1ull << 30)) {
-        std::cerr << "utraced: --max-line must be a number between 64 and 1073741824\n";
-        return 2;
-      }
-      config.max_line = n;
-    } else if (a == "--help" || a == "-h") {
+    else if (a == "--max-line") config.limits.max_line = number(a, value("--max-line"), 64, 1ull << 30);
+    else if (a == "--max-connections")
+      config.limits.connections_per_uid = number(a, value("--max-connections"), 1, 1u << 20);
+    else if (a == "--max-engines")
+      config.limits.engines_per_client = number(a, value("--max-engines"), 1, 1u << 24);
+    else if (a == "--max-queue")
+      config.limits.queued_bytes = number(a, value("--max-queue"), 4096, 1ull << 34);
+    else if (a == "--max-waiters")
+      config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24); else if (a == "--help" || a == "-h") {
       usage(std::cout);
       return 0;
     } else if (a == "--version") {

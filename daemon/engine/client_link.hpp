@@ -23,6 +23,10 @@ class ClientLink {
   virtual ~ClientLink() = default;
   virtual void send_event(const nlohmann::json& params) = 0;
   virtual void send_report(const nlohmann::json& params, ReplyHandler on_reply) = 0;
+  // True while the client's unsent output is over its limit: an async pass then waits for
+  // on_drained instead of queueing more (a slow reader slows only the threads it traces).
+  virtual bool backlogged() const = 0;
+  virtual void on_drained(std::function<void()> callback) = 0;
   virtual const PeerCreds& creds() const = 0;
   virtual std::uint64_t client_id() const = 0;
 };

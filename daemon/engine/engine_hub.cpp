@@ -21,7 +21,8 @@ using utrace::proto::EventMask;
 using utrace::proto::ResumeAction;
 using utrace::proto::RpcException;
 
-EngineHub::EngineHub(boost::asio::io_context& io) : io_(io), tracer_(*this), shutdown_timer_(io) {}
+EngineHub::EngineHub(boost::asio::io_context& io, const Limits& limits)
+    : io_(io), limits_(limits), tracer_(*this), shutdown_timer_(io) {}
 
 EnginePtr EngineHub::lookup(const ClientLink& client, std::uint64_t id) const {
   auto it = engines_.find(id);
@@ -40,6 +41,10 @@ std::vector<EnginePtr> EngineHub::engines_of(const ClientLink& client) const {
 AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   if (shutting_down_) throw RpcException(errno_error(ESHUTDOWN, "the daemon is shutting down"));
   if (auto err = check_trace_access(client.creds(), req.tid)) throw RpcException(*err);
+  if (req.create && engines_of(client).size() >= limits_.engines_per_client)
+    throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
+                                   {{"limit", "engines_per_client"},
+                                    {"value", limits_.engines_per_client}}));
 
   ThreadPtr t = tracer_.find(req.tid);
   auto matches = [&](const EnginePtr& e) {
@@ -188,6 +193,11 @@ void EngineHub::barrier(ClientLink& client, std::uint64_t id, std::chrono::milli
   auto e = lookup(client, id);
   if (!e) return done(ESRCH);
   if (!e->reporting) return done(0);
+  if (!take_waiter(client.client_id())) return done(EAGAIN);
+  done = [this, cid = client.client_id(), d = std::move(done)](int code) {
+    release_waiter(cid);
+    d(code);
+  };
   struct Waiter {
     std::function<void(int)> done;
     boost::asio::steady_timer timer;
@@ -214,6 +224,11 @@ void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::millisec
   if (!e) return done(ESRCH, "detached");
   const auto& t = e->thread;
   if (e->hold && t->state == ThreadState::Stopped && !t->pass) return done(0, "stopped");
+  if (!take_waiter(client.client_id())) return done(EAGAIN, "limit");
+  done = [this, cid = client.client_id(), d = std::move(done)](int code, const char* reason) {
+    release_waiter(cid);
+    d(code, reason);
+  };
   struct Waiter {
     std::function<void(int, const char*)> done;
     boost::asio::steady_timer timer;
@@ -232,6 +247,19 @@ void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::millisec
     w->timer.cancel();
     w->done(code, reason);
   });
+}
+
+bool EngineHub::take_waiter(std::uint64_t client) {
+  auto& n = waiters_by_client_[client];
+  if (n >= limits_.waiters_per_client) return false;
+  ++n;
+  return true;
+}
+
+void EngineHub::release_waiter(std::uint64_t client) {
+  auto it = waiters_by_client_.find(client);
+  if (it != waiters_by_client_.end() && it->second > 0 && --it->second == 0)
+    waiters_by_client_.erase(it);
 }
 
 void EngineHub::wake_waiters(const EnginePtr& e, const char* reason) {
@@ -286,19 +314,18 @@ int EngineHub::detach_engine(const EnginePtr& e) {
   const bool in_flight = e->reporting;
   e->reporting = false;
   drop_engine(e);
-  if (in_flight) {
+  if (t->pass && t->pass->waiting_on == e) {
     // Its reply will be ignored, even STOP; the pass goes on without waiting for it.
-    if (t->pass && t->pass->waiting_on == e) {
-      t->pass->waiting_on = nullptr;
-      step_later(t);
-    }
-    return EINPROGRESS;
+    t->pass->waiting_on = nullptr;
+    step_later(t);
   }
+  if (in_flight) return EINPROGRESS;
   settle(t);
   return 0;
 }
 
 void EngineHub::detach_client(ClientLink& client) {
+  waiters_by_client_.erase(client.client_id());
   for (auto& e : engines_of(client)) {
     int rc = detach_engine(e);
     if (rc == EALREADY) drop_engine(e);  // death reporting in progress: just forget it

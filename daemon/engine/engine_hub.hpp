@@ -20,6 +20,7 @@
 
 #include "engine/client_link.hpp"
 #include "engine/engine.hpp"
+#include "rpc/limits.hpp"
 #include "trace/tracer.hpp"
 #include "utrace/proto/actions.hpp"
 #include "utrace/proto/events.hpp"
@@ -53,7 +54,7 @@ struct HubStats {
 
 class EngineHub : public StopSink {
  public:
-  explicit EngineHub(boost::asio::io_context& io);
+  EngineHub(boost::asio::io_context& io, const Limits& limits);
 
   Tracer& tracer() { return tracer_; }
   const HubStats& stats() const { return stats_; }
@@ -97,12 +98,15 @@ class EngineHub : public StopSink {
   // Wakes wait() callers of the thread's engines that now hold it stopped.
   void wake_stopped(const ThreadPtr& t);
   void poll_shutdown();
+  bool take_waiter(std::uint64_t client);
+  void release_waiter(std::uint64_t client);
 
   // Report passes (engine_hub_pass.cpp).
   static bool interested(const Engine& e, utrace::proto::EventKind event);
   bool start_pass(const ThreadPtr& t, utrace::proto::EventKind event,
                   const utrace::proto::Report& base, bool reverse, int signal = -1);
   void step(const ThreadPtr& t);
+  void abandon_pass(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
   void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
                 std::optional<utrace::proto::ReportReply> reply);
@@ -112,8 +116,10 @@ class EngineHub : public StopSink {
   utrace::proto::Report base_report(const ThreadPtr& t) const;
 
   boost::asio::io_context& io_;
+  const Limits& limits_;
   Tracer tracer_;
   std::unordered_map<std::uint64_t, EnginePtr> engines_;
+  std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls
   std::uint64_t next_engine_id_ = 1;
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;

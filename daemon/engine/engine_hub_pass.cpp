@@ -24,8 +24,24 @@ Report EngineHub::base_report(const ThreadPtr& t) const {
   return r;
 }
 
+void EngineHub::abandon_pass(const ThreadPtr& t) {
+  if (!t->pass) return;
+  // The thread left the stop without us (SIGKILL): the replies still owed mean nothing now.
+  for (auto& e : t->pass->order) e->reporting = false;
+  if (t->pass->timer) t->pass->timer->cancel();
+  if (auto w = t->pass->waiting_on) notify_barriers(w, 0);
+  t->pass.reset();
+}
+
 void EngineHub::on_stop(const ThreadPtr& t) {
   ++stats_.stops;
+  abandon_pass(t);
+  if (t->stop.kind == StopKind::Exit) {
+    // SIGKILL (and exit_group, exec) break every hold: a held thread only gets here when the
+    // kernel took it out of its stop. Engines may hold it again by answering the exit report.
+    for (auto& e : t->engines) e->hold = e->pending_stop = false;
+    for (auto& e : t->attaching) e->hold = e->pending_stop = false;
+  }
   t->deliver_signal = -1;
   const bool step_trap = t->stepping && t->stop.kind == StopKind::SignalDelivery &&
                          t->stop.signo == SIGTRAP;
@@ -140,6 +156,22 @@ void EngineHub::step(const ThreadPtr& t) {
     auto params = utrace::proto::to_json(r);
     // Reap is always a notification: there is nothing left to decide.
     if (e->mode == EngineMode::Async || p.event == EventKind::Reap) {
+      if (e->client->backlogged() && p.event != EventKind::Reap) {
+        // The client is not reading: wait for its output to drain rather than queue without
+        // bound. Only threads this client traces wait; nothing is dropped.
+        --p.next;
+        p.waiting_on = e;
+        const auto token = p.token;
+        std::weak_ptr<TracedThread> wt = t;
+        e->client->on_drained([this, wt, token] {
+          auto t2 = wt.lock();
+          if (t2 && t2->pass && t2->pass->token == token && t2->pass->waiting_on) {
+            t2->pass->waiting_on = nullptr;
+            step(t2);
+          }
+        });
+        return;
+      }
       ++stats_.events_sent;
       e->client->send_event(params);
       // An async engine keeps whatever hold it has; its standing action is resume.
@@ -246,11 +278,7 @@ void EngineHub::finish_pass(const ThreadPtr& t) {
 
 void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
   // Any pass in flight is over: the thread is gone. Holds mean nothing now.
-  if (t->pass) {
-    for (auto& e : t->pass->order) e->reporting = false;
-    if (auto w = t->pass->waiting_on) notify_barriers(w, 0);
-    t->pass.reset();
-  }
+  abandon_pass(t);
   t->splice_attaching();
   for (auto& e : t->engines) e->hold = e->pending_stop = false;
   Report base = base_report(t);

@@ -28,6 +28,7 @@ std::string errno_text(int err, std::uint64_t engine) {
     case EINPROGRESS: return "in progress: the effect follows at the thread's next stop";
     case EINVAL: return "this action needs the engine to have the quiesce event";
     case EFAULT: return "bad address in the traced thread";
+    case EAGAIN: return "too many outstanding barrier/wait calls on this connection";
     case EALREADY: return "the thread's death is being reported";
     default: return std::strerror(err);
   }
@@ -36,6 +37,12 @@ std::string errno_text(int err, std::uint64_t engine) {
 void throw_if(int err, std::uint64_t engine) {
   if (err)
     throw RpcException(proto::errno_error(err, errno_text(err, engine), {{"engine", engine}}));
+}
+
+nlohmann::json waiter_error_data(int code, std::uint64_t engine) {
+  nlohmann::json d = {{"engine", engine}};
+  if (code == EAGAIN) d["limit"] = "waiters_per_client";
+  return d;
 }
 
 nlohmann::json engine_json(const Engine& e) {
@@ -174,7 +181,7 @@ nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const P
       session->reply_error(id, proto::errno_error(code, code == ETIMEDOUT
                                                             ? "barrier timed out"
                                                             : errno_text(code, engine),
-                                                  {{"engine", engine}}));
+                                                  waiter_error_data(code, engine)));
     else
       session->reply_result(id, nlohmann::json::object());
   });
@@ -194,7 +201,7 @@ nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Para
                 session->reply_error(id, proto::errno_error(code, code == ETIMEDOUT
                                                                       ? "wait timed out"
                                                                       : errno_text(code, engine),
-                                                            {{"engine", engine}}));
+                                                            waiter_error_data(code, engine)));
               else
                 session->reply_result(id, {{"reason", reason}});
             });

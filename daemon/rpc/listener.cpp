@@ -7,14 +7,17 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <boost/asio/write.hpp>
+
 #include "rpc/session.hpp"
+#include "utrace/proto/message.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
 
 Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
-                   EngineHub& hub, std::size_t max_line)
-    : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), max_line_(max_line) {
+                   EngineHub& hub, const Limits& limits)
+    : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), limits_(limits) {
   // Bind under a temporary name and rename once listening, so that the socket path never
   // exists without accepting connections (a client starting with us would get ECONNREFUSED).
   const std::string tmp = path + ".new." + std::to_string(::getpid());
@@ -37,9 +40,9 @@ Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatc
 }
 
 Listener::Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
-                   Dispatcher& dispatcher, EngineHub& hub, std::size_t max_line)
+                   Dispatcher& dispatcher, EngineHub& hub, const Limits& limits)
     : io_(io), path_(path), owns_path_(false), acceptor_(io), dispatcher_(dispatcher), hub_(hub),
-      max_line_(max_line) {
+      limits_(limits) {
   acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
 }
 
@@ -68,11 +71,23 @@ void Listener::do_accept() {
       auto creds = PeerCreds::of_socket(socket.native_handle());
       if (!creds) {
         log::rpc().warn("cannot read peer credentials, closing connection");
+      } else if (per_uid_[creds->uid] >= limits_.connections_per_uid) {
+        log::rpc().warn("uid {} has {} connections already, refusing one more", creds->uid,
+                        per_uid_[creds->uid]);
+        auto err = utrace::proto::errno_error(
+            EAGAIN, "too many connections for uid " + std::to_string(creds->uid),
+            {{"limit", "connections_per_uid"}, {"value", limits_.connections_per_uid}});
+        auto line = utrace::proto::encode_error(nullptr, err);
+        boost::system::error_code ignored;
+        boost::asio::write(socket, boost::asio::buffer(line), ignored);
       } else {
         const auto id = next_session_id_++;
+        const uid_t uid = creds->uid;
+        ++per_uid_[uid];
         auto s = std::make_shared<Session>(std::move(socket), id, *creds, dispatcher_, hub_,
-                                           max_line_, [this](Session& closed) {
+                                           limits_, [this, uid](Session& closed) {
                                              sessions_.erase(closed.client_id());
+                                             if (--per_uid_[uid] == 0) per_uid_.erase(uid);
                                            });
         sessions_.emplace(id, s);
         s->start();

@@ -1,6 +1,8 @@
 // Listener: accepts clients on the Unix socket and owns the live Sessions.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -8,6 +10,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+
+#include "rpc/limits.hpp"
 
 namespace utraced {
 
@@ -19,10 +23,10 @@ class Listener {
  public:
   // Binds path (replacing a stale socket file). Throws std::system_error on failure.
   Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
-           EngineHub& hub, std::size_t max_line);
+           EngineHub& hub, const Limits& limits);
   // Adopts an already listening socket (systemd socket activation); path is only for logs.
   Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
-           Dispatcher& dispatcher, EngineHub& hub, std::size_t max_line);
+           Dispatcher& dispatcher, EngineHub& hub, const Limits& limits);
   ~Listener();
 
   void start();
@@ -39,7 +43,8 @@ class Listener {
   boost::asio::local::stream_protocol::acceptor acceptor_;
   Dispatcher& dispatcher_;
   EngineHub& hub_;
-  std::size_t max_line_;
+  const Limits& limits_;
+  std::unordered_map<uid_t, std::size_t> per_uid_;  // open connections by uid
   std::uint64_t next_session_id_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
 };

@@ -12,14 +12,15 @@ namespace utraced {
 namespace proto = utrace::proto;
 
 Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher,
-                 EngineHub& hub, std::size_t max_line, CloseHandler on_close)
+                 EngineHub& hub, const Limits& limits, CloseHandler on_close)
     : socket_(std::move(socket)),
       id_(id),
       creds_(creds),
       dispatcher_(dispatcher),
       hub_(hub),
-      framer_(max_line),
-      on_close_(std::move(on_close)) {}
+      framer_(limits.max_line),
+      on_close_(std::move(on_close)),
+      limits_(limits) {}
 
 void Session::start() {
   log::rpc().info("client {} connected (pid {}, uid {})", id_, creds_.pid, creds_.uid);
@@ -33,6 +34,7 @@ void Session::stop() {
   // Detach first: in-flight reports to this client stop being waited for.
   hub_.detach_client(*this);
   pending_.clear();
+  drained_.clear();
   boost::system::error_code ignored;
   socket_.close(ignored);
   if (on_close_) on_close_(*this);
@@ -57,7 +59,10 @@ void Session::do_read() {
                                                          {{"limit", self->framer_.max_line()},
                                                           {"seen", bytes}}});
             });
-        if (!self->closed_) self->do_read();
+        if (self->closed_) return;
+        // A client that does not read what it asked for stops being read (bounded memory).
+        if (self->backlogged()) self->read_paused_ = true;
+        else self->do_read();
       });
 }
 
@@ -116,8 +121,23 @@ void Session::send_report(const nlohmann::json& params, ReplyHandler on_reply) {
   send(proto::encode_request(id, "report", params));
 }
 
+void Session::on_low_water() {
+  if (read_paused_) {
+    read_paused_ = false;
+    do_read();
+  }
+  auto callbacks = std::move(drained_);
+  drained_.clear();
+  for (auto& cb : callbacks) cb();
+}
+
+void Session::on_drained(std::function<void()> callback) {
+  drained_.push_back(std::move(callback));
+}
+
 void Session::send(std::string line) {
   if (closed_) return;
+  queued_bytes_ += line.size();
   out_.push_back(std::move(line));
   if (!writing_) do_write();
 }
@@ -136,7 +156,10 @@ void Session::do_write() {
                              self->writing_ = false;
                              if (self->closed_) return;
                              if (ec) return self->stop();
+                             self->queued_bytes_ -= self->wbuf_.size();
                              if (!self->out_.empty()) self->do_write();
+                             if (self->queued_bytes_ <= self->limits_.queued_bytes / 2)
+                               self->on_low_water();
                            });
 }
 

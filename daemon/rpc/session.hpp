@@ -10,11 +10,13 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <nlohmann/json.hpp>
 
 #include "engine/client_link.hpp"
+#include "rpc/limits.hpp"
 #include "sys/peer_creds.hpp"
 #include "utrace/proto/errors.hpp"
 #include "utrace/proto/framing.hpp"
@@ -30,7 +32,7 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   using CloseHandler = std::function<void(Session&)>;
 
   Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher, EngineHub& hub,
-          std::size_t max_line, CloseHandler on_close);
+          const Limits& limits, CloseHandler on_close);
 
   void start();
   void stop();
@@ -42,6 +44,8 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   // ClientLink
   void send_event(const nlohmann::json& params) override;
   void send_report(const nlohmann::json& params, ReplyHandler on_reply) override;
+  bool backlogged() const override { return queued_bytes_ > limits_.queued_bytes; }
+  void on_drained(std::function<void()> callback) override;
   const PeerCreds& creds() const override { return creds_; }
   std::uint64_t client_id() const override { return id_; }
 
@@ -54,6 +58,7 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
                    const std::optional<utrace::proto::RpcError>& error);
   void send(std::string line);
   void do_write();
+  void on_low_water();
 
   Socket socket_;
   std::uint64_t id_;
@@ -65,6 +70,10 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   std::array<char, 64 * 1024> rbuf_{};
   std::deque<std::string> out_;
   std::string wbuf_;
+  const Limits& limits_;
+  std::size_t queued_bytes_ = 0;  // in out_ and wbuf_
+  bool read_paused_ = false;      // stopped reading while backlogged
+  std::vector<std::function<void()>> drained_;
   bool writing_ = false;
   bool closed_ = false;
   std::int64_t next_request_id_ = 1;

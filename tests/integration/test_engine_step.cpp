@@ -122,15 +122,10 @@ TEST(EngineModel, ExamineOnlyWhileHeld) {
 }
 
 // 36, last part ("prepare OK, then SIGKILL, then finish -> EAGAIN or ESRCH"), and 18.
-// DISABLED: daemon bug. SIGKILL sent to a thread that an engine holds stopped must break the
-// hold (utrace-semantics.md sections 1, 9.6 and the table in 14: "Every hold is broken"). The
-// kernel wakes the thread and stops it again at PTRACE_EVENT_EXIT; the daemon logs
-// "Stopped -> Stopped(exit)" and then "held stopped": it carries the engine's old hold into
-// the exit stop and never restarts the thread. The killed process stays in 't' for as long as
-// the engine lives: get_regs keeps succeeding, control stop keeps returning 0, no death/reap is
-// reported and the parent cannot reap it. (Only a hold set by answering stop to the exit
-// report itself should keep a thread in the exit stop.)
-TEST(EngineModel, DISABLED_SigkillBreaksTheHold) {
+// SIGKILL sent to a thread an engine holds stopped breaks the hold (utrace-semantics.md
+// sections 1, 9.6, 14): the kernel stops it again at PTRACE_EVENT_EXIT, where the daemon drops
+// every earlier hold (an engine may hold it again only by answering the exit report).
+TEST(EngineModel, SigkillBreaksTheHold) {
   TestDaemon d;
   Tracee t("spin");
   Client a = connect(d);
