@@ -11,11 +11,12 @@ import time
 
 
 class Daemon:
-    def __init__(self, binary, log_level="debug"):
+    def __init__(self, binary, log_level="debug", args=()):
         self.dir = tempfile.mkdtemp(prefix="utraced-test-")
         self.socket = os.path.join(self.dir, "utraced.sock")
         self.log_path = os.path.join(self.dir, "daemon.log")
-        self.proc = subprocess.Popen([binary, "--socket", self.socket, "--log-level", log_level],
+        self.proc = subprocess.Popen([binary, "--socket", self.socket, "--log-level", log_level,
+                                      *args],
                                      stderr=open(self.log_path, "w"))
         deadline = time.time() + 10
         while not os.path.exists(self.socket):
