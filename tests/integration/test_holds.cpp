@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -11,6 +12,18 @@
 
 namespace utrace::test {
 namespace {
+
+// Dispatches c's reports and events until pred holds (checked every few ms, since pred may
+// depend on the tracee's state rather than on a message).
+bool pump_until(Client& c, const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return pred();
+    c.run_for(5ms);
+  }
+  return true;
+}
 
 // Attaches a sync engine on syscall entry and answers `stop` to the first getppid entry.
 client::EngineId hold_at_getppid(Client& c, Tracee& t) {
@@ -41,7 +54,7 @@ TEST(Holds, SyncStopKeepsThreadStoppedUntilResume) {
   EXPECT_EQ(c.list().at(0).held, true);
   EXPECT_EQ(c.control(engine, ResumeAction::Resume), 0);
   // It runs on, to its next syscall entry (the read it blocks in), which is reported and resumed.
-  EXPECT_TRUE(c.run_until([&] { return t.state() == 'S'; }, 5s));
+  EXPECT_TRUE(pump_until(c, [&] { return t.state() == 'S'; }));
   EXPECT_EQ(t.tracer(), d.pid());
 }
 
@@ -154,7 +167,7 @@ TEST(TwoEngines, TwoClientsSeeTheSameThread) {
   b.run_for(200ms);
   EXPECT_EQ(t.state(), 't');
   EXPECT_EQ(a.control(ea.engine, ResumeAction::Resume), 0);
-  EXPECT_TRUE(a.run_until([&] { return t.state() == 'S'; }, 5s));
+  EXPECT_TRUE(pump_until(a, [&] { return t.state() == 'S'; }));
 }
 
 }  // namespace
