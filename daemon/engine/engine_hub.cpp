@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 
+#include "engine/deadline_callback.hpp"
 #include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
 #include "util/log.hpp"
@@ -198,24 +199,7 @@ void EngineHub::barrier(ClientLink& client, std::uint64_t id, std::chrono::milli
     release_waiter(cid);
     d(code);
   };
-  struct Waiter {
-    std::function<void(int)> done;
-    boost::asio::steady_timer timer;
-    bool fired = false;
-  };
-  auto w = std::make_shared<Waiter>(Waiter{std::move(done), boost::asio::steady_timer(io_), false});
-  w->timer.expires_after(timeout);
-  w->timer.async_wait([w](const boost::system::error_code& ec) {
-    if (ec || w->fired) return;
-    w->fired = true;
-    w->done(ETIMEDOUT);
-  });
-  e->barrier_waiters.push_back([w](int code) {
-    if (w->fired) return;
-    w->fired = true;
-    w->timer.cancel();
-    w->done(code);
-  });
+  e->barrier_waiters.push_back(with_deadline<int>(io_, timeout, std::move(done), ETIMEDOUT));
 }
 
 void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::milliseconds timeout,
@@ -229,24 +213,8 @@ void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::millisec
     release_waiter(cid);
     d(code, reason);
   };
-  struct Waiter {
-    std::function<void(int, const char*)> done;
-    boost::asio::steady_timer timer;
-    bool fired = false;
-  };
-  auto w = std::make_shared<Waiter>(Waiter{std::move(done), boost::asio::steady_timer(io_), false});
-  w->timer.expires_after(timeout);
-  w->timer.async_wait([w](const boost::system::error_code& ec) {
-    if (ec || w->fired) return;
-    w->fired = true;
-    w->done(ETIMEDOUT, "timeout");
-  });
-  e->wait_waiters.push_back([w](int code, const char* reason) {
-    if (w->fired) return;
-    w->fired = true;
-    w->timer.cancel();
-    w->done(code, reason);
-  });
+  e->wait_waiters.push_back(
+      with_deadline<int, const char*>(io_, timeout, std::move(done), ETIMEDOUT, "timeout"));
 }
 
 bool EngineHub::take_waiter(std::uint64_t client) {
