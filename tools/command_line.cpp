@@ -9,12 +9,18 @@ namespace utracectl {
 
 namespace {
 
-// Every option utracectl knows; each takes a value.
+// Every option utracectl knows that takes a value.
 constexpr std::string_view kKnownOptions[] = {"socket", "events", "mode"};
+// Options that take no value (their value reads as "1").
+constexpr std::string_view kKnownFlags[] = {"commands"};
 
 bool known_option(std::string_view name) {
   return std::find(std::begin(kKnownOptions), std::end(kKnownOptions), name) !=
          std::end(kKnownOptions);
+}
+
+bool known_flag(std::string_view name) {
+  return std::find(std::begin(kKnownFlags), std::end(kKnownFlags), name) != std::end(kKnownFlags);
 }
 
 }  // namespace
@@ -44,6 +50,10 @@ CommandLine CommandLine::parse(int argc, char** argv) {
     if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
+    }
+    if (known_flag(name) && eq == std::string::npos) {
+      cl.options_[name] = "1";
+      continue;
     }
     if (!known_option(name)) throw UsageError("unknown option '--" + name + "'");
     if (eq == std::string::npos) {

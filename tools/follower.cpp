@@ -1,6 +1,14 @@
 #include "follower.hpp"
 
+#include <unistd.h>
+
+#include <boost/asio/buffers_iterator.hpp>
+#include <boost/asio/read_until.hpp>
+#include <cerrno>
 #include <csignal>
+#include <iostream>
+
+#include "utrace/proto/errors.hpp"
 
 namespace utracectl {
 
@@ -35,9 +43,63 @@ void Follower::attach(const FollowSpec& spec) {
   attached_ = true;
 }
 
+void Follower::enable_commands() {
+  input_ = std::make_unique<boost::asio::posix::stream_descriptor>(client_.io_context(), ::dup(0));
+  read_command();
+}
+
+void Follower::read_command() {
+  boost::asio::async_read_until(*input_, input_buf_, '\n',
+                                [this](const boost::system::error_code& ec, std::size_t n) {
+                                  if (ec) return;  // end of input: keep following
+                                  std::string line(
+                                      boost::asio::buffers_begin(input_buf_.data()),
+                                      boost::asio::buffers_begin(input_buf_.data()) + n - 1);
+                                  input_buf_.consume(n);
+                                  if (!line.empty()) commands_.push_back(line);
+                                  read_command();
+                                });
+}
+
+void Follower::run_command(const std::string& line) {
+  nlohmann::json out = {{"command", line}};
+  int rc = 0;
+  if (auto action = utrace::proto::parse_action(line)) {
+    rc = client_.control(engine_, *action);
+    if (*action == ResumeAction::Detach && (rc == 0 || rc == EINPROGRESS)) detached_ = true;
+  } else if (line == "barrier") {
+    rc = client_.barrier(engine_);
+  } else if (line == "wait") {
+    std::string reason;
+    rc = client_.wait(engine_, {}, &reason);
+    if (!rc) out["result"] = reason;
+  } else if (line == "regs") {
+    try {
+      out["result"] = client_.get_regs(engine_);
+    } catch (const client::ClientError& e) {
+      rc = e.errno_value() ? e.errno_value() : EINVAL;
+    }
+  } else {
+    out["error"] = "unknown command (stop, resume, detach, interrupt, report, singlestep, "
+                   "blockstep, barrier, wait, regs)";
+  }
+  if (rc) out["errno"] = utrace::proto::errno_name(rc);
+  else if (!out.contains("result") && !out.contains("error")) out["result"] = 0;
+  std::cout << out.dump() << std::endl;
+}
+
 bool Follower::run() {
-  client_.run_until([this] { return (attached_ && alive_.empty()) || interrupted_; });
+  for (;;) {
+    client_.run_until([this] {
+      return (attached_ && alive_.empty()) || interrupted_ || !commands_.empty() || detached_;
+    });
+    if (commands_.empty() || interrupted_ || detached_ || (attached_ && alive_.empty())) break;
+    auto line = std::move(commands_.front());
+    commands_.pop_front();
+    run_command(line);
+  }
   if (attached_ && alive_.empty()) return true;
+  if (detached_) return false;
   // Interrupted: detach, so that the thread runs on untraced. ESRCH (already gone) and
   // EALREADY (dying) need nothing more.
   client_.set_call_timeout(std::chrono::seconds(10));

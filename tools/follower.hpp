@@ -2,10 +2,15 @@
 // core of `utracectl attach`, `trace` and `count`.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <memory>
 #include <set>
+#include <string>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/streambuf.hpp>
 
 #include "utrace/client_sync.hpp"
 
@@ -27,12 +32,19 @@ class Follower {
 
   // Attaches the engine. Throws ClientError (e.g. ESRCH, EPERM).
   void attach(const FollowSpec& spec);
+  // Reads commands for the engine from stdin, one per line: a resume action (stop, resume,
+  // detach, interrupt, report, singlestep, blockstep) for `control`, or barrier, wait, regs.
+  // Each result is printed as one JSON line: {"command":..., "result":...} or {"command":...,
+  // "errno":...}.
+  void enable_commands();
   // Dispatches until every attached thread is reaped (returns true), or until SIGINT/SIGTERM,
   // which detaches the engine and returns false. Throws ClientError on connection loss.
   bool run();
 
  private:
   void deliver(const utrace::client::ReportMessage& message);
+  void read_command();
+  void run_command(const std::string& line);
 
   utrace::client::Client& client_;
   Sink sink_;
@@ -42,6 +54,10 @@ class Follower {
   utrace::client::EngineId engine_ = 0;
   std::set<int> alive_;   // attached threads not reaped yet
   std::set<int> reaped_;  // reaps seen, possibly before the attach reply
+  std::unique_ptr<boost::asio::posix::stream_descriptor> input_;
+  boost::asio::streambuf input_buf_;
+  std::deque<std::string> commands_;
+  bool detached_ = false;
 };
 
 }  // namespace utracectl

@@ -26,11 +26,15 @@ commands:
   list                  print this connection's engines (JSON)
   stats                 print the daemon's counters (JSON)
   call METHOD [PARAMS]  call any method with PARAMS (a JSON object); print the result
-  attach TID [--events E1,E2,...] [--mode sync|async]
+  attach TID [--events E1,E2,...] [--mode sync|async] [--commands]
                         print every report and event of a new engine on thread TID, one JSON
                         object per line, until the thread is reaped; sync reports are
                         answered "resume"
                         (default events: syscall_entry,syscall_exit,exit,death,reap)
+                        --commands: also read commands for the engine from stdin, one per
+                        line: stop, resume, detach, interrupt, report, singlestep,
+                        blockstep (control), barrier, wait, regs; each answer is printed
+                        as a JSON line {"command":..., "result"|"errno":...}
   trace TID             print TID's syscalls strace-style until it is reaped
   count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
   regs TID              stop TID for a moment and print its registers (JSON)
@@ -93,7 +97,7 @@ int cmd_call(const CommandLine& cl) {
 }
 
 int cmd_attach(const CommandLine& cl) {
-  cl.allow_options({"events", "mode"});
+  cl.allow_options({"events", "mode", "commands"});
   cl.expect_positionals(1, 1);
   utracectl::FollowSpec spec;
   spec.tid = utracectl::parse_tid(cl.positional()[0]);
@@ -102,6 +106,7 @@ int cmd_attach(const CommandLine& cl) {
   auto c = client::Client::connect(cl.socket());
   utracectl::Follower follower(c, [](const client::ReportMessage& m) { print_json(m.params); });
   follower.attach(spec);
+  if (cl.option("commands")) follower.enable_commands();
   follower.run();
   return 0;
 }

@@ -70,6 +70,24 @@ def main():
         check(wait_for(lambda: t.status() and t.status()[1] == 0), "regs leaves the thread untraced")
         t.stop()
 
+        # attach --commands: control, wait, regs and barrier on the CLI's own engine.
+        t = Tracee(tracee_bin, "sleep")
+        cmd = subprocess.Popen([ctl, "--socket", d.socket, "attach", str(t.pid), "--events", "exit",
+                                "--commands"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        answers = []
+        for line in ["stop", "wait", "regs", "barrier", "resume", "detach"]:
+            cmd.stdin.write(line + "\n")
+            cmd.stdin.flush()
+            answers.append(json.loads(cmd.stdout.readline()))
+        check(answers[0] == {"command": "stop", "errno": "EINPROGRESS"}, "--commands: stop -> EINPROGRESS")
+        check(answers[1].get("result") == "stopped", "--commands: wait -> stopped")
+        check("rip" in answers[2].get("result", {}), "--commands: regs while held")
+        check(answers[3].get("result") == 0 and answers[4].get("result") == 0, "--commands: barrier, resume")
+        check(answers[5].get("result") == 0 and cmd.wait(timeout=10) == 0, "--commands: detach ends it")
+        check(wait_for(lambda: t.status() and t.status()[1] == 0 and t.status()[0] == "S"),
+              "the thread sleeps on untraced")
+        t.stop()
+
         # Errors: a missing thread, a bad command, no daemon.
         out = subprocess.run([ctl, "--socket", d.socket, "attach", "2147483647"],
                              capture_output=True, text=True)

@@ -81,18 +81,23 @@ int main(int argc, char** argv) {
     for (;;) syscall(SYS_getppid);
   }
   if (strcmp(argv[1], "on-input") == 0) {
-    char line[64];
+    /* One read may bring several lines ("s\nq\n"): act on the first letter of each. */
+    char buf[256];
     for (;;) {
-      ssize_t n = read(0, line, sizeof line - 1);
+      ssize_t n = read(0, buf, sizeof buf);
       if (n <= 0) return 0;
-      switch (line[0]) {
-        case 'g': syscall(SYS_getppid); break;
-        case 's': known_sequence(); break;
-        case 'q': return 3;
-        default: break;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (i > 0 && buf[i - 1] != '\n') continue;
+        switch (buf[i]) {
+          case 'g': syscall(SYS_getppid); break;
+          case 's': known_sequence(); break;
+          case 'q': return 3;
+          default: break;
+        }
       }
     }
   }
+
   fprintf(stderr, "tracee: unknown mode %s\n", argv[1]);
   return 2;
 }
