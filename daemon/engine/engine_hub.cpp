@@ -330,7 +330,7 @@ void EngineHub::settle(const ThreadPtr& t) {
   in.has_engines = t->has_engines();
   in.any_hold = t->any_hold();
   in.report_requested = t->report_requested;
-  in.want_syscalls = t->event_union().any_syscall();
+  in.want_syscalls = t->event_union().any_syscall() || t->aborted_retval.has_value();
   RestartDecision d = decide_restart(in);
   if (d.kind == RestartKind::ReportFirst) {
     t->report_requested = false;

@@ -8,6 +8,7 @@
 #include "engine/engine_hub.hpp"
 #include "sys/names.hpp"
 #include "sys/signal_class.hpp"
+#include "trace/examine.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
@@ -73,6 +74,12 @@ void EngineHub::on_stop(const ThreadPtr& t) {
                                                 s.args};
       break;
     case StopKind::SyscallExit:
+      if (t->aborted_retval) {
+        // The engines see what the aborted syscall returns.
+        examine::set_return_value(t->tid, *t->aborted_retval);
+        t->stop.retval = *t->aborted_retval;  // s is t->stop
+        t->aborted_retval.reset();
+      }
       event = EventKind::SyscallExit;
       base.syscall = utrace::proto::SyscallInfo{s.syscall_nr, names::syscall_name(s.syscall_nr), {}};
       base.retval = s.retval;
@@ -250,6 +257,12 @@ void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply&
     drop_engine(e);
     return;
   }
+  if (p.event == EventKind::SyscallEntry && reply.abort) {
+    p.abort = *reply.abort;  // each engine replaces the choice before it
+    p.retval = reply.retval;
+  } else if (p.event == EventKind::SyscallExit && reply.retval) {
+    p.retval = reply.retval;
+  }
   p.combined = utrace::proto::combine(p.combined, action);
   e->hold = (action == ResumeAction::Stop);
 }
@@ -259,6 +272,12 @@ void EngineHub::finish_pass(const ThreadPtr& t) {
   if (p->event == EventKind::Death) return reap(t);
   if (p->event == EventKind::Reap) return;
   if (p->signal >= 0) t->deliver_signal = p->signal;
+  if (p->event == EventKind::SyscallEntry && p->abort) {
+    // Skip the syscall (nr -1); its exit stop, which needs PTRACE_SYSCALL, sets the result.
+    if (examine::set_syscall_nr(t->tid, -1) == 0) t->aborted_retval = p->retval.value_or(-ENOSYS);
+  } else if (p->event == EventKind::SyscallExit && p->retval) {
+    examine::set_return_value(t->tid, *p->retval);
+  }
   switch (p->combined) {
     case ResumeAction::SingleStep:
     case ResumeAction::BlockStep:

@@ -2,34 +2,118 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 
+#include "sys/cred_status.hpp"
 #include "sys/proc.hpp"
 
 namespace utraced {
 
 using utrace::proto::errno_error;
+using utrace::proto::RpcError;
 
-std::optional<utrace::proto::RpcError> check_trace_access(const PeerCreds& client, pid_t tid) {
-  auto st = proc::read_status(tid);
+namespace {
+
+// -1: no such file; 0..3 the scope; 3 for anything unparsable (fail closed).
+int read_scope(const char* path) {
+  std::ifstream in(path);
+  if (!in) return -1;
+  int v = -1;
+  if (!(in >> v) || v < 0) return 3;
+  return std::min(v, 3);
+}
+
+RpcError deny(pid_t tid, const char* reason, const std::string& message) {
+  return errno_error(EPERM, "thread " + std::to_string(tid) + ": " + message,
+                     {{"tid", tid}, {"reason", reason}});
+}
+
+// Yama's task_is_descendant: is the thread group of tid the client process or below it,
+// following real parents (PPid) up to pid 1? /proc is read one step at a time, so a process
+// reparented meanwhile is seen where it was when read.
+bool is_descendant(pid_t ancestor, pid_t tgid) {
+  pid_t walker = tgid;
+  for (int depth = 0; walker > 0 && depth < 65536; ++depth) {
+    if (walker == ancestor) return true;
+    auto st = proc::read_cred_status(walker);
+    if (!st) return false;
+    walker = st->ppid;
+  }
+  return false;
+}
+
+}  // namespace
+
+int effective_ptrace_scope() {
+  int scope = std::max(read_scope(kYamaPath), 0);
+  if (const char* p = std::getenv(kYamaPathEnv); p && *p) {
+    int fake = read_scope(p);
+    scope = std::max(scope, fake < 0 ? 3 : fake);
+  }
+  return scope;
+}
+
+std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid) {
+  auto st = proc::read_cred_status(tid);
   if (!st || st->state == 'Z' || st->state == 'X')
     return errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
-  if (st->tgid == ::getpid())
-    return errno_error(EPERM, "the daemon itself cannot be traced", {{"tid", tid}});
-  if (auto flags = proc::read_flags(tid); flags && (*flags & proc::kPfKthread))
-    return errno_error(EPERM, "kernel threads cannot be traced", {{"tid", tid}});
-  if (client.uid == 0) return std::nullopt;
-  for (uid_t u : {st->uids[0], st->uids[1], st->uids[2]})
-    if (u != client.uid)
-      return errno_error(EPERM, "thread " + std::to_string(tid) + " belongs to another user",
-                         {{"tid", tid}, {"reason", "uid"}});
-  for (gid_t g : {st->gids[0], st->gids[1], st->gids[2]})
-    if (g != client.gid)
-      return errno_error(EPERM, "thread " + std::to_string(tid) + " runs with another group",
-                         {{"tid", tid}, {"reason", "gid"}});
-  if (auto owner = proc::proc_owner(tid); owner && *owner != client.uid)
-    return errno_error(EPERM, "thread " + std::to_string(tid) + " is not dumpable",
-                       {{"tid", tid}, {"reason", "dumpable"}});
+  if (st->tgid == ::getpid()) return deny(tid, "daemon", "the daemon itself cannot be traced");
+  if (auto flags = proc::read_flags(tid); !flags || (*flags & proc::kPfKthread))
+    return flags ? deny(tid, "kthread", "kernel threads cannot be traced")
+                 : errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
+
+  const bool ptrace_cap = client.has_cap(proc::kCapSysPtrace);
+  if (!ptrace_cap) {
+    // __ptrace_may_access: the caller's ids against all of the target's real/effective/saved.
+    for (uid_t u : {st->uids[0], st->uids[1], st->uids[2]})
+      if (u != client.uid)
+        return deny(tid, "uid", "belongs to another user (uids " + std::to_string(st->uids[0]) +
+                                    "/" + std::to_string(st->uids[1]) + "/" +
+                                    std::to_string(st->uids[2]) + ", client uid " +
+                                    std::to_string(client.uid) + ") and the client lacks "
+                                    "CAP_SYS_PTRACE");
+    for (gid_t g : {st->gids[0], st->gids[1], st->gids[2]})
+      if (g != client.gid)
+        return deny(tid, "gid", "runs with another group (gids " + std::to_string(st->gids[0]) +
+                                    "/" + std::to_string(st->gids[1]) + "/" +
+                                    std::to_string(st->gids[2]) + ", client gid " +
+                                    std::to_string(client.gid) + ") and the client lacks "
+                                    "CAP_SYS_PTRACE");
+    // cap_ptrace_access_check: the target may not hold capabilities the client does not.
+    const std::uint64_t client_prm = client.caps_known ? client.cap_prm : 0;
+    if (!st->has_caps || (st->cap_prm & ~client_prm) != 0)
+      return deny(tid, "capabilities",
+                  "holds capabilities the client does not have, and the client lacks "
+                  "CAP_SYS_PTRACE");
+    // Dumpable: /proc/TID is owned by the task's euid/egid when dumpable, by root otherwise.
+    // When the target's euid and egid are root too the two cannot be told apart: refuse.
+    auto owner = proc::proc_owner(tid);
+    if (!owner || *owner != st->uids[1] || (st->uids[1] == 0 && st->gids[1] == 0))
+      return deny(tid, "dumpable",
+                  st->uids[1] == 0 && st->gids[1] == 0 && owner && *owner == 0
+                      ? "is root's and cannot be shown dumpable to a client without "
+                        "CAP_SYS_PTRACE"
+                      : "is not dumpable and the client lacks CAP_SYS_PTRACE");
+  }
+
+  // Yama (security_ptrace_access_check), read at every check so a change applies at once.
+  switch (effective_ptrace_scope()) {
+    case 0: break;
+    case 1:
+      if (!ptrace_cap && !is_descendant(client.pid, st->tgid))
+        return deny(tid, "yama",
+                    "ptrace_scope 1: not a descendant of the client process " +
+                        std::to_string(client.pid) +
+                        " (PR_SET_PTRACER exceptions are not honoured)");
+      break;
+    case 2:
+      if (!ptrace_cap) return deny(tid, "yama", "ptrace_scope 2: the client lacks CAP_SYS_PTRACE");
+      break;
+    default: return deny(tid, "yama", "ptrace_scope 3: no process may be traced");
+  }
   return std::nullopt;
 }
 

@@ -1,14 +1,58 @@
 #include "sys/peer_creds.hpp"
 
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "sys/cred_status.hpp"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 namespace utraced {
+
+namespace {
+
+bool same_user_namespace(pid_t pid) {
+  struct stat mine {}, theirs {};
+  if (::stat("/proc/self/ns/user", &mine) != 0) return false;
+  if (::stat(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), &theirs) != 0) return false;
+  return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino;
+}
+
+// Reads the peer's capabilities; true only if they are confirmed to be the peer's.
+bool read_caps(int fd, PeerCreds& c) {
+  int pidfd = -1;
+  socklen_t len = sizeof pidfd;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0 || pidfd < 0) return false;
+  bool ok = false;
+  auto st = proc::read_cred_status(c.pid);
+  if (st && st->has_caps && st->tgid == c.pid && st->uids[1] == c.uid &&
+      same_user_namespace(c.pid) &&
+      ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0) {
+    // The peer still exists, so /proc/PID was the peer (its pid cannot have been reused).
+    c.cap_eff = st->cap_eff;
+    c.cap_prm = st->cap_prm;
+    ok = true;
+  }
+  ::close(pidfd);
+  return ok;
+}
+
+}  // namespace
 
 std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
   struct ucred uc {};
   socklen_t len = sizeof uc;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) return std::nullopt;
-  return PeerCreds{uc.pid, uc.uid, uc.gid};
+  PeerCreds c{uc.pid, uc.uid, uc.gid};
+  c.caps_known = uc.pid > 0 && read_caps(fd, c);
+  return c;
 }
 
 }  // namespace utraced

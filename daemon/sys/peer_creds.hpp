@@ -1,8 +1,21 @@
-// Credentials of a Unix socket peer, read once at accept (SO_PEERCRED).
+// Credentials of a Unix socket peer, read once at accept: uid/gid/pid from SO_PEERCRED (the
+// peer's effective ids at connect time), and its capabilities from /proc/PID/status.
+//
+// The pid in SO_PEERCRED could in principle have been reused between connect and accept. Where
+// the kernel has SO_PEERPIDFD (Linux 6.5+) we take a pidfd of the peer, read /proc/PID/status,
+// and then check with pidfd_send_signal(pidfd, 0) that the peer process still exists: while it
+// exists its pid cannot have been reused, so the status we read was the peer's. The pidfd is
+// closed again at once (PeerCreds stays a plain copyable value). Without SO_PEERPIDFD, or if the
+// check fails, the capabilities are taken as unknown, i.e. none: the client is then treated as
+// an ordinary user of its uid (never more privileged than SO_PEERCRED alone says).
+//
+// Capabilities are only honoured when the peer lives in the daemon's own user namespace: a
+// "root" in a child user namespace has a full CapEff that means nothing outside it.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 
 namespace utraced {
@@ -11,6 +24,13 @@ struct PeerCreds {
   pid_t pid = 0;
   uid_t uid = static_cast<uid_t>(-1);
   gid_t gid = static_cast<gid_t>(-1);
+  // Capability sets of the peer process, read at accept. Zero when not known (see above).
+  std::uint64_t cap_eff = 0;
+  std::uint64_t cap_prm = 0;
+  // True when the capability sets were read and confirmed (pidfd check, same user namespace).
+  bool caps_known = false;
+
+  bool has_cap(int cap) const { return caps_known && cap >= 0 && cap < 64 && (cap_eff >> cap) & 1; }
 
   static std::optional<PeerCreds> of_socket(int fd);
 };

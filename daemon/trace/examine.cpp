@@ -97,4 +97,18 @@ int write_memory(pid_t tid, std::uint64_t addr, const std::string& bytes, std::s
   return 0;
 }
 
+int set_syscall_nr(pid_t tid, std::int64_t nr) {
+  user_regs_struct r{};
+  if (int err = getregs(tid, &r)) return err;
+  r.orig_rax = static_cast<unsigned long long>(nr);
+  return ::ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0 ? 0 : errno;
+}
+
+int set_return_value(pid_t tid, std::int64_t value) {
+  user_regs_struct r{};
+  if (int err = getregs(tid, &r)) return err;
+  r.rax = static_cast<unsigned long long>(value);
+  return ::ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0 ? 0 : errno;
+}
+
 }  // namespace utraced::examine

@@ -22,4 +22,9 @@ int read_memory(pid_t tid, std::uint64_t addr, std::size_t size, std::string* ou
 // Writes bytes at addr (also into read-only mappings, as a debugger does); *written is set.
 int write_memory(pid_t tid, std::uint64_t addr, const std::string& bytes, std::size_t* written);
 
+// At a syscall-entry stop: change the syscall number (-1 skips the syscall).
+int set_syscall_nr(pid_t tid, std::int64_t nr);
+// At a syscall-exit stop: change the return value.
+int set_return_value(pid_t tid, std::int64_t value);
+
 }  // namespace utraced::examine

@@ -39,6 +39,8 @@ struct ReportPass {
   EnginePtr waiting_on;        // sync engine whose reply the pass awaits
   // Signal passes: the disposition so far (0 ignore, n deliver n); -1 outside signal passes.
   int signal = -1;
+  bool abort = false;                  // syscall_entry: skip the syscall (last engine wins)
+  std::optional<std::int64_t> retval;  // abort's return value / exit's new return value
   std::shared_ptr<boost::asio::steady_timer> timer;  // report timeout of waiting_on
 };
 
@@ -57,7 +59,9 @@ struct TracedThread {
   int deliver_signal = -1;
   // A step requested (control or a pass's combined action) for the next restart.
   utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
-  bool stepping = false;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
+  bool stepping = false;
+  // The syscall entered was aborted: at its exit stop, make it return this.
+  std::optional<std::int64_t> aborted_retval;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
   std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report
   std::uint64_t seq = 0;          // events reported on this thread
   std::vector<EnginePtr> engines;    // attached, in attach order

@@ -81,6 +81,8 @@ Report report_from_json(const nlohmann::json& j) {
 
 nlohmann::json to_json(const ReportReply& r) {
   nlohmann::json j = {{"action", to_string(r.action)}};
+  if (r.abort) j["syscall"] = *r.abort ? "abort" : "run";
+  if (r.retval) j["retval"] = *r.retval;
   if (r.signal) {
     if (*r.signal == ReportReply::kDeliver) j["signal"] = "deliver";
     else if (*r.signal == 0) j["signal"] = "ignore";
@@ -92,9 +94,15 @@ nlohmann::json to_json(const ReportReply& r) {
 ReportReply reply_from_json(const nlohmann::json& j) {
   if (j.is_null()) return ReportReply{};
   Params p(j);
-  p.allow_only({"action", "signal"});
+  p.allow_only({"action", "signal", "syscall", "retval"});
   ReportReply r;
   if (p.has("action")) r.action = p.action("action");
+  if (auto s = p.opt_string("syscall")) {
+    if (*s != "run" && *s != "abort")
+      throw RpcException(invalid_params("syscall", "must be \"run\" or \"abort\""));
+    r.abort = *s == "abort";
+  }
+  r.retval = p.opt_integer("retval", INT64_MIN, INT64_MAX);
   if (const auto* s = p.raw("signal"); s && !s->is_null()) {
     if (*s == "deliver") r.signal = ReportReply::kDeliver;
     else if (*s == "ignore") r.signal = 0;

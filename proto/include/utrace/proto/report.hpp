@@ -53,6 +53,11 @@ struct ReportReply {
   // deliver the reported signal; 0: ignore it; n > 0: deliver signal n instead.
   static constexpr int kDeliver = -1;
   std::optional<int> signal;
+  // syscall_entry only: true to skip the syscall ("syscall": "abort"), false to run it ("run").
+  std::optional<bool> abort;
+  // syscall_entry with abort: the value the skipped syscall returns (default -ENOSYS);
+  // syscall_exit: the new return value.
+  std::optional<std::int64_t> retval;
 };
 
 nlohmann::json to_json(const ReportReply& r);
