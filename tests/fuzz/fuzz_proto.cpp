@@ -1,0 +1,134 @@
+// libFuzzer target for the wire decoder: bytes -> LineFramer -> parse_message -> the checked
+// parameter accessors the dispatcher uses, report_from_json / reply_from_json, base64_decode,
+// and re-encoding. Protocol errors must come out as RpcException (or an Invalid message), never
+// as a crash, a sanitizer report, a hang, or any other exception.
+//
+// The daemon's Dispatcher itself is not driven: it needs a concrete Session (a socket) and an
+// EngineHub (ptrace), so this target stops at the proto level and mirrors the dispatcher's
+// parameter reads per method instead.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "utrace/proto/base64.hpp"
+#include "utrace/proto/errors.hpp"
+#include "utrace/proto/framing.hpp"
+#include "utrace/proto/message.hpp"
+#include "utrace/proto/params.hpp"
+#include "utrace/proto/report.hpp"
+
+namespace proto = utrace::proto;
+
+namespace {
+
+template <class F>
+void expect_rpc_errors_only(F&& f) {
+  try {
+    f();
+  } catch (const proto::RpcException&) {
+  }
+}
+
+void exercise_params(const proto::Message& m) {
+  proto::Params p(m.params);
+  const std::string& method = m.method;
+  if (method == "hello") {
+    p.allow_only({"client", "protocol"});
+    (void)p.opt_string("client");
+    (void)p.opt_integer("protocol", 0, INT32_MAX);
+  } else if (method == "attach") {
+    p.allow_only({"tid", "pid", "scope", "events", "mode", "create", "exclusive", "type", "data",
+                  "match", "report_timeout_ms"});
+    (void)p.opt_integer("report_timeout_ms", 0, 24 * 3600 * 1000);
+    (void)p.opt_string("scope");
+    if (p.has("tid")) (void)p.integer("tid", 1, INT32_MAX);
+    if (p.has("pid")) (void)p.integer("pid", 1, INT32_MAX);
+    (void)p.events("events");
+    (void)p.opt_string("mode");
+    (void)p.opt_bool("create");
+    (void)p.opt_bool("exclusive");
+    (void)p.opt_string("type");
+    (void)p.raw("data");
+    (void)p.raw("match");
+  } else if (method == "set_events") {
+    p.allow_only({"engine", "events"});
+    (void)p.integer("engine", 0, INT64_MAX);
+    (void)p.events("events");
+  } else if (method == "control") {
+    p.allow_only({"engine", "action", "tid"});
+    (void)p.integer("engine", 0, INT64_MAX);
+    (void)p.action("action");
+    (void)p.opt_integer("signal", 0, 64);
+  } else if (method == "barrier" || method == "wait") {
+    p.allow_only({"engine", "timeout_ms"});
+    (void)p.integer("engine", 0, INT64_MAX);
+    (void)p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000);
+  } else if (method == "get_regs" || method == "set_regs") {
+    (void)p.integer("engine", 0, INT64_MAX);
+    (void)p.raw("regs");
+  } else if (method == "read_memory" || method == "write_memory") {
+    (void)p.integer("engine", 0, INT64_MAX);
+    (void)p.opt_unsigned("addr");
+    (void)p.integer("size", 1, 1 << 20);
+    if (auto d = p.opt_string("data")) {
+      if (auto bytes = proto::base64_decode(*d)) (void)proto::base64_encode(*bytes);
+    }
+  } else {
+    // Unknown methods: still walk a few generic accessors.
+    (void)p.has("engine");
+    (void)p.opt_string("name");
+    (void)p.opt_bool("flag");
+  }
+}
+
+void handle_line(std::string_view line) {
+  proto::Message m = proto::parse_message(line);  // never throws
+  // Re-encoding what was accepted must not throw either (invalid UTF-8 is replaced).
+  switch (m.kind) {
+    case proto::MessageKind::Request:
+      (void)proto::encode_request(m.id, m.method, m.params);
+      break;
+    case proto::MessageKind::Notification:
+      (void)proto::encode_notification(m.method, m.params);
+      break;
+    case proto::MessageKind::Response:
+      if (m.error) (void)proto::encode_error(m.id, *m.error);
+      else (void)proto::encode_result(m.id, m.result);
+      break;
+    case proto::MessageKind::Invalid:
+      if (m.error) (void)proto::encode_error(nullptr, *m.error);
+      return;
+  }
+  if (m.kind == proto::MessageKind::Request || m.kind == proto::MessageKind::Notification) {
+    expect_rpc_errors_only([&] { exercise_params(m); });
+    // A client decodes reports (the daemon's requests) and replies with the same code.
+    expect_rpc_errors_only([&] {
+      auto r = proto::report_from_json(m.params);
+      (void)proto::dump_line(proto::to_json(r));
+    });
+    expect_rpc_errors_only([&] {
+      auto r = proto::reply_from_json(m.params);
+      (void)proto::dump_line(proto::to_json(r));
+    });
+  } else if (m.kind == proto::MessageKind::Response && m.result.is_object()) {
+    expect_rpc_errors_only([&] { (void)proto::reply_from_json(m.result); });
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  // A small line limit so that oversize handling is reached too; feed in two chunks so that
+  // partial lines are kept across calls.
+  proto::LineFramer framer(4096);
+  auto on_line = [](std::string_view line) { handle_line(line); };
+  auto on_oversize = [](std::size_t) {};
+  const std::size_t cut = size ? data[0] % (size + 1) : 0;
+  framer.feed(bytes.substr(0, cut), on_line, on_oversize);
+  framer.feed(bytes.substr(cut), on_line, on_oversize);
+  framer.feed("\n", on_line, on_oversize);  // flush the last partial line
+  return 0;
+}
