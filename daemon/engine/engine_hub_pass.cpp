@@ -96,9 +96,23 @@ void EngineHub::on_stop(const ThreadPtr& t) {
       event = EventKind::Exec;
       break;
     case StopKind::Interrupt:
-      if (t->report_requested) {
+      if (t->group_stopped) {
+        // A LISTENing thread re-traps with SIGTRAP when SIGCONT ends its job-control stop.
+        t->group_stopped = false;
+        event = EventKind::Jctl;
+        base.jctl = "continued";
+      } else if (t->report_requested) {
         t->report_requested = false;
         event = EventKind::Quiesce;
+      }
+      break;
+    case StopKind::GroupStop:
+      if (!t->group_stopped) {
+        // First stop of a job-control stop (a LISTENing thread we interrupt re-traps here too).
+        t->group_stopped = true;
+        event = EventKind::Jctl;
+        base.jctl = "stopped";
+        base.signal = utrace::proto::SignalInfo{s.signo, names::signal_name(s.signo), 0};
       }
       break;
     case StopKind::SignalDelivery:
@@ -114,7 +128,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
       }
       break;
     default:
-      break;  // job control is passed through unreported for now
+      break;
   }
   if (event && start_pass(t, *event, base, reverse, signal)) return;
   settle(t);

@@ -60,6 +60,7 @@ struct TracedThread {
   // A step requested (control or a pass's combined action) for the next restart.
   utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
   bool stepping = false;
+  bool group_stopped = false;  // in a job-control stop (reported as jctl "stopped")
   // The syscall entered was aborted: at its exit stop, make it return this.
   std::optional<std::int64_t> aborted_retval;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
   std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report

@@ -24,6 +24,7 @@ nlohmann::json to_json(const Report& r) {
     j["signal"] = {{"signo", r.signal->signo}, {"name", r.signal->name}, {"code", r.signal->code}};
   if (r.child) j["child"] = *r.child;
   if (r.for_event) j["for_event"] = to_string(*r.for_event);
+  if (r.jctl) j["jctl"] = *r.jctl;
   return j;
 }
 
@@ -75,6 +76,11 @@ Report report_from_json(const nlohmann::json& j) {
     auto k = parse_event(*v);
     if (!k) throw RpcException(invalid_params("for_event", "unknown event name"));
     r.for_event = *k;
+  }
+  if (auto v = p.opt_string("jctl")) {
+    if (*v != "stopped" && *v != "continued")
+      throw RpcException(invalid_params("jctl", "must be \"stopped\" or \"continued\""));
+    r.jctl = *v;
   }
   return r;
 }

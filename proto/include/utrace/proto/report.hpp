@@ -40,6 +40,8 @@ struct Report {
   std::optional<int> child;            // clone: the new thread's tid
   // quiesce: the event the thread stopped for, when this engine has quiesce but not that event
   std::optional<EventKind> for_event;
+  // jctl: "stopped" (with signal: the stop signal) or "continued"
+  std::optional<std::string> jctl;
 };
 
 nlohmann::json to_json(const Report& r);
