@@ -51,7 +51,7 @@ esac
 
 if [ "$do_build" = 1 ]; then
   if [ ! -f "$build/build.ninja" ]; then
-    meson setup "$build" "$repo" >&2 || exit 1
+    meson setup "$build" "$repo" -Dtests=false >&2 || exit 1
   fi
   ninja -C "$build" -j1 bench/workload bench/floor_tracer bench/bench_utraced daemon/utraced >&2 || exit 1
 fi
