@@ -1,0 +1,140 @@
+// utrace-semantics.md section 16, scenarios 11, 16, 24 and 35: interrupting a blocked syscall,
+// clearing signal events while held, job control, and two interrupts making one report pass.
+#include <signal.h>
+
+#include <vector>
+
+#include "test_engine_common.hpp"
+
+namespace utrace::test {
+namespace {
+
+bool is_quiesce(const ReportMessage& m) {
+  return m.report.event == EventKind::Quiesce && !m.report.for_event;
+}
+
+// 11. A thread blocked in read() on an empty pipe; control(interrupt) -> a quiesce report comes
+// at once; after resume, the same read() returns later data with no EINTR (the tracee exits on
+// EINTR, so being alive and answering "g" proves it).
+TEST(EngineSignals, InterruptBlockedReadReportsAndRestartsIt) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client a = connect(d);
+  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::Quiesce}), client::Mode::Sync)).engine;
+  int quiesce = 0;
+  a.on_report(ea, [&](const ReportMessage& m) {
+    quiesce += is_quiesce(m);
+    return ResumeAction::Resume;
+  });
+  ASSERT_TRUE(eventually([&] { return t.state() == 'S'; }));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(a.control(ea, ResumeAction::Interrupt), 0);
+  EXPECT_TRUE(pump({&a}, [&] { return quiesce == 1; }, 2s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));  // back in its read()
+  // Now watch its syscalls: the restarted read returns our line, then getppid.
+  std::vector<std::string> names;
+  EXPECT_EQ(a.set_events(ea, mask({EventKind::SyscallEntry})), 0);
+  a.on_report(ea, [&](const ReportMessage& m) {
+    if (m.report.syscall) names.push_back(m.report.syscall->name);
+    return ResumeAction::Resume;
+  });
+  t.send("g");
+  EXPECT_TRUE(pump({&a}, [&] {
+    return std::find(names.begin(), names.end(), "getppid") != names.end();
+  }));
+  EXPECT_EQ(t.wait_exit(100ms), -1) << "the tracee saw EINTR and exited";
+}
+
+// 16. Thread held stopped; set_events removing the signal events -> 0; a signal sent before the
+// resume is not reported, and is delivered as usual (SIGWINCH: ignored by default).
+TEST(EngineSignals, ClearingSignalEventsWhileHeldMeansNoSignalReport) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client a = connect(d);
+  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::SignalIgn}), client::Mode::Sync)).engine;
+  int signal_reports = 0;
+  a.on_report(ea, [&](const ReportMessage& m) {
+    signal_reports += m.report.event == EventKind::SignalIgn;
+    return ResumeAction::Resume;
+  });
+  EXPECT_EQ(a.control(ea, ResumeAction::Stop), EINPROGRESS);
+  EXPECT_EQ(wait_engine(a, ea).result.value("reason", ""), "stopped");
+  EXPECT_EQ(a.set_events(ea, {}), 0);
+  ::kill(t.pid(), SIGWINCH);
+  pump_for({&a}, 50ms);
+  EXPECT_EQ(a.control(ea, ResumeAction::Resume), 0);
+  pump_for({&a}, 200ms);
+  EXPECT_EQ(signal_reports, 0);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+  // With the event asked for again, the same signal is reported.
+  EXPECT_EQ(a.set_events(ea, mask({EventKind::SignalIgn})), 0);
+  ::kill(t.pid(), SIGWINCH);
+  EXPECT_TRUE(pump({&a}, [&] { return signal_reports == 1; }));
+}
+
+// 24. Two engines; kill -STOP -> each gets signal_stop then jctl(stopped); all resume -> the
+// process stays stopped until SIGCONT; SIGCONT -> jctl(continued), then signal_ign for SIGCONT.
+TEST(EngineSignals, JobControlStopAndContinue) {
+  TestDaemon d;
+  Tracee t("sleep");
+  Client a = connect(d), b = connect(d);
+  auto events = mask({EventKind::Jctl, EventKind::SignalStop, EventKind::SignalIgn});
+  auto ea = a.attach(attach_opts(t.pid(), events, client::Mode::Sync)).engine;
+  auto eb = b.attach(attach_opts(t.pid(), events)).engine;
+  std::vector<std::string> seen_a, seen_b;
+  auto name = [](const ReportMessage& m) {
+    std::string n(proto::to_string(m.report.event));
+    if (m.report.jctl) n += ":" + *m.report.jctl;
+    return n;
+  };
+  a.on_report(ea, [&](const ReportMessage& m) {
+    seen_a.push_back(name(m));
+    return ResumeAction::Resume;
+  });
+  b.on_event(eb, [&](const ReportMessage& m) { seen_b.push_back(name(m)); });
+  ::kill(t.pid(), SIGSTOP);
+  EXPECT_TRUE(pump({&a, &b}, [&] { return seen_a.size() == 2 && seen_b.size() == 2; }));
+  std::vector<std::string> stop = {"signal_stop", "jctl:stopped"};
+  EXPECT_EQ(seen_a, stop);
+  EXPECT_EQ(seen_b, stop);
+  pump_for({&a, &b}, 200ms);
+  EXPECT_NE(t.state(), 'S') << "all engines said resume, but job control must keep it stopped";
+  ::kill(t.pid(), SIGCONT);
+  EXPECT_TRUE(pump({&a, &b}, [&] { return seen_a.size() == 4 && seen_b.size() == 4; }));
+  std::vector<std::string> all = {"signal_stop", "jctl:stopped", "jctl:continued", "signal_ign"};
+  EXPECT_EQ(seen_a, all);
+  EXPECT_EQ(seen_b, all);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+}
+
+// 35. Two engines each control(interrupt) back to back -> exactly one quiesce pass (one report
+// to each); nothing more arrives after the resume.
+TEST(EngineSignals, TwoInterruptsMakeOneReportPass) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client a = connect(d), b = connect(d);
+  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::Quiesce}), client::Mode::Sync)).engine;
+  auto eb = b.attach(attach_opts(t.pid(), mask({EventKind::Quiesce}), client::Mode::Sync)).engine;
+  int qa = 0, qb = 0, other = 0;
+  a.on_report(ea, [&](const ReportMessage& m) {
+    (is_quiesce(m) ? qa : other)++;
+    return ResumeAction::Resume;
+  });
+  b.on_report(eb, [&](const ReportMessage& m) {
+    (is_quiesce(m) ? qb : other)++;
+    return ResumeAction::Resume;
+  });
+  ASSERT_TRUE(eventually([&] { return t.state() == 'S'; }));
+  EXPECT_EQ(a.control(ea, ResumeAction::Interrupt), 0);
+  EXPECT_EQ(b.control(eb, ResumeAction::Interrupt), 0);
+  EXPECT_TRUE(pump({&a, &b}, [&] { return qa == 1 && qb == 1; }));
+  pump_for({&a, &b}, 300ms);
+  EXPECT_EQ(qa, 1);
+  EXPECT_EQ(qb, 1);
+  EXPECT_EQ(other, 0);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+}
+
+}  // namespace
+}  // namespace utrace::test
