@@ -1,11 +1,13 @@
 #include "sys/access_policy.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <utility>
 
 #include "sys/cred_status.hpp"
 #include "sys/proc.hpp"
@@ -43,6 +45,14 @@ bool is_descendant(pid_t ancestor, pid_t tgid) {
     walker = st->ppid;
   }
   return false;
+}
+
+// Owner (uid, gid) of /proc/TID/environ: the task's euid/egid when dumpable, root otherwise
+// (task_dump_owner). nullopt when the task is gone.
+std::optional<std::pair<uid_t, gid_t>> dump_owner(pid_t tid) {
+  struct stat sb {};
+  if (::stat(("/proc/" + std::to_string(tid) + "/environ").c_str(), &sb) != 0) return std::nullopt;
+  return std::make_pair(sb.st_uid, sb.st_gid);
 }
 
 }  // namespace
@@ -88,12 +98,15 @@ std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid) {
       return deny(tid, "capabilities",
                   "holds capabilities the client does not have, and the client lacks "
                   "CAP_SYS_PTRACE");
-    // Dumpable: /proc/TID is owned by the task's euid/egid when dumpable, by root otherwise.
-    // When the target's euid and egid are root too the two cannot be told apart: refuse.
-    auto owner = proc::proc_owner(tid);
-    if (!owner || *owner != st->uids[1] || (st->uids[1] == 0 && st->gids[1] == 0))
+    // Dumpable: the kernel gives a task's /proc files (not the world-readable /proc/TID
+    // directory itself, which always shows the euid) to its euid/egid when its mm is dumpable,
+    // to root otherwise. When the target's euid and egid are root too the two cannot be told
+    // apart: refuse.
+    auto owner = dump_owner(tid);
+    if (!owner || owner->first != st->uids[1] || owner->second != st->gids[1] ||
+        (st->uids[1] == 0 && st->gids[1] == 0))
       return deny(tid, "dumpable",
-                  st->uids[1] == 0 && st->gids[1] == 0 && owner && *owner == 0
+                  owner && st->uids[1] == 0 && st->gids[1] == 0
                       ? "is root's and cannot be shown dumpable to a client without "
                         "CAP_SYS_PTRACE"
                       : "is not dumpable and the client lacks CAP_SYS_PTRACE");

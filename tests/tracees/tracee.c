@@ -8,6 +8,12 @@
  *   tracee nops             burns CPU in a long sled of one-byte nop instructions (x86), so that
  *                           a single step moves the instruction pointer by exactly one byte
  *   tracee threads3         the main thread and two more threads, all sleeping in nanosleep
+ *   tracee nondumpable      prctl(PR_SET_DUMPABLE, 0), then sleeps forever in nanosleep
+ *   tracee saved-ids-swap   moves its real uid and gid into the saved ones (setresgid(egid,
+ *                           egid, rgid), setresuid(euid, euid, ruid)), turns dumpable back on
+ *                           (exec made it non-dumpable if real != effective), then sleeps:
+ *                           started with real ids != effective ones, it runs with a saved id
+ *                           that differs from its real and effective ids, yet is dumpable
  *
  * The known sequence, with its expected reports (syscall name, args, return value):
  *   close(-1)                 = -EBADF
@@ -61,6 +67,14 @@ int main(int argc, char** argv) {
       pthread_create(&th, NULL, sleeper_thread, NULL);
     }
   }
+  if (strcmp(argv[1], "nondumpable") == 0) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (strcmp(argv[1], "saved-ids-swap") == 0) {
+    gid_t rg, eg, sg;
+    uid_t ru, eu, su;
+    if (getresgid(&rg, &eg, &sg) != 0 || setresgid(eg, eg, rg) != 0) return 4;
+    if (getresuid(&ru, &eu, &su) != 0 || setresuid(eu, eu, ru) != 0) return 5;
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  }
   printf("ready %d\n", (int)getpid());
   fflush(stdout);
   if (strcmp(argv[1], "sleep") == 0) {
@@ -77,6 +91,8 @@ int main(int argc, char** argv) {
     for (;;) __asm__ volatile(".rept 4096\n\tnop\n\t.endr" ::: "memory");
   }
   if (strcmp(argv[1], "threads3") == 0) sleep_forever();
+  if (strcmp(argv[1], "nondumpable") == 0 || strcmp(argv[1], "saved-ids-swap") == 0)
+    sleep_forever();
   if (strcmp(argv[1], "getppid-loop") == 0) {
     for (;;) syscall(SYS_getppid);
   }
