@@ -96,6 +96,8 @@ results="$tmp/results"
 failures=0
 
 started=$(date +%s.%N)
+start_date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+start_load=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$runs"); do
   for pl in $placements; do
     pin=""
@@ -127,7 +129,7 @@ else
 fi
 elapsed=$(echo "$(date +%s.%N) - $started" | bc 2>/dev/null || echo "?")
 
-echo "# utraced benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# utraced benchmark: started $start_date, kernel $(uname -r), $(nproc) CPUs, load average at start: $start_load, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# workload: $n getppid() + 1 uname(); µs/stop = elapsed / (2 × $n); $runs run(s) per configuration; wall ${elapsed}s"
 python3 - "$results" "$n" "$placements" "$configs" "$mem_line" <<'EOF'
 import statistics, sys
