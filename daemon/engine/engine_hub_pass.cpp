@@ -196,7 +196,9 @@ void EngineHub::step(const ThreadPtr& t) {
       ++stats_.events_sent;
       e->client->send_event(params);
       // An async engine keeps whatever hold it has; its standing action is resume.
-      apply(t, e, ReportReply{e->hold ? ResumeAction::Stop : ResumeAction::Resume, {}});
+      ReportReply standing;
+      standing.action = e->hold ? ResumeAction::Stop : ResumeAction::Resume;
+      apply(t, e, standing);
       continue;
     }
     ++stats_.reports_sent;

@@ -1,7 +1,6 @@
 #include "sys/proc.hpp"
 
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -44,12 +43,6 @@ std::optional<unsigned long> read_flags(pid_t tid) {
   for (int i = 3; i <= 9; ++i)
     if (!(rest >> field)) return std::nullopt;
   return std::strtoul(field.c_str(), nullptr, 10);
-}
-
-std::optional<uid_t> proc_owner(pid_t tid) {
-  struct stat st {};
-  if (::stat(("/proc/" + std::to_string(tid)).c_str(), &st) != 0) return std::nullopt;
-  return st.st_uid;
 }
 
 std::vector<pid_t> list_tasks(pid_t pid) {

@@ -21,8 +21,6 @@ struct TaskStatus {
 std::optional<TaskStatus> read_status(pid_t tid);
 // The kernel's PF_* flags from /proc/TID/stat (field 9).
 std::optional<unsigned long> read_flags(pid_t tid);
-// Owner of /proc/TID: root for a non-dumpable task.
-std::optional<uid_t> proc_owner(pid_t tid);
 // Thread ids of a process from /proc/PID/task.
 std::vector<pid_t> list_tasks(pid_t pid);
 

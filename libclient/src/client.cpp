@@ -72,7 +72,9 @@ void AsyncClient::on_report(EngineId engine, ActionHandler handler) {
     return;
   }
   on_report(engine, ReportHandler([h = std::move(handler)](const ReportMessage& m) {
-              return proto::ReportReply{h(m)};
+              proto::ReportReply r;
+              r.action = h(m);
+              return r;
             }));
 }
 

@@ -186,7 +186,9 @@ void Client::on_report(EngineId engine, AsyncClient::ActionHandler handler) {
     return;
   }
   core_->on_report(engine, [h = std::move(handler)](const ReportMessage& m) {
-    return proto::ReportReply{h(m)};
+    proto::ReportReply r;
+    r.action = h(m);
+    return r;
   });
 }
 
