@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common.hpp"
+#include "utrace/engine.hpp"
 
 namespace utrace::test {
 namespace {
@@ -168,6 +169,46 @@ TEST(TwoEngines, TwoClientsSeeTheSameThread) {
   EXPECT_EQ(t.state(), 't');
   EXPECT_EQ(a.control(ea.engine, ResumeAction::Resume), 0);
   EXPECT_TRUE(pump_until(a, [&] { return t.state() == 'S'; }));
+}
+
+}  // namespace
+}  // namespace utrace::test
+
+namespace utrace::test {
+namespace {
+
+// The Engine handle: the same hold / examine / release cycle, written against engine objects.
+TEST(EngineHandle, HoldExamineRelease) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client c = connect(d);
+  auto engine = client::attach_engine(
+      c, attach_opts(t.pid(), mask({EventKind::SyscallEntry}), client::Mode::Sync));
+  EXPECT_EQ(engine.tids(), std::vector<int>{t.pid()});
+  bool held = false;
+  engine.on_report([&](const ReportMessage& m) {
+    if (m.report.syscall && m.report.syscall->name == "getppid") {
+      held = true;
+      return ResumeAction::Stop;
+    }
+    return ResumeAction::Resume;
+  });
+  t.send("g");
+  ASSERT_TRUE(c.run_until([&] { return held; }, 5s));
+  std::string reason;
+  EXPECT_EQ(engine.wait(5s, &reason), 0);
+  EXPECT_EQ(reason, "stopped");
+  EXPECT_EQ(engine.regs().at("orig_rax"), 110);  // getppid
+  auto sp = engine.regs().at("rsp").get<std::uint64_t>();
+  auto bytes = engine.read_memory(sp, 8);
+  EXPECT_EQ(bytes.size(), 8u);
+  EXPECT_EQ(engine.write_memory(sp, bytes), 8u);
+  EXPECT_EQ(engine.set_events({}), 0);
+  EXPECT_EQ(engine.resume(), 0);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+  EXPECT_EQ(engine.detach(), 0);
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+  EXPECT_EQ(engine.stop(), ESRCH);
 }
 
 }  // namespace
