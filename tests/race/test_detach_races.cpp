@@ -89,5 +89,32 @@ TEST(DetachRaces, DisconnectWhileHoldingThreeThreads) {
   }
 }
 
+// 1000 rapid attach/detach cycles on a busy thread, alternating sync and async engines and
+// detaching at random points of the report traffic: nothing is ever left stopped, and the
+// tracee keeps running (DESIGN.md section 7; issue "faults": 1000 cycles).
+TEST(DetachRaces, ThousandAttachDetachCyclesOnABusyThread) {
+  TestDaemon d;
+  Tracee t("getppid-loop");
+  Client c = connect(d);
+  int reports = 0;
+  for (int i = 0; i < 1000; ++i) {
+    SCOPED_TRACE("cycle " + std::to_string(i));
+    const bool sync = i % 2 == 0;
+    auto e = c.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry, EventKind::SyscallExit}),
+                                  sync ? client::Mode::Sync : client::Mode::Async)).engine;
+    c.on_report(e, [&](const ReportMessage&) {
+      ++reports;
+      return ResumeAction::Resume;
+    });
+    if (i % 3 == 0) c.run_one(1ms);  // sometimes with a report in flight, sometimes not
+    int rc = c.detach(e);
+    ASSERT_TRUE(rc == 0 || rc == EINPROGRESS) << rc;
+    c.on_report(e, client::AsyncClient::ReportHandler{});
+  }
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+  EXPECT_EQ(t.state(), 'R');
+  EXPECT_GT(reports, 0);
+}
+
 }  // namespace
 }  // namespace utrace::test
