@@ -1,5 +1,6 @@
 #include "rpc/session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "engine/engine_hub.hpp"
@@ -139,7 +140,14 @@ void Session::send(std::string line) {
   if (closed_) return;
   queued_bytes_ += line.size();
   out_.push_back(std::move(line));
-  if (!writing_) do_write();
+  if (writing_ || write_posted_) return;
+  // Write once the current handler is done: a stop's restart then comes before the socket
+  // write (the tracee runs sooner), and lines queued meanwhile share one write.
+  write_posted_ = true;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->write_posted_ = false;
+    if (!self->closed_ && !self->writing_ && !self->out_.empty()) self->do_write();
+  });
 }
 
 void Session::do_write() {

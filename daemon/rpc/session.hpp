@@ -75,6 +75,7 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   bool read_paused_ = false;      // stopped reading while backlogged
   std::vector<std::function<void()>> drained_;
   bool writing_ = false;
+  bool write_posted_ = false;  // a do_write() is scheduled
   bool closed_ = false;
   std::int64_t next_request_id_ = 1;
   std::unordered_map<std::int64_t, ReplyHandler> pending_;
