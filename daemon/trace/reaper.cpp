@@ -1,17 +1,35 @@
 #include "trace/reaper.hpp"
 
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "util/log.hpp"
 
 namespace utraced {
+namespace {
+
+int open_sigchld_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  if (int err = ::pthread_sigmask(SIG_BLOCK, &set, nullptr))
+    throw std::system_error(err, std::generic_category(), "blocking SIGCHLD");
+  int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "signalfd(SIGCHLD)");
+  return fd;
+}
+
+}  // namespace
 
 Reaper::Reaper(boost::asio::io_context& io, Handler handler)
-    : sigchld_(io, SIGCHLD), handler_(std::move(handler)) {}
+    : sigchld_(io, open_sigchld_fd()), handler_(std::move(handler)) {}
 
 void Reaper::start() {
   arm();
@@ -19,11 +37,16 @@ void Reaper::start() {
 }
 
 void Reaper::arm() {
-  sigchld_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;  // cancelled at shutdown
-    drain();
-    arm();
-  });
+  sigchld_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                      [this](const boost::system::error_code& ec) {
+                        if (ec) return;  // closed at shutdown
+                        // Consume the pending SIGCHLDs; waitpid tells what happened.
+                        signalfd_siginfo info[16];
+                        while (::read(sigchld_.native_handle(), info, sizeof info) > 0) {
+                        }
+                        drain();
+                        arm();
+                      });
 }
 
 void Reaper::drain() {

@@ -1,5 +1,7 @@
-// Reaper: the only caller of waitpid. On SIGCHLD it drains every status with
+// Reaper: the only caller of waitpid. When SIGCHLD is pending (read from a signalfd: SIGCHLD
+// is blocked in the daemon, so no handler runs per stop) it drains every status with
 // waitpid(-1, __WALL|WNOHANG), then dispatches them one by one in the order received.
+// Anything the daemon ever forks must unblock SIGCHLD in the child before exec.
 #pragma once
 
 #include <sys/types.h>
@@ -7,7 +9,7 @@
 #include <functional>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "trace/wait_status.hpp"
 
@@ -17,6 +19,7 @@ class Reaper {
  public:
   using Handler = std::function<void(pid_t, WaitStatus)>;
 
+  // Blocks SIGCHLD for the calling thread (the daemon's only thread) and opens the signalfd.
   Reaper(boost::asio::io_context& io, Handler handler);
   void start();
   // Collects and dispatches everything waitable now. Safe to call at any time.
@@ -25,7 +28,7 @@ class Reaper {
  private:
   void arm();
 
-  boost::asio::signal_set sigchld_;
+  boost::asio::posix::stream_descriptor sigchld_;
   Handler handler_;
 };
 
