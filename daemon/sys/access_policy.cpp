@@ -9,7 +9,7 @@
 #include <fstream>
 #include <utility>
 
-#include "sys/cred_status.hpp"
+#include "sys/proc.hpp"
 #include "sys/proc.hpp"
 
 namespace utraced {
@@ -40,7 +40,7 @@ bool is_descendant(pid_t ancestor, pid_t tgid) {
   pid_t walker = tgid;
   for (int depth = 0; walker > 0 && depth < 65536; ++depth) {
     if (walker == ancestor) return true;
-    auto st = proc::read_cred_status(walker);
+    auto st = proc::read_status(walker);
     if (!st) return false;
     walker = st->ppid;
   }
@@ -67,7 +67,7 @@ int effective_ptrace_scope() {
 }
 
 std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid) {
-  auto st = proc::read_cred_status(tid);
+  auto st = proc::read_status(tid);
   if (!st || st->state == 'Z' || st->state == 'X')
     return errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
   if (st->tgid == ::getpid()) return deny(tid, "daemon", "the daemon itself cannot be traced");

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "sys/cred_status.hpp"
+#include "sys/proc.hpp"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -31,7 +31,7 @@ bool read_caps(int fd, PeerCreds& c) {
   socklen_t len = sizeof pidfd;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0 || pidfd < 0) return false;
   bool ok = false;
-  auto st = proc::read_cred_status(c.pid);
+  auto st = proc::read_status(c.pid);
   if (st && st->has_caps && st->tgid == c.pid && st->uids[1] == c.uid &&
       same_user_namespace(c.pid) &&
       ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0) {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,12 +14,19 @@ namespace utraced::proc {
 struct TaskStatus {
   char state = '?';    // R, S, D, T, t, Z, X ...
   pid_t tgid = 0;
+  pid_t ppid = 0;       // the real parent's tgid (0 for pid 1 and kthreadd)
   pid_t tracer_pid = 0;
   std::array<uid_t, 4> uids{};  // real, effective, saved, fs
   std::array<gid_t, 4> gids{};
+  std::uint64_t cap_prm = 0;    // CapPrm
+  std::uint64_t cap_eff = 0;    // CapEff
+  bool has_caps = false;        // both CapPrm and CapEff were present
 };
 
+// /proc/TID/status; nullopt when the task is gone or its Uid/Gid lines cannot be parsed.
 std::optional<TaskStatus> read_status(pid_t tid);
+
+inline constexpr int kCapSysPtrace = 19;  // CAP_SYS_PTRACE
 // The kernel's PF_* flags from /proc/TID/stat (field 9).
 std::optional<unsigned long> read_flags(pid_t tid);
 // Thread ids of a process from /proc/PID/task.
