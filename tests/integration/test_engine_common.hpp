@@ -26,15 +26,8 @@ inline std::string errno_of(const Reply& r) { return r.error ? r.error->errno_na
 
 // A field of /proc/PID/task/TID/status ("" when the thread is gone).
 inline std::string task_status_field(pid_t pid, pid_t tid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key + ":", 0) == 0) {
-      auto v = line.substr(key.size() + 1);
-      auto p = v.find_first_not_of(" \t");
-      return p == std::string::npos ? "" : v.substr(p);
-    }
-  return "";
+  return status_file_field(
+      "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status", key);
 }
 inline char task_state(pid_t pid, pid_t tid) {
   auto v = task_status_field(pid, tid, "State");

@@ -51,9 +51,8 @@ void Tracee::send(std::string_view line) {
     throw std::runtime_error("write to tracee failed");
 }
 
-namespace {
-std::string status_field(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+std::string status_file_field(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
   std::string line;
   while (std::getline(in, line))
     if (line.rfind(key + ":", 0) == 0) {
@@ -62,6 +61,11 @@ std::string status_field(pid_t pid, const std::string& key) {
       return p == std::string::npos ? "" : v.substr(p);
     }
   return "";
+}
+
+namespace {
+std::string status_field(pid_t pid, const std::string& key) {
+  return status_file_field("/proc/" + std::to_string(pid) + "/status", key);
 }
 }  // namespace
 

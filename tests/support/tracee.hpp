@@ -38,6 +38,9 @@ class Tracee {
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// The value of `key:` in a /proc status file (path), or "" when absent or gone.
+std::string status_file_field(const std::string& path, const std::string& key);
+
 // A thread is released when it is untraced (TracerPid 0) and not in a ptrace stop.
 bool released(const Tracee& t);
 
