@@ -19,7 +19,8 @@ void usage(std::ostream& out) {
          "  --max-connections N  connections per uid (default 64)\n"
          "  --max-engines N    engines per connection (default 4096)\n"
          "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
-         "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n";
+         "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
+         "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n";
 }
 
 std::size_t number(const std::string& flag, const std::string& v, unsigned long long min,
@@ -62,7 +63,10 @@ int main(int argc, char** argv) try {
     else if (a == "--max-queue")
       config.limits.queued_bytes = number(a, value("--max-queue"), 4096, 1ull << 34);
     else if (a == "--max-waiters")
-      config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24); else if (a == "--help" || a == "-h") {
+      config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24);
+    else if (a == "--max-threads-per-engine")
+      config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
+    else if (a == "--help" || a == "-h") {
       usage(std::cout);
       return 0;
     } else if (a == "--version") {

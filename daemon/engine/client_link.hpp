@@ -22,6 +22,9 @@ class ClientLink {
 
   virtual ~ClientLink() = default;
   virtual void send_event(const nlohmann::json& params) = 0;
+  // A `notice` notification: something the daemon did to an engine on its own (a hold it had
+  // to release, a child it could not follow).
+  virtual void send_notice(const nlohmann::json& params) = 0;
   virtual void send_report(const nlohmann::json& params, ReplyHandler on_reply) = 0;
   // True while the client's unsent output is over its limit: an async pass then waits for
   // on_drained instead of queueing more (a slow reader slows only the threads it traces).

@@ -1,4 +1,6 @@
-// Engine: one client's attachment to one thread (utrace's struct utrace_engine).
+// Engine: one client's attachment to one thread (utrace's struct utrace_engine). What a client
+// calls "an engine" is an EngineSet: one Engine per thread it covers (one for scope "thread",
+// every thread of a process for scope "process", plus followed children).
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +20,7 @@ namespace utraced {
 
 class ClientLink;
 struct TracedThread;
+struct EngineSet;
 
 enum class EngineMode {
   Sync,   // reports are JSON-RPC requests; the thread waits for the reply
@@ -30,7 +33,8 @@ enum class EngineState {
 };
 
 struct Engine {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;          // the id of its set, which the client knows
+  std::shared_ptr<EngineSet> set;  // cleared when the engine is dropped
   ClientLink* client = nullptr;  // valid while Attached: a closing client detaches first
   std::shared_ptr<TracedThread> thread;
   utrace::proto::EventMask events;
@@ -45,11 +49,6 @@ struct Engine {
   bool cancel_reap = false;   // replied detach to death: no reap report
   // Sync mode: a report unanswered this long gets the default action (0: wait forever).
   std::chrono::milliseconds report_timeout{0};
-
-  // barrier() callers waiting for `reporting` to clear: called with 0 or an errno.
-  std::vector<std::function<void(int)>> barrier_waiters;
-  // wait() callers: called with (0, "stopped" | "report") or (ESRCH, "detached").
-  std::vector<std::function<void(int, const char*)>> wait_waiters;
 
   bool attached() const { return state == EngineState::Attached; }
   bool wants(utrace::proto::EventKind k) const { return events.has(k); }

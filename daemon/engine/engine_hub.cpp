@@ -23,30 +23,108 @@ using utrace::proto::ResumeAction;
 using utrace::proto::RpcException;
 
 EngineHub::EngineHub(boost::asio::io_context& io, const Limits& limits)
-    : io_(io), limits_(limits), tracer_(*this), shutdown_timer_(io) {}
+    : io_(io), limits_(limits), tracer_(*this, io), shutdown_timer_(io) {}
 
-EnginePtr EngineHub::lookup(const ClientLink& client, std::uint64_t id) const {
+EngineSetPtr EngineHub::lookup_set(const ClientLink& client, std::uint64_t id) const {
   auto it = engines_.find(id);
   if (it == engines_.end() || it->second->client != &client) return nullptr;
   return it->second;
 }
 
-std::vector<EnginePtr> EngineHub::engines_of(const ClientLink& client) const {
-  std::vector<EnginePtr> v;
-  for (auto& [id, e] : engines_)
-    if (e->client == &client) v.push_back(e);
-  std::sort(v.begin(), v.end(), [](const EnginePtr& a, const EnginePtr& b) { return a->id < b->id; });
+EnginePtr EngineHub::lookup(const ClientLink& client, std::uint64_t id, pid_t tid) const {
+  auto set = lookup_set(client, id);
+  if (!set) return nullptr;
+  if (tid == 0) return set->members.size() == 1 ? set->members.begin()->second : nullptr;
+  auto it = set->members.find(tid);
+  return it == set->members.end() ? nullptr : it->second;
+}
+
+std::vector<EngineSetPtr> EngineHub::engines_of(const ClientLink& client) const {
+  std::vector<EngineSetPtr> v;
+  for (auto& [id, set] : engines_)
+    if (set->client == &client) v.push_back(set);
+  std::sort(v.begin(), v.end(),
+            [](const EngineSetPtr& a, const EngineSetPtr& b) { return a->id < b->id; });
   return v;
+}
+
+ThreadPtr EngineHub::seize_thread(pid_t tid) {
+  if (ThreadPtr t = tracer_.find(tid)) return t;
+  auto st = proc::read_status(tid);
+  if (!st) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+  ThreadPtr t;
+  int err = tracer_.seize(tid, st->tgid, &t);
+  if (err == EPERM) {
+    auto now = proc::read_status(tid);
+    if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
+      throw RpcException(errno_error(EPERM,
+                                     "thread " + std::to_string(tid) +
+                                         " is already traced by pid " +
+                                         std::to_string(now->tracer_pid),
+                                     {{"tid", tid}, {"tracer_pid", now->tracer_pid}}));
+    if (!now) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+    throw RpcException(errno_error(EPERM, "the kernel refused to trace thread " +
+                                              std::to_string(tid), {{"tid", tid}}));
+  }
+  if (err)
+    throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(tid),
+                                   {{"tid", tid}}));
+  return t;
+}
+
+EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
+                                const AttachRequest& req) {
+  auto e = std::make_shared<Engine>();
+  e->id = set->id;
+  e->set = set;
+  e->client = set->client;
+  e->thread = t;
+  e->events = req.events;
+  e->mode = req.mode;
+  e->type = req.type;
+  e->data = req.data;
+  e->report_timeout = req.report_timeout;
+  // An engine attached during a pass first sees the next event (utrace's attaching list).
+  (t->pass ? t->attaching : t->engines).push_back(e);
+  set->members[t->tid] = e;
+  log::engine().info("engine {} attached to tid {} by client {} (events [{}], {})", e->id, t->tid,
+                     set->client->client_id(), fmt::join(e->events.names(), ","),
+                     e->mode == EngineMode::Sync ? "sync" : "async");
+  ensure_stop_mode(t);
+  return e;
+}
+
+void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid) {
+  // Threads created by a thread we already trace are followed at their clone stop; threads
+  // created by one we have not seized yet show up in the next listing. Loop until it is stable.
+  for (int round = 0; round < 1000; ++round) {
+    bool added = false;
+    for (pid_t tid : proc::list_tasks(tgid)) {
+      if (set->members.count(tid)) continue;
+      if (set->members.size() >= limits_.threads_per_engine)
+        throw RpcException(errno_error(EAGAIN, "process " + std::to_string(tgid) +
+                                                   " has more threads than one engine may cover",
+                                       {{"limit", "threads_per_engine"},
+                                        {"value", limits_.threads_per_engine}}));
+      ThreadPtr t;
+      try {
+        t = seize_thread(tid);
+      } catch (const RpcException& ex) {
+        if (ex.error().code == ESRCH) continue;  // exited meanwhile
+        throw;
+      }
+      if (t->state == ThreadState::Dead) continue;
+      add_member(set, t, req);
+      added = true;
+    }
+    tracer_.poll();  // clone stops of the threads seized so far attach their children
+    if (!added) return;
+  }
 }
 
 AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   if (shutting_down_) throw RpcException(errno_error(ESHUTDOWN, "the daemon is shutting down"));
   if (auto err = check_trace_access(client.creds(), req.tid)) throw RpcException(*err);
-  if (req.create && engines_of(client).size() >= limits_.engines_per_client)
-    throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
-                                   {{"limit", "engines_per_client"},
-                                    {"value", limits_.engines_per_client}}));
-
   ThreadPtr t = tracer_.find(req.tid);
   auto matches = [&](const EnginePtr& e) {
     return e->attached() && (!req.match_type || e->type == req.type) &&
@@ -57,10 +135,18 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
     if (t)
       for (auto* list : {&t->engines, &t->attaching})
         for (auto& e : *list)
-          if (e->client == &client && matches(e)) return {e, false};
+          if (e->client == &client && matches(e)) {
+            std::vector<pid_t> tids;
+            for (auto& [tid, m] : e->set->members) tids.push_back(tid);
+            return {e->set, false, tids};
+          }
     throw RpcException(errno_error(ENOENT, "no matching engine on thread " + std::to_string(req.tid),
                                    {{"tid", req.tid}}));
   }
+  if (engines_of(client).size() >= limits_.engines_per_client)
+    throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
+                                   {{"limit", "engines_per_client"},
+                                    {"value", limits_.engines_per_client}}));
   if (req.exclusive && t) {
     // utrace: exclusivity is checked against every engine on the thread, from any client.
     for (auto* list : {&t->engines, &t->attaching})
@@ -70,71 +156,83 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
               EEXIST, "an engine matching the exclusive attach exists on thread " +
                           std::to_string(req.tid), {{"tid", req.tid}}));
   }
-  if (!t) {
-    auto st = proc::read_status(req.tid);
-    if (!st) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(req.tid)));
-    int err = tracer_.seize(req.tid, st->tgid, &t);
-    if (err == EPERM) {
-      auto now = proc::read_status(req.tid);
-      if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
-        throw RpcException(errno_error(EPERM,
-                                       "thread " + std::to_string(req.tid) +
-                                           " is already traced by pid " +
-                                           std::to_string(now->tracer_pid),
-                                       {{"tid", req.tid}, {"tracer_pid", now->tracer_pid}}));
-      throw RpcException(errno_error(EPERM, "the kernel refused to trace thread " +
-                                                std::to_string(req.tid), {{"tid", req.tid}}));
-    }
-    if (err)
-      throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(req.tid),
-                                     {{"tid", req.tid}}));
-  }
-  auto e = std::make_shared<Engine>();
-  e->id = next_engine_id_++;
-  e->client = &client;
-  e->thread = t;
-  e->events = req.events;
-  e->mode = req.mode;
-  e->type = req.type;
-  e->data = req.data;
-  e->report_timeout = req.report_timeout;
-  // An engine attached during a pass first sees the next event (utrace's attaching list).
-  (t->pass ? t->attaching : t->engines).push_back(e);
-  engines_.emplace(e->id, e);
+  if (!t) t = seize_thread(req.tid);
+  auto set = std::make_shared<EngineSet>();
+  set->id = next_engine_id_++;
+  set->client = &client;
+  set->pid = t->tgid;
+  set->scope = req.scope;
+  set->follow = req.follow;
+  engines_.emplace(set->id, set);
   ++stats_.engines_attached;
-  log::engine().info("engine {} attached to tid {} by client {} (events [{}], {})", e->id, t->tid,
-                     client.client_id(), fmt::join(e->events.names(), ","),
-                     e->mode == EngineMode::Sync ? "sync" : "async");
-  ensure_stop_mode(t);
-  return {e, true};
+  add_member(set, t, req);
+  if (req.scope == EngineScope::Process) {
+    try {
+      attach_process(set, req, t->tgid);
+    } catch (const RpcException&) {
+      drop_set(set);
+      throw;
+    }
+  }
+  std::vector<pid_t> tids;
+  for (auto& [tid, m] : set->members) tids.push_back(tid);
+  if (tids.empty())
+    throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(req.tid)));
+  return {set, true, tids};
 }
 
 int EngineHub::set_events(ClientLink& client, std::uint64_t id, EventMask events) {
-  auto e = lookup(client, id);
-  if (!e) return ESRCH;
-  const auto& t = e->thread;
-  if (t->state == ThreadState::Dead) {
-    bool pass = t->pass != nullptr;
-    EventMask added = events.minus(e->events), cleared = e->events.minus(events);
-    if (added.has(EventKind::Death) || added.has(EventKind::Quiesce)) return EALREADY;
-    if (pass && (cleared.has(EventKind::Death) || cleared.has(EventKind::Quiesce))) return EALREADY;
+  auto set = lookup_set(client, id);
+  if (!set) return ESRCH;
+  int rc = 0;
+  auto members = set->members;
+  for (auto& [tid, e] : members) {
+    const auto& t = e->thread;
+    if (t->state == ThreadState::Dead) {
+      bool pass = t->pass != nullptr;
+      EventMask added = events.minus(e->events), cleared = e->events.minus(events);
+      if (added.has(EventKind::Death) || added.has(EventKind::Quiesce)) return EALREADY;
+      if (pass && (cleared.has(EventKind::Death) || cleared.has(EventKind::Quiesce)))
+        return EALREADY;
+    }
+    const bool clearing = !e->events.minus(events).empty();
+    e->events = events;
+    ensure_stop_mode(t);
+    // The cleared events are never reported from now on (step() re-reads the mask), but a
+    // report already sent cannot be called back: the client must use barrier.
+    if (clearing && e->reporting) rc = EINPROGRESS;
   }
-  const bool clearing = !e->events.minus(events).empty();
-  e->events = events;
-  ensure_stop_mode(t);
-  // The cleared events are never reported from now on (step() re-reads the mask), but a report
-  // already sent cannot be called back: the client must use barrier.
-  return clearing && e->reporting ? EINPROGRESS : 0;
+  return rc;
 }
 
-int EngineHub::control(ClientLink& client, std::uint64_t id, ResumeAction action) {
-  auto e = lookup(client, id);
-  if (!e) return ESRCH;
+int EngineHub::control(ClientLink& client, std::uint64_t id, pid_t tid, ResumeAction action) {
+  if (tid != 0 || action != ResumeAction::Detach) {
+    if (auto e = lookup(client, id, tid)) return control_one(e, action);
+    if (tid != 0) return ESRCH;
+  }
+  // No tid: every thread of the engine (detach: the whole engine).
+  auto set = lookup_set(client, id);
+  if (!set) return ESRCH;
+  int rc = 0;
+  auto members = set->members;
+  for (auto& [mtid, e] : members) {
+    int r = control_one(e, action);
+    if (r == EINPROGRESS || (r != 0 && rc == 0)) rc = r;
+  }
+  if (action == ResumeAction::Detach) {
+    // Members in death reporting stay until reaped; the client's handle is gone now.
+    if (rc == EALREADY) rc = 0;
+    drop_set(set);
+  }
+  return rc;
+}
+
+int EngineHub::control_one(const EnginePtr& e, ResumeAction action) {
   const bool needs_quiesce = action == ResumeAction::Report || action == ResumeAction::Interrupt ||
                              action == ResumeAction::SingleStep ||
                              action == ResumeAction::BlockStep;
   if (needs_quiesce && !e->wants(EventKind::Quiesce)) return EINVAL;
-  const auto& t = e->thread;
+  const ThreadPtr t = e->thread;
   if (action == ResumeAction::Detach) return detach_engine(e);
   if (t->state == ThreadState::Dead) return ESRCH;
   switch (action) {
@@ -189,63 +287,13 @@ int EngineHub::control(ClientLink& client, std::uint64_t id, ResumeAction action
   return EINVAL;
 }
 
-void EngineHub::barrier(ClientLink& client, std::uint64_t id, std::chrono::milliseconds timeout,
-                        std::function<void(int)> done) {
-  auto e = lookup(client, id);
-  if (!e) return done(ESRCH);
-  if (!e->reporting) return done(0);
-  if (!take_waiter(client.client_id())) return done(EAGAIN);
-  done = [this, cid = client.client_id(), d = std::move(done)](int code) {
-    release_waiter(cid);
-    d(code);
-  };
-  e->barrier_waiters.push_back(with_deadline<int>(io_, timeout, std::move(done), ETIMEDOUT));
-}
-
-void EngineHub::wait(ClientLink& client, std::uint64_t id, std::chrono::milliseconds timeout,
-                     std::function<void(int, const char*)> done) {
-  auto e = lookup(client, id);
-  if (!e) return done(ESRCH, "detached");
-  const auto& t = e->thread;
-  if (e->hold && t->state == ThreadState::Stopped && !t->pass) return done(0, "stopped");
-  if (!take_waiter(client.client_id())) return done(EAGAIN, "limit");
-  done = [this, cid = client.client_id(), d = std::move(done)](int code, const char* reason) {
-    release_waiter(cid);
-    d(code, reason);
-  };
-  e->wait_waiters.push_back(
-      with_deadline<int, const char*>(io_, timeout, std::move(done), ETIMEDOUT, "timeout"));
-}
-
-bool EngineHub::take_waiter(std::uint64_t client) {
-  auto& n = waiters_by_client_[client];
-  if (n >= limits_.waiters_per_client) return false;
-  ++n;
-  return true;
-}
-
-void EngineHub::release_waiter(std::uint64_t client) {
-  auto it = waiters_by_client_.find(client);
-  if (it != waiters_by_client_.end() && it->second > 0 && --it->second == 0)
-    waiters_by_client_.erase(it);
-}
-
-void EngineHub::wake_waiters(const EnginePtr& e, const char* reason) {
-  if (e->wait_waiters.empty()) return;
-  auto waiters = std::move(e->wait_waiters);
-  e->wait_waiters.clear();
-  for (auto& w : waiters) w(0, reason);
-}
-
-void EngineHub::wake_stopped(const ThreadPtr& t) {
-  if (t->state != ThreadState::Stopped || t->pass) return;
-  for (auto& e : t->engines)
-    if (e->hold) wake_waiters(e, "stopped");
-}
-
-int EngineHub::examinable(ClientLink& client, std::uint64_t id, ThreadPtr* out) {
-  auto e = lookup(client, id);
-  if (!e || e->thread->state == ThreadState::Dead) return ESRCH;
+int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, ThreadPtr* out) {
+  auto e = lookup(client, id, tid);
+  if (!e) {
+    auto set = lookup_set(client, id);
+    return set && tid == 0 && set->members.size() > 1 ? EDOM : ESRCH;
+  }
+  if (e->thread->state == ThreadState::Dead) return ESRCH;
   if (!e->hold && !e->reporting) return EINVAL;
   if (e->thread->state != ThreadState::Stopped) tracer_.poll();  // a stop may be on its way
   if (!e->attached() || e->thread->state == ThreadState::Dead) return ESRCH;
@@ -254,25 +302,33 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, ThreadPtr* out) 
   return 0;
 }
 
-void EngineHub::notify_barriers(const EnginePtr& e, int code) {
-  auto waiters = std::move(e->barrier_waiters);
-  e->barrier_waiters.clear();
-  for (auto& w : waiters) w(code);
-}
-
 void EngineHub::drop_engine(const EnginePtr& e) {
   if (!e->attached()) return;
   e->state = EngineState::Detached;
   e->hold = false;
   e->pending_stop = false;
   e->thread->remove_engine(e);
-  engines_.erase(e->id);
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
-  notify_barriers(e, ESRCH);
-  auto waiters = std::move(e->wait_waiters);
-  e->wait_waiters.clear();
-  for (auto& w : waiters) w(ESRCH, "detached");
+  if (auto set = std::move(e->set)) {
+    auto it = set->members.find(e->thread->tid);
+    if (it != set->members.end() && it->second == e) set->members.erase(it);
+    fail_waiters(set, e->thread->tid);
+    if (set->members.empty()) drop_set(set);
+    else check_barriers(set);
+  }
   e->client = nullptr;
+}
+
+void EngineHub::drop_set(const EngineSetPtr& set) {
+  if (!set->attached) return;
+  set->attached = false;
+  engines_.erase(set->id);
+  // Members still attached (in death reporting) finish on their own; the handle is gone.
+  for (auto& [tid, e] : set->members) e->set = nullptr;
+  set->members.clear();
+  fail_waiters(set, 0);
+  check_barriers(set);
+  set->client = nullptr;
 }
 
 int EngineHub::detach_engine(const EnginePtr& e) {
@@ -294,10 +350,23 @@ int EngineHub::detach_engine(const EnginePtr& e) {
 
 void EngineHub::detach_client(ClientLink& client) {
   waiters_by_client_.erase(client.client_id());
-  for (auto& e : engines_of(client)) {
-    int rc = detach_engine(e);
-    if (rc == EALREADY) drop_engine(e);  // death reporting in progress: just forget it
+  for (auto& set : engines_of(client)) {
+    auto members = set->members;
+    for (auto& [tid, e] : members) {
+      int rc = detach_engine(e);
+      if (rc == EALREADY) drop_engine(e);  // death reporting in progress: just forget it
+    }
+    drop_set(set);
   }
+}
+
+void EngineHub::send_notice(const EnginePtr& e, const char* reason, const std::string& message) {
+  if (!e->client) return;
+  e->client->send_notice({{"engine", e->id},
+                          {"tid", e->thread->tid},
+                          {"pid", e->thread->tgid},
+                          {"reason", reason},
+                          {"message", message}});
 }
 
 void EngineHub::ensure_stop_mode(const ThreadPtr& t) {
@@ -315,7 +384,7 @@ void EngineHub::settle(const ThreadPtr& t) {
     case ThreadState::Running:
     case ThreadState::Listening:
       // No engines left: stop it so that it can be detached (on_stop does that).
-      if (!t->has_engines() && tracer_.find(t->tid) == t) tracer_.interrupt(t);
+      if (!t->has_engines() && !t->birth_hold && tracer_.find(t->tid) == t) tracer_.interrupt(t);
       ensure_stop_mode(t);
       return;
     case ThreadState::Stopped:
@@ -327,8 +396,9 @@ void EngineHub::settle(const ThreadPtr& t) {
               : t->deliver_signal >= 0                ? t->deliver_signal
                                                       : t->stop.signo;
   in.final_action = t->step_request;
-  in.has_engines = t->has_engines();
-  in.any_hold = t->any_hold();
+  // A new child waiting for its parent's clone pass is held like a thread with a STOP engine.
+  in.has_engines = t->has_engines() || t->birth_hold;
+  in.any_hold = t->any_hold() || t->birth_hold;
   in.report_requested = t->report_requested;
   in.want_syscalls = t->event_union().any_syscall() || t->aborted_retval.has_value();
   RestartDecision d = decide_restart(in);
@@ -340,8 +410,10 @@ void EngineHub::settle(const ThreadPtr& t) {
   if (d.kind == RestartKind::Hold) {
     log::engine().debug("tid={}: held stopped", t->tid);
     wake_stopped(t);
+    if (t->stop.kind == StopKind::Exit) watch_exit_hold(t);
     return;
   }
+  if (t->prelaunch && d.kind == RestartKind::Syscall) d.kind = RestartKind::Cont;  // silent
   t->step_request = ResumeAction::Resume;
   t->stepping = d.kind == RestartKind::SingleStep || d.kind == RestartKind::BlockStep;
   tracer_.restart(t, d);
@@ -350,13 +422,15 @@ void EngineHub::settle(const ThreadPtr& t) {
 void EngineHub::shutdown(std::function<void()> done) {
   shutting_down_ = true;
   std::vector<EnginePtr> all;
-  for (auto& [id, e] : engines_) all.push_back(e);
+  for (auto& [id, set] : engines_)
+    for (auto& [tid, e] : set->members) all.push_back(e);
   for (auto& e : all) {
     e->reporting = false;
     drop_engine(e);
   }
   for (auto& t : tracer_.threads()) {
     t->pass.reset();
+    t->birth_hold = false;
     settle(t);
   }
   shutdown_done_ = std::move(done);

@@ -20,16 +20,20 @@
 
 #include "engine/client_link.hpp"
 #include "engine/engine.hpp"
+#include "engine/engine_set.hpp"
 #include "rpc/limits.hpp"
 #include "trace/tracer.hpp"
 #include "utrace/proto/actions.hpp"
+#include "utrace/proto/errors.hpp"
 #include "utrace/proto/events.hpp"
 
 namespace utraced {
 
 struct AttachRequest {
   std::chrono::milliseconds report_timeout{0};
-  pid_t tid = 0;
+  pid_t tid = 0;  // scope thread: the thread; scope process: the process (any of its tids)
+  EngineScope scope = EngineScope::Thread;
+  bool follow = false;
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
   bool create = true;
@@ -41,8 +45,19 @@ struct AttachRequest {
 };
 
 struct AttachResult {
-  EnginePtr engine;
+  EngineSetPtr engine;
   bool created = false;
+  std::vector<pid_t> tids;  // the threads it is attached to
+};
+
+// A program started by launch(), seized and on its way to its exec stop.
+struct LaunchRequest {
+  AttachRequest attach;  // the engine to create on it (its tid is ignored)
+  std::string path;               // the program file (argv[0] looked up in PATH)
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string cwd;
+  std::string stdio[3];  // paths opened as the client (empty: /dev/null)
 };
 
 struct HubStats {
@@ -50,6 +65,8 @@ struct HubStats {
   std::uint64_t events_sent = 0;
   std::uint64_t stops = 0;
   std::uint64_t engines_attached = 0;
+  std::uint64_t children_held = 0;
+  std::uint64_t launched = 0;
 };
 
 class EngineHub : public StopSink {
@@ -59,24 +76,32 @@ class EngineHub : public StopSink {
   Tracer& tracer() { return tracer_; }
   const HubStats& stats() const { return stats_; }
 
-  // Throws utrace::proto::RpcException (ESRCH, EPERM, EEXIST, ENOENT, ...).
+  // Throws utrace::proto::RpcException (ESRCH, EPERM, EEXIST, ENOENT, EAGAIN, ...).
   AttachResult attach(ClientLink& client, const AttachRequest& req);
-  // Each returns 0 or a positive errno, as utrace's calls did.
+  // Starts req.argv traced and held before its first instruction, with one engine of the
+  // client on it that holds it (control resume lets it run). done(result) once it is at its
+  // exec stop, or done(error) when it could not be started.
+  void launch(ClientLink& client, const LaunchRequest& req,
+              std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done);
+  // The calls below take the engine id and a tid: 0 means "every thread of the engine" (an
+  // engine on one thread needs none). Each returns 0 or a positive errno, as utrace's calls did.
   int set_events(ClientLink& client, std::uint64_t engine, utrace::proto::EventMask events);
-  int control(ClientLink& client, std::uint64_t engine, utrace::proto::ResumeAction action);
-  // done(0) once no report to the engine is in flight and its reply is applied; ESRCH when the
-  // engine is detached; ETIMEDOUT after `timeout`.
-  void barrier(ClientLink& client, std::uint64_t engine, std::chrono::milliseconds timeout,
-               std::function<void(int)> done);
-  // done(0, reason) once the engine holds the thread stopped ("stopped") or the next report to
-  // it is sent ("report"); ESRCH when it is detached or its thread dies; ETIMEDOUT.
-  void wait(ClientLink& client, std::uint64_t engine, std::chrono::milliseconds timeout,
-            std::function<void(int, const char*)> done);
-  // The thread an engine may examine (registers, memory): 0, EINVAL (no hold) or ESRCH.
-  int examinable(ClientLink& client, std::uint64_t engine, ThreadPtr* out);
+  int control(ClientLink& client, std::uint64_t engine, pid_t tid,
+              utrace::proto::ResumeAction action);
+  // done(0) once no report to the engine (on tid, or on any of its threads) is in flight and
+  // its reply is applied; ESRCH when the engine is detached; ETIMEDOUT after `timeout`.
+  void barrier(ClientLink& client, std::uint64_t engine, pid_t tid,
+               std::chrono::milliseconds timeout, std::function<void(int)> done);
+  // done(0, reason, tid) once the engine holds a thread stopped ("stopped") or the next report
+  // to it is sent ("report"); ESRCH when it is detached or the thread dies; ETIMEDOUT.
+  void wait(ClientLink& client, std::uint64_t engine, pid_t tid, std::chrono::milliseconds timeout,
+            std::function<void(int, const char*, pid_t)> done);
+  // The thread an engine may examine (registers, memory): 0, EINVAL (no hold), EDOM (several
+  // threads and no tid given) or ESRCH.
+  int examinable(ClientLink& client, std::uint64_t engine, pid_t tid, ThreadPtr* out);
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
-  std::vector<EnginePtr> engines_of(const ClientLink& client) const;
+  std::vector<EngineSetPtr> engines_of(const ClientLink& client) const;
   std::size_t engine_count() const { return engines_.size(); }
 
   // Detaches every engine and thread; done() once all threads are released (or after 2 s).
@@ -85,26 +110,50 @@ class EngineHub : public StopSink {
   // StopSink
   void on_stop(const ThreadPtr& thread) override;
   void on_death(const ThreadPtr& thread, WaitStatus status) override;
+  void on_rekey(const ThreadPtr& thread, pid_t former_tid) override;
 
  private:
-  EnginePtr lookup(const ClientLink& client, std::uint64_t id) const;
+  EngineSetPtr lookup_set(const ClientLink& client, std::uint64_t id) const;
+  // The member on tid; with tid 0, the only member. nullptr when there is none.
+  EnginePtr lookup(const ClientLink& client, std::uint64_t id, pid_t tid) const;
+  ThreadPtr seize_thread(pid_t tid);
+  // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
+  EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
+  void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);
+  int control_one(const EnginePtr& e, utrace::proto::ResumeAction action);
   int detach_engine(const EnginePtr& e);
   void drop_engine(const EnginePtr& e);
+  void drop_set(const EngineSetPtr& set);
   void settle(const ThreadPtr& t);
   void ensure_stop_mode(const ThreadPtr& t);
-  void notify_barriers(const EnginePtr& e, int code);
-  // Wakes wait() callers of e with 0 and the reason.
+  void send_notice(const EnginePtr& e, const char* reason, const std::string& message);
+
+  // barrier() and wait() callers (engine_hub_wait.cpp).
+  // Fires the set's barrier callers whose condition now holds (or ESRCH).
+  void check_barriers(const EngineSetPtr& set);
+  // Wakes wait() callers of e (its tid, or any) with 0 and the reason.
   void wake_waiters(const EnginePtr& e, const char* reason);
   // Wakes wait() callers of the thread's engines that now hold it stopped.
   void wake_stopped(const ThreadPtr& t);
-  void poll_shutdown();
+  // e is gone: its tid's waiters get ESRCH.
+  void fail_waiters(const EngineSetPtr& set, pid_t tid);
   bool take_waiter(std::uint64_t client);
   void release_waiter(std::uint64_t client);
+  void poll_shutdown();
+
+  // Children, exec and exit holds (engine_hub_family.cpp).
+  // A clone/fork/vfork stop of t: record the child (held) and attach the following engines.
+  ThreadPtr adopt_child(const ThreadPtr& parent);
+  void release_child(const ThreadPtr& child);
+  void watch_exit_hold(const ThreadPtr& t);
+  void check_exit_hold(const ThreadPtr& t);
+  void finish_launch(const ThreadPtr& t, int err);
 
   // Report passes (engine_hub_pass.cpp).
   static bool interested(const Engine& e, utrace::proto::EventKind event);
   bool start_pass(const ThreadPtr& t, utrace::proto::EventKind event,
-                  const utrace::proto::Report& base, bool reverse, int signal = -1);
+                  const utrace::proto::Report& base, bool reverse, int signal = -1,
+                  ThreadPtr held_child = nullptr);
   void step(const ThreadPtr& t);
   void abandon_pass(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
@@ -118,7 +167,14 @@ class EngineHub : public StopSink {
   boost::asio::io_context& io_;
   const Limits& limits_;
   Tracer tracer_;
-  std::unordered_map<std::uint64_t, EnginePtr> engines_;
+  std::unordered_map<std::uint64_t, EngineSetPtr> engines_;
+  // launch() callers waiting for their program's exec stop, by tid.
+  struct PendingLaunch {
+    std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done;
+    EngineSetPtr engine;
+    int error_fd = -1;  // the child writes its exec errno here
+  };
+  std::unordered_map<pid_t, PendingLaunch> launches_;
   std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls
   std::uint64_t next_engine_id_ = 1;
   std::uint64_t next_token_ = 1;

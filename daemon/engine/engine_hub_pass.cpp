@@ -6,7 +6,10 @@
 #include <cerrno>
 
 #include "engine/engine_hub.hpp"
+#include <sys/ptrace.h>
+
 #include "sys/names.hpp"
+#include "sys/proc.hpp"
 #include "sys/signal_class.hpp"
 #include "trace/examine.hpp"
 #include "util/log.hpp"
@@ -30,8 +33,11 @@ void EngineHub::abandon_pass(const ThreadPtr& t) {
   // The thread left the stop without us (SIGKILL): the replies still owed mean nothing now.
   for (auto& e : t->pass->order) e->reporting = false;
   if (t->pass->timer) t->pass->timer->cancel();
-  if (auto w = t->pass->waiting_on) notify_barriers(w, 0);
+  auto child = std::move(t->pass->held_child);
+  auto w = t->pass->waiting_on;
   t->pass.reset();
+  if (w && w->set) check_barriers(w->set);
+  if (child) release_child(child);
 }
 
 void EngineHub::on_stop(const ThreadPtr& t) {
@@ -48,14 +54,24 @@ void EngineHub::on_stop(const ThreadPtr& t) {
                          t->stop.signo == SIGTRAP;
   t->stepping = false;
   t->splice_attaching();
+  if (t->prelaunch) {
+    // A launched program before its execve: nothing to report; at the exec stop the launch
+    // engine takes its hold and the exec is reported.
+    if (t->stop.kind != StopKind::Exec) return settle(t);
+    t->prelaunch = false;
+    finish_launch(t, 0);
+  }
+  // A clone/fork/vfork: the child is held until this stop's pass ends.
+  ThreadPtr child = t->stop.kind == StopKind::Clone ? adopt_child(t) : nullptr;
   for (auto& e : t->engines)
     if (e->pending_stop) {
       // control(stop) said EINPROGRESS: the hold takes effect at this stop.
       e->pending_stop = false;
       e->hold = true;
     }
-  if (!t->has_engines()) {
+  if (!t->has_engines() && !t->birth_hold) {
     // Last engine went away while the thread ran: let it go (a group-stop stays stopped).
+    if (child) release_child(child);
     tracer_.restart(t, decide_restart({.stop = t->stop.kind,
                                        .signal = t->stop.signo,
                                        .has_engines = false}));
@@ -91,9 +107,17 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     case StopKind::Clone:
       event = EventKind::Clone;
       base.child = static_cast<int>(s.event_msg);
+      base.child_pid = child ? child->tgid : base.child;
+      base.clone = s.clone_kind == PTRACE_EVENT_FORK    ? "fork"
+                   : s.clone_kind == PTRACE_EVENT_VFORK ? "vfork"
+                   : child && child->tgid == t->tgid    ? "thread"
+                                                        : "clone";
       break;
     case StopKind::Exec:
       event = EventKind::Exec;
+      if (s.event_msg != static_cast<unsigned long>(t->tid))
+        base.former_tid = static_cast<int>(s.event_msg);
+      base.path = proc::exe_path(t->tgid);
       break;
     case StopKind::Interrupt:
       if (t->group_stopped) {
@@ -130,7 +154,8 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     default:
       break;
   }
-  if (event && start_pass(t, *event, base, reverse, signal)) return;
+  if (event && start_pass(t, *event, base, reverse, signal, child)) return;
+  if (child) release_child(child);
   settle(t);
 }
 
@@ -140,7 +165,7 @@ bool EngineHub::interested(const Engine& e, EventKind event) {
 }
 
 bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& base, bool reverse,
-                           int signal) {
+                           int signal, ThreadPtr held_child) {
   t->splice_attaching();
   bool any = false;
   for (auto& e : t->engines) any = any || interested(*e, event);
@@ -154,6 +179,7 @@ bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& ba
   p->base = base;
   p->base.event = event;
   p->base.seq = ++t->seq;
+  p->held_child = std::move(held_child);
   t->pass = std::move(p);
   step(t);
   return true;
@@ -248,7 +274,7 @@ void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t t
   if (!reply) log::engine().warn("engine {}: no usable reply to report, treating it as resume", e->id);
   apply(t, e, reply ? *reply : ReportReply{});
   // The reply's effect is applied: now barrier() may return.
-  notify_barriers(e, e->attached() ? 0 : ESRCH);
+  if (e->set) check_barriers(e->set);
   step(t);
 }
 
@@ -285,6 +311,8 @@ void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply&
 
 void EngineHub::finish_pass(const ThreadPtr& t) {
   auto p = std::move(t->pass);
+  // Engines had their chance to attach to (and stop) the new child: let it go on.
+  if (p->held_child) release_child(p->held_child);
   if (p->event == EventKind::Death) return reap(t);
   if (p->event == EventKind::Reap) return;
   if (p->signal >= 0) t->deliver_signal = p->signal;
@@ -314,6 +342,10 @@ void EngineHub::finish_pass(const ThreadPtr& t) {
 void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
   // Any pass in flight is over: the thread is gone. Holds mean nothing now.
   abandon_pass(t);
+  if (t->prelaunch) {
+    t->prelaunch = false;
+    finish_launch(t, ECHILD);  // never reached its exec: launch() fails, no reports
+  }
   t->splice_attaching();
   for (auto& e : t->engines) e->hold = e->pending_stop = false;
   Report base = base_report(t);

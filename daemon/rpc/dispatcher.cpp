@@ -45,14 +45,31 @@ nlohmann::json waiter_error_data(int code, std::uint64_t engine) {
   return d;
 }
 
-nlohmann::json engine_json(const Engine& e) {
-  return {{"engine", e.id},
-          {"tid", e.thread->tid},
-          {"pid", e.thread->tgid},
-          {"events", e.events.names()},
-          {"mode", e.mode == EngineMode::Sync ? "sync" : "async"},
-          {"type", e.type},
-          {"held", e.hold}};
+nlohmann::json engine_json(const EngineSet& set) {
+  nlohmann::json tids = nlohmann::json::array(), held = nlohmann::json::array();
+  for (const auto& [tid, e] : set.members) {
+    tids.push_back(tid);
+    if (e->hold) held.push_back(tid);
+  }
+  nlohmann::json j = {{"engine", set.id},
+                      {"pid", set.pid},
+                      {"tids", tids},
+                      {"scope", set.scope == EngineScope::Process ? "process" : "thread"},
+                      {"follow", set.follow},
+                      {"held_tids", held}};
+  if (!set.members.empty()) {
+    const Engine& e = *set.members.begin()->second;
+    j["tid"] = set.members.begin()->first;
+    j["events"] = e.events.names();
+    j["mode"] = e.mode == EngineMode::Sync ? "sync" : "async";
+    j["type"] = e.type;
+    j["held"] = !held.empty();
+  }
+  return j;
+}
+
+pid_t opt_tid(const Params& p) {
+  return static_cast<pid_t>(p.opt_integer("tid", 1, INT32_MAX).value_or(0));
 }
 
 }  // namespace
@@ -72,6 +89,9 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   });
   methods_.emplace("wait", [this](Session& s, const nlohmann::json& id, const Params& p) {
     return wait(s, id, p);
+  });
+  methods_.emplace("launch", [this](Session& s, const nlohmann::json& id, const Params& p) {
+    return launch(s, id, p);
   });
   methods_.emplace("get_regs", plain(&Dispatcher::get_regs));
   methods_.emplace("set_regs", plain(&Dispatcher::set_regs));
@@ -118,29 +138,35 @@ nlohmann::json Dispatcher::hello(Session& s, const Params& p) {
           {"client", s.client_id()}};
 }
 
-nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
-  p.allow_only({"tid", "pid", "scope", "events", "mode", "create", "exclusive", "type", "data",
-                "match", "report_timeout_ms"});
-  AttachRequest req;
-  req.report_timeout =
+void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
+  req->report_timeout =
       std::chrono::milliseconds(p.opt_integer("report_timeout_ms", 0, 24 * 3600 * 1000).value_or(0));
   auto scope = p.opt_string("scope").value_or("thread");
-  if (scope != "thread")
-    throw RpcException(proto::invalid_params("scope", "only \"thread\" is supported so far"));
+  if (scope == "process") req->scope = EngineScope::Process;
+  else if (scope != "thread")
+    throw RpcException(proto::invalid_params("scope", "must be \"thread\" or \"process\""));
+  req->follow = p.opt_bool("follow").value_or(false);
+  req->events = p.events("events");
+  auto mode = p.opt_string("mode").value_or("async");
+  if (mode == "sync") req->mode = EngineMode::Sync;
+  else if (mode == "async") req->mode = EngineMode::Async;
+  else throw RpcException(proto::invalid_params("mode", "must be \"sync\" or \"async\""));
+  req->type = p.opt_string("type").value_or("");
+  if (const auto* d = p.raw("data")) req->data = *d;
+}
+
+nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
+  p.allow_only({"tid", "pid", "scope", "follow", "events", "mode", "create", "exclusive", "type",
+                "data", "match", "report_timeout_ms"});
+  AttachRequest req;
+  parse_engine_options(p, &req);
   if (p.has("tid") && p.has("pid"))
     throw RpcException(proto::invalid_params("tid", "give either tid or pid, not both"));
   if (p.has("tid")) req.tid = static_cast<pid_t>(p.integer("tid", 1, INT32_MAX));
   else if (p.has("pid")) req.tid = static_cast<pid_t>(p.integer("pid", 1, INT32_MAX));
   else throw RpcException(proto::invalid_params("tid", "is required"));
-  req.events = p.events("events");
-  auto mode = p.opt_string("mode").value_or("async");
-  if (mode == "sync") req.mode = EngineMode::Sync;
-  else if (mode == "async") req.mode = EngineMode::Async;
-  else throw RpcException(proto::invalid_params("mode", "must be \"sync\" or \"async\""));
   req.create = p.opt_bool("create").value_or(true);
   req.exclusive = p.opt_bool("exclusive").value_or(false);
-  req.type = p.opt_string("type").value_or("");
-  if (const auto* d = p.raw("data")) req.data = *d;
   if (const auto* m = p.raw("match"); m && !m->is_null()) {
     if (!m->is_array()) throw RpcException(proto::invalid_params("match", "must be a list"));
     for (const auto& x : *m) {
@@ -150,7 +176,7 @@ nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
     }
   }
   AttachResult r = hub_.attach(s, req);
-  return {{"engine", r.engine->id}, {"tids", {r.engine->thread->tid}}, {"created", r.created}};
+  return {{"engine", r.engine->id}, {"tids", r.tids}, {"created", r.created}};
 }
 
 nlohmann::json Dispatcher::set_events(Session& s, const Params& p) {
@@ -165,16 +191,16 @@ nlohmann::json Dispatcher::control(Session& s, const Params& p) {
   p.allow_only({"engine", "action", "tid"});
   auto id = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
   auto action = p.action("action");
-  throw_if(hub_.control(s, id, action), id);
+  throw_if(hub_.control(s, id, opt_tid(p), action), id);
   return nlohmann::json::object();
 }
 
 nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"engine", "timeout_ms"});
+  p.allow_only({"engine", "tid", "timeout_ms"});
   auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
   auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
   std::weak_ptr<Session> ws = s.shared_from_this();
-  hub_.barrier(s, engine, std::chrono::milliseconds(timeout), [ws, id, engine](int code) {
+  hub_.barrier(s, engine, opt_tid(p), std::chrono::milliseconds(timeout), [ws, id, engine](int code) {
     auto session = ws.lock();
     if (!session || session->closed() || id.is_null()) return;
     if (code)
@@ -189,12 +215,12 @@ nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const P
 }
 
 nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"engine", "timeout_ms"});
+  p.allow_only({"engine", "tid", "timeout_ms"});
   auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
   auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
   std::weak_ptr<Session> ws = s.shared_from_this();
-  hub_.wait(s, engine, std::chrono::milliseconds(timeout),
-            [ws, id, engine](int code, const char* reason) {
+  hub_.wait(s, engine, opt_tid(p), std::chrono::milliseconds(timeout),
+            [ws, id, engine](int code, const char* reason, pid_t tid) {
               auto session = ws.lock();
               if (!session || session->closed() || id.is_null()) return;
               if (code)
@@ -203,15 +229,18 @@ nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Para
                                                                       : errno_text(code, engine),
                                                             waiter_error_data(code, engine)));
               else
-                session->reply_result(id, {{"reason", reason}});
+                session->reply_result(id, {{"reason", reason}, {"tid", tid}});
             });
   return nullptr;
 }
 
 namespace {
-ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine) {
+ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine, const Params& p) {
   ThreadPtr t;
-  if (int err = hub.examinable(s, engine, &t))
+  int err = hub.examinable(s, engine, opt_tid(p), &t);
+  if (err == EDOM)
+    throw RpcException(proto::invalid_params("tid", "is required: the engine covers several threads"));
+  if (err)
     throw RpcException(proto::errno_error(
         err, err == EINVAL ? "the engine does not hold its thread stopped" : errno_text(err, engine),
         {{"engine", engine}}));
@@ -226,7 +255,7 @@ void throw_examine(int err, std::uint64_t engine) {
 nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
   p.allow_only({"engine", "tid"});
   auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto t = examined(hub_, s, engine);
+  auto t = examined(hub_, s, engine, p);
   nlohmann::json regs;
   throw_examine(examine::get_regs(t->tid, &regs), engine);
   return {{"regs", regs}};
@@ -238,7 +267,7 @@ nlohmann::json Dispatcher::set_regs(Session& s, const Params& p) {
   const auto* regs = p.raw("regs");
   if (!regs || !regs->is_object())
     throw RpcException(proto::invalid_params("regs", "must be an object of register names"));
-  auto t = examined(hub_, s, engine);
+  auto t = examined(hub_, s, engine, p);
   std::string bad;
   int err = examine::set_regs(t->tid, *regs, &bad);
   if (err == EINVAL && !bad.empty())
@@ -253,7 +282,7 @@ nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
   auto addr = p.opt_unsigned("addr");
   if (!addr) throw RpcException(proto::invalid_params("addr", "is required"));
   auto size = static_cast<std::size_t>(p.integer("size", 1, examine::kMaxMemoryIo));
-  auto t = examined(hub_, s, engine);
+  auto t = examined(hub_, s, engine, p);
   std::string bytes;
   throw_examine(examine::read_memory(t->tid, *addr, size, &bytes), engine);
   return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
@@ -268,7 +297,7 @@ nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
   if (!bytes) throw RpcException(proto::invalid_params("data", "must be padded base64"));
   if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
     throw RpcException(proto::invalid_params("data", "must hold 1 to 1048576 bytes"));
-  auto t = examined(hub_, s, engine);
+  auto t = examined(hub_, s, engine, p);
   std::size_t written = 0;
   throw_examine(examine::write_memory(t->tid, *addr, *bytes, &written), engine);
   return {{"written", written}};
@@ -289,7 +318,9 @@ nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
           {"threads_traced", hub_.tracer().size()},
           {"stops", st.stops},
           {"reports_sent", st.reports_sent},
-          {"events_sent", st.events_sent}};
+          {"events_sent", st.events_sent},
+          {"children_held", st.children_held},
+          {"launched", st.launched}};
 }
 
 }  // namespace utraced

@@ -12,6 +12,7 @@
 namespace utraced {
 
 class EngineHub;
+struct AttachRequest;
 class Session;
 
 class Dispatcher {
@@ -37,7 +38,10 @@ class Dispatcher {
   nlohmann::json set_regs(Session&, const utrace::proto::Params&);
   nlohmann::json read_memory(Session&, const utrace::proto::Params&);
   nlohmann::json write_memory(Session&, const utrace::proto::Params&);
+  nlohmann::json launch(Session&, const nlohmann::json& id, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
+  // scope, follow, events, mode, type, data, report_timeout_ms (attach and launch).
+  static void parse_engine_options(const utrace::proto::Params&, AttachRequest* req);
   nlohmann::json stats(Session&, const utrace::proto::Params&);
 
   EngineHub& hub_;

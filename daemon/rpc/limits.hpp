@@ -12,6 +12,7 @@ struct Limits {
   std::size_t engines_per_client = 4096;       // attached engines of one connection (--max-engines)
   std::size_t queued_bytes = 4 * 1024 * 1024;  // unsent output to one client (--max-queue)
   std::size_t waiters_per_client = 1024;       // outstanding barrier + wait calls (--max-waiters)
+  std::size_t threads_per_engine = 4096;       // threads one engine covers (--max-threads-per-engine)
 };
 
 }  // namespace utraced

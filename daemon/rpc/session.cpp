@@ -115,6 +115,10 @@ void Session::send_event(const nlohmann::json& params) {
   send(proto::encode_notification("event", params));
 }
 
+void Session::send_notice(const nlohmann::json& params) {
+  send(proto::encode_notification("notice", params));
+}
+
 void Session::send_report(const nlohmann::json& params, ReplyHandler on_reply) {
   if (closed_) return;
   const std::int64_t id = next_request_id_++;

@@ -43,6 +43,7 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
 
   // ClientLink
   void send_event(const nlohmann::json& params) override;
+  void send_notice(const nlohmann::json& params) override;
   void send_report(const nlohmann::json& params, ReplyHandler on_reply) override;
   bool backlogged() const override { return queued_bytes_ > limits_.queued_bytes; }
   void on_drained(std::function<void()> callback) override;

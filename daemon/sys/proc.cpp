@@ -1,6 +1,7 @@
 #include "sys/proc.hpp"
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -64,6 +65,37 @@ std::vector<pid_t> list_tasks(pid_t pid) {
     out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
   }
   ::closedir(d);
+  return out;
+}
+
+std::string exe_path(pid_t pid) {
+  char buf[4096];
+  ssize_t n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs) {
+  for (pid_t tid : list_tasks(pid)) {
+    if (tid == except) continue;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/syscall");
+    long nr = -2;
+    if (!(in >> nr)) continue;  // "running" or gone
+    for (long want : nrs)
+      if (nr == want) return true;
+  }
+  return false;
+}
+
+std::vector<gid_t> read_groups(pid_t tid) {
+  std::vector<gid_t> out;
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Groups:", 0) != 0) continue;
+    std::istringstream fields(line.substr(7));
+    gid_t g;
+    while (fields >> g) out.push_back(g);
+  }
   return out;
 }
 

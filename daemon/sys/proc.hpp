@@ -32,6 +32,14 @@ std::optional<unsigned long> read_flags(pid_t tid);
 // Thread ids of a process from /proc/PID/task.
 std::vector<pid_t> list_tasks(pid_t pid);
 
+// /proc/PID/exe, or "" when it cannot be read.
+std::string exe_path(pid_t pid);
+// The syscall number a thread of the process other than `except` is blocked in, if it is one of
+// `nrs` (from /proc/PID/task/TID/syscall). Used to see a sibling waiting in execve.
+bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs);
+// Supplementary groups of a task (the "Groups:" line of /proc/TID/status).
+std::vector<gid_t> read_groups(pid_t tid);
+
 inline constexpr unsigned long kPfKthread = 0x00200000;
 
 }  // namespace utraced::proc

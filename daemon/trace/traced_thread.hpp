@@ -28,6 +28,8 @@ enum class ThreadState {
 
 std::string_view to_string(ThreadState s);
 
+struct TracedThread;
+
 // One report pass over the thread's engines (utrace's REPORT_CALLBACKS), sequential.
 struct ReportPass {
   std::uint64_t token = 0;  // identifies the pass; stale replies carry an older token
@@ -42,6 +44,8 @@ struct ReportPass {
   bool abort = false;                  // syscall_entry: skip the syscall (last engine wins)
   std::optional<std::int64_t> retval;  // abort's return value / exit's new return value
   std::shared_ptr<boost::asio::steady_timer> timer;  // report timeout of waiting_on
+  // clone passes: the new child, held at its first stop until this pass ends
+  std::shared_ptr<TracedThread> held_child;
 };
 
 struct TracedThread {
@@ -61,6 +65,13 @@ struct TracedThread {
   utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
   bool stepping = false;
   bool group_stopped = false;  // in a job-control stop (reported as jctl "stopped")
+  // A new child (auto-attached by the kernel) held at its first stop until its parent's clone
+  // report pass ends, so that engines can attach to it before it runs an instruction.
+  bool birth_hold = false;
+  // Started by `launch` and not yet through its execve: restarted silently, no reports.
+  bool prelaunch = false;
+  // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
+  std::shared_ptr<boost::asio::steady_timer> exit_watch;
   // The syscall entered was aborted: at its exit stop, make it return this.
   std::optional<std::int64_t> aborted_retval;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
   std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report

@@ -22,6 +22,24 @@ int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out) {
   return 0;
 }
 
+ThreadPtr Tracer::adopt(pid_t tid, pid_t tgid) {
+  if (auto t = find(tid)) return t;
+  auto t = std::make_shared<TracedThread>(tid, tgid);
+  // Its first stop (EVENT_STOP) is on its way: no PTRACE_INTERRUPT must add a second one.
+  t->interrupt_sent = true;
+  threads_.emplace(tid, t);
+  log::trace().debug("tid={}: adopted child (tgid {})", tid, tgid);
+  return t;
+}
+
+void Tracer::replay_unclaimed(pid_t tid) {
+  auto it = unclaimed_.find(tid);
+  if (it == unclaimed_.end()) return;
+  WaitStatus status = it->second.status;
+  unclaimed_.erase(it);
+  on_wait(tid, status);
+}
+
 ThreadPtr Tracer::find(pid_t tid) const {
   auto it = threads_.find(tid);
   return it == threads_.end() ? nullptr : it->second;
@@ -35,6 +53,11 @@ std::vector<ThreadPtr> Tracer::threads() const {
 }
 
 void Tracer::on_wait(pid_t tid, WaitStatus status) {
+  if (status.type() == WaitStatus::Type::Stopped && status.ptrace_event() == PTRACE_EVENT_EXEC) {
+    unsigned long former = 0;
+    if (ptrace_ops::get_event_msg(tid, &former) == 0 && former != static_cast<unsigned long>(tid))
+      rekey_exec(tid, static_cast<pid_t>(former));
+  }
   auto t = find(tid);
   if (!t) return on_unknown(tid, status);
   switch (status.type()) {
@@ -56,12 +79,60 @@ void Tracer::on_wait(pid_t tid, WaitStatus status) {
 }
 
 void Tracer::on_unknown(pid_t tid, WaitStatus status) {
-  // Auto-attached children (TRACECLONE/FORK/VFORK) that no engine has asked for: let them go
-  // untraced from their first stop. Their parent's clone report comes separately.
-  if (status.type() != WaitStatus::Type::Stopped) return;
-  int err = ptrace_ops::detach(tid, 0);
-  log::trace().debug("tid={}: untracked child stop {}, detached ({})", tid, status.str(),
-                     err ? std::strerror(err) : "ok");
+  // An auto-attached child (TRACECLONE/FORK/VFORK) may report its first stop before its
+  // parent's clone event: keep the status until the parent's event adopts the child. One that
+  // is never claimed (its parent was killed before its event stop) is let go by the sweep.
+  if (status.type() == WaitStatus::Type::Continued) return;
+  unclaimed_[tid] = {status, std::chrono::steady_clock::now()};
+  log::trace().debug("tid={}: status {} before its parent's event, kept", tid, status.str());
+  if (sweep_armed_) return;
+  sweep_armed_ = true;
+  sweep_timer_.expires_after(std::chrono::milliseconds(500));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    sweep_armed_ = false;
+    if (!ec) sweep_unclaimed();
+  });
+}
+
+void Tracer::sweep_unclaimed() {
+  const auto old = std::chrono::steady_clock::now() - std::chrono::milliseconds(400);
+  for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
+    if (it->second.seen > old) {
+      ++it;
+      continue;
+    }
+    if (it->second.status.type() == WaitStatus::Type::Stopped) {
+      int err = ptrace_ops::detach(it->first, 0);
+      log::trace().debug("tid={}: unclaimed child stop, detached ({})", it->first,
+                         err ? std::strerror(err) : "ok");
+    }
+    it = unclaimed_.erase(it);
+  }
+  if (!unclaimed_.empty() && !sweep_armed_) {
+    sweep_armed_ = true;
+    sweep_timer_.expires_after(std::chrono::milliseconds(500));
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+      sweep_armed_ = false;
+      if (!ec) sweep_unclaimed();
+    });
+  }
+}
+
+void Tracer::rekey_exec(pid_t tid, pid_t former) {
+  auto moving = find(former);
+  if (!moving) return;
+  // The old leader vanished inside the exec: its death is never reported by the kernel.
+  if (auto leader = find(tid)) {
+    threads_.erase(tid);
+    leader->set_state(ThreadState::Dead);
+    log::trace().debug("tid={}: old leader gone in the exec of tid {}", tid, former);
+    sink_.on_death(leader, WaitStatus(0));
+  }
+  threads_.erase(former);
+  moving->tid = tid;
+  threads_.emplace(tid, moving);
+  log::trace().debug("tid={}: exec'd and became tid {}", former, tid);
+  sink_.on_rekey(moving, former);
 }
 
 void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {

@@ -5,9 +5,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "engine/resume_policy.hpp"
 #include "trace/traced_thread.hpp"
@@ -22,14 +26,21 @@ class StopSink {
   virtual void on_stop(const ThreadPtr& thread) = 0;
   // The thread is dead (its status was collected); it is no longer in the table.
   virtual void on_death(const ThreadPtr& thread, WaitStatus status) = 0;
+  // A non-leader exec'd: `thread` (formerly former_tid) now has the leader's tid.
+  virtual void on_rekey(const ThreadPtr& thread, pid_t former_tid) = 0;
 };
 
 class Tracer {
  public:
-  explicit Tracer(StopSink& sink) : sink_(sink) {}
+  Tracer(StopSink& sink, boost::asio::io_context& io) : sink_(sink), sweep_timer_(io) {}
 
   // PTRACE_SEIZE. On success *out is the new Running thread. Returns 0 or an errno.
   int seize(pid_t tid, pid_t tgid, ThreadPtr* out);
+  // Takes a child the kernel attached (TRACECLONE/FORK/VFORK) into the table; it is on its way
+  // to its first stop. A status it reported before its parent's event is replayed by
+  // replay_unclaimed().
+  ThreadPtr adopt(pid_t tid, pid_t tgid);
+  void replay_unclaimed(pid_t tid);
   ThreadPtr find(pid_t tid) const;
   std::vector<ThreadPtr> threads() const;
   std::size_t size() const { return threads_.size(); }
@@ -52,10 +63,23 @@ class Tracer {
  private:
   void fill_stop(const ThreadPtr& thread, WaitStatus status);
   void on_unknown(pid_t tid, WaitStatus status);
+  // EVENT_EXEC under tid from former: the old leader's record dies, former's takes its tid.
+  void rekey_exec(pid_t tid, pid_t former);
+  // Detaches children whose parent event never came (the parent was killed first).
+  void sweep_unclaimed();
+
+  struct Unclaimed {
+    WaitStatus status;
+    std::chrono::steady_clock::time_point seen;
+  };
 
   StopSink& sink_;
   std::function<void()> poll_;
   std::unordered_map<pid_t, ThreadPtr> threads_;
+  // Statuses of tids not in the table: children whose parent's clone event has not been seen.
+  std::unordered_map<pid_t, Unclaimed> unclaimed_;
+  boost::asio::steady_timer sweep_timer_;
+  bool sweep_armed_ = false;
 };
 
 }  // namespace utraced

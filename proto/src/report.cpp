@@ -23,6 +23,10 @@ nlohmann::json to_json(const Report& r) {
   if (r.signal)
     j["signal"] = {{"signo", r.signal->signo}, {"name", r.signal->name}, {"code", r.signal->code}};
   if (r.child) j["child"] = *r.child;
+  if (r.child_pid) j["child_pid"] = *r.child_pid;
+  if (r.clone) j["clone"] = *r.clone;
+  if (r.former_tid) j["former_tid"] = *r.former_tid;
+  if (r.path) j["path"] = *r.path;
   if (r.for_event) j["for_event"] = to_string(*r.for_event);
   if (r.jctl) j["jctl"] = *r.jctl;
   return j;
@@ -72,6 +76,10 @@ Report report_from_json(const nlohmann::json& j) {
     r.signal = si;
   }
   if (auto v = p.opt_integer("child", 0, INT32_MAX)) r.child = static_cast<int>(*v);
+  if (auto v = p.opt_integer("child_pid", 0, INT32_MAX)) r.child_pid = static_cast<int>(*v);
+  if (auto v = p.opt_string("clone")) r.clone = *v;
+  if (auto v = p.opt_integer("former_tid", 0, INT32_MAX)) r.former_tid = static_cast<int>(*v);
+  if (auto v = p.opt_string("path")) r.path = *v;
   if (auto v = p.opt_string("for_event")) {
     auto k = parse_event(*v);
     if (!k) throw RpcException(invalid_params("for_event", "unknown event name"));

@@ -38,6 +38,10 @@ struct Report {
   std::optional<int> exit_code;        // death: WEXITSTATUS when the thread exited
   std::optional<SignalInfo> signal;    // signal reports; death: the killing signal
   std::optional<int> child;            // clone: the new thread's tid
+  std::optional<int> child_pid;        // clone: the new thread's process (== pid for a thread)
+  std::optional<std::string> clone;    // clone: "thread", "fork", "vfork" or "clone"
+  std::optional<int> former_tid;       // exec: the tid that called exec, when not the leader
+  std::optional<std::string> path;     // exec: the program now running (/proc/PID/exe)
   // quiesce: the event the thread stopped for, when this engine has quiesce but not that event
   std::optional<EventKind> for_event;
   // jctl: "stopped" (with signal: the stop signal) or "continued"
