@@ -1,5 +1,6 @@
 #include "follower.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/buffers_iterator.hpp>
@@ -10,6 +11,8 @@
 
 #include "utrace/proto/errors.hpp"
 
+extern char** environ;
+
 namespace utracectl {
 
 namespace client = utrace::client;
@@ -18,9 +21,7 @@ using utrace::proto::ResumeAction;
 
 Follower::Follower(client::Client& client, Sink sink)
     : client_(client), sink_(std::move(sink)), signals_(client.io_context(), SIGINT, SIGTERM) {
-  signals_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) interrupted_ = true;
-  });
+  wait_signal();
   // Installed before attaching, for every engine: a report may come before the attach reply.
   client_.on_event([this](const client::ReportMessage& m) { deliver(m); });
   client_.on_report(client::kAllEngines,
@@ -30,11 +31,51 @@ Follower::Follower(client::Client& client, Sink sink)
                     }));
 }
 
+void Follower::wait_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (launched_ > 0 && !gone_) {
+      // Like strace: the signal is for the program (its own process group, made by launch).
+      ::kill(-launched_, sig);
+      wait_signal();
+      return;
+    }
+    interrupted_ = true;
+  });
+}
+
+int Follower::launch(const FollowSpec& spec, const std::vector<std::string>& argv) {
+  client::LaunchOptions o;
+  o.argv = argv;
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  o.env = env;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd)) o.cwd = cwd;
+  const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
+  o.stdin_path = self + "0";
+  o.stdout_path = self + "1";
+  o.stderr_path = self + "2";
+  o.events = spec.events;
+  o.mode = spec.mode;
+  o.follow = spec.follow;
+  follow_ = spec.follow;
+  auto r = client_.launch(o);
+  engine_ = r.engine;
+  launched_ = r.pid;
+  if (!reaped_.count(r.pid)) alive_.insert(r.pid);
+  attached_ = true;
+  client_.control(engine_, ResumeAction::Resume);  // the launch hold
+  return r.pid;
+}
+
 void Follower::attach(const FollowSpec& spec) {
+  follow_ = spec.follow;
   client::AttachOptions options;
   options.tid = spec.tid;
   options.events = spec.events;
   options.mode = spec.mode;
+  options.follow = spec.follow;
   client::AttachResult result = client_.attach(options);
   engine_ = result.engine;
   if (result.tids.empty()) result.tids.push_back(spec.tid);
@@ -91,14 +132,16 @@ void Follower::run_command(const std::string& line) {
 bool Follower::run() {
   for (;;) {
     client_.run_until([this] {
-      return (attached_ && alive_.empty()) || interrupted_ || !commands_.empty() || detached_;
+      return (attached_ && alive_.empty()) || gone_ || interrupted_ || !commands_.empty() ||
+             detached_;
     });
-    if (commands_.empty() || interrupted_ || detached_ || (attached_ && alive_.empty())) break;
+    if (commands_.empty() || interrupted_ || detached_ || gone_ || (attached_ && alive_.empty()))
+      break;
     auto line = std::move(commands_.front());
     commands_.pop_front();
     run_command(line);
   }
-  if (attached_ && alive_.empty()) return true;
+  if (gone_ || (attached_ && alive_.empty())) return true;
   if (detached_) return false;
   // Interrupted: detach, so that the thread runs on untraced. ESRCH (already gone) and
   // EALREADY (dying) need nothing more.
@@ -110,9 +153,18 @@ bool Follower::run() {
 void Follower::deliver(const client::ReportMessage& message) {
   if (engine_ != 0 && message.report.engine != engine_) return;
   sink_(message);
-  if (message.report.event == EventKind::Reap) {
-    alive_.erase(message.report.tid);
-    reaped_.insert(message.report.tid);
+  const auto& r = message.report;
+  if (r.event == EventKind::Clone && r.child) {
+    // Followed children (or new threads of a process engine) are ours until their reap.
+    const bool thread = r.clone.value_or("") == "thread";
+    if (follow_ || thread) alive_.insert(*r.child);
+  }
+  if (r.event == EventKind::Death && launched_ > 0 && r.tid == launched_ && r.status)
+    exit_status_ = *r.status;
+  if (r.event == EventKind::Reap) {
+    alive_.erase(r.tid);
+    reaped_.insert(r.tid);
+    if (r.engine_gone.value_or(false)) gone_ = true;
   }
 }
 

@@ -1,12 +1,15 @@
-// Follows one thread through an engine until it is reaped or the user interrupts: the common
-// core of `utracectl attach`, `trace` and `count`.
+// Follows a thread, a process or a launched program through one engine until it is reaped (all
+// of it: `engine_gone`) or the user interrupts: the common core of `utracectl attach`, `trace`,
+// `count` and `run`.
 #pragma once
 
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,6 +21,7 @@ namespace utracectl {
 
 struct FollowSpec {
   int tid = 0;
+  bool follow = false;  // children too (their clone events add them)
   utrace::proto::EventMask events;
   utrace::client::Mode mode = utrace::client::Mode::Async;
 };
@@ -32,6 +36,12 @@ class Follower {
 
   // Attaches the engine. Throws ClientError (e.g. ESRCH, EPERM).
   void attach(const FollowSpec& spec);
+  // Starts argv traced (in the current directory and environment, with this process's stdio)
+  // and lets it run. SIGINT/SIGTERM are then passed on to it instead of detaching. Returns its
+  // pid. Throws ClientError (ENOENT, EACCES, ...).
+  int launch(const FollowSpec& spec, const std::vector<std::string>& argv);
+  // The launched program's wait status once its death was seen (needs the death event).
+  std::optional<int> exit_status() const { return exit_status_; }
   // Reads commands for the engine from stdin, one per line: a resume action (stop, resume,
   // detach, interrupt, report, singlestep, blockstep) for `control`, or barrier, wait, regs.
   // Each result is printed as one JSON line: {"command":..., "result":...} or {"command":...,
@@ -43,6 +53,7 @@ class Follower {
 
  private:
   void deliver(const utrace::client::ReportMessage& message);
+  void wait_signal();
   void read_command();
   void run_command(const std::string& line);
 
@@ -58,6 +69,10 @@ class Follower {
   boost::asio::streambuf input_buf_;
   std::deque<std::string> commands_;
   bool detached_ = false;
+  bool gone_ = false;     // a reap said engine_gone
+  bool follow_ = false;
+  int launched_ = 0;      // pid of the launched program
+  std::optional<int> exit_status_;
 };
 
 }  // namespace utracectl

@@ -28,6 +28,16 @@ void TracePrinter::on_report(const utrace::proto::Report& report) {
     case EventKind::Exit:
       finish_unreturned(report.tid);
       return;
+    case EventKind::Clone:
+      if (report.child)
+        out_ << "[" << report.tid << "] +++ " << report.clone.value_or("clone") << " "
+             << *report.child << " +++\n" << std::flush;
+      return;
+    case EventKind::Exec:
+      if (report.former_tid) finish_unreturned(*report.former_tid);
+      out_ << "[" << report.tid << "] +++ exec " << report.path.value_or("?") << " +++\n"
+           << std::flush;
+      return;
     case EventKind::Death:
       finish_unreturned(report.tid);
       out_ << "[" << report.tid << "] +++ " << format_death(report) << " +++\n" << std::flush;

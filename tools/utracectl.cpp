@@ -1,5 +1,8 @@
 // utracectl: the command-line client of utraced.
+#include <sys/wait.h>
+
 #include <cerrno>
+#include <fstream>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -38,13 +41,20 @@ commands:
   trace TID             print TID's syscalls strace-style until it is reaped
   count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
   regs TID              stop TID for a moment and print its registers (JSON)
+  run [--follow] [--count] [--output FILE] [--events E1,...] -- CMD [ARGS...]
+                        start CMD traced from its first instruction (in this directory and
+                        environment, with this terminal's stdin/stdout/stderr) and print its
+                        syscalls strace-style on stderr (or FILE); --follow: also its
+                        children (like strace -f); --count: print a table of syscall counts
+                        at the end instead (like strace -c). Exits with CMD's exit status;
+                        Ctrl-C is passed on to CMD.
 
 options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
                         /run/utraced/utraced.sock)
   -h, --help            print this help
 
-SIGINT or SIGTERM detaches the engine and exits 0.
+SIGINT or SIGTERM detaches the engine and exits 0 (run: passes it on to CMD).
 )";
 
 constexpr const char* kDefaultEvents = "syscall_entry,syscall_exit,exit,death,reap";
@@ -147,6 +157,39 @@ int cmd_count(const CommandLine& cl) {
   return 0;
 }
 
+int cmd_run(const CommandLine& cl) {
+  cl.allow_options({"follow", "count", "output", "events"});
+  if (cl.positional().empty()) throw UsageError("run needs a command: utracectl run -- CMD ARGS...");
+  utracectl::FollowSpec spec;
+  spec.follow = cl.option("follow").has_value();
+  const bool count = cl.option("count").has_value();
+  spec.events = parse_events(cl.option("events").value_or(
+      "syscall_entry,syscall_exit,clone,exec,exit,death,reap"));
+  spec.events.set(proto::EventKind::Death);  // for the exit status
+  spec.events.set(proto::EventKind::Reap);   // to know when it is over
+  std::ofstream file;
+  if (auto path = cl.option("output")) {
+    file.open(*path);
+    if (!file) throw std::runtime_error("cannot write " + *path);
+  }
+  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cerr;
+  auto c = client::Client::connect(cl.socket());
+  utracectl::TracePrinter printer(out);
+  utracectl::SyscallCounter counter;
+  utracectl::Follower follower(c, [&](const client::ReportMessage& m) {
+    if (count) counter.on_report(m.report);
+    else printer.on_report(m.report);
+  });
+  follower.launch(spec, cl.positional());
+  follower.run();
+  if (count) counter.print(out);
+  auto status = follower.exit_status();
+  if (!status) return 1;
+  if (WIFEXITED(*status)) return WEXITSTATUS(*status);
+  if (WIFSIGNALED(*status)) return 128 + WTERMSIG(*status);
+  return 1;
+}
+
 // Stops TID with an engine of its own, prints its registers, and lets it go again.
 int cmd_regs(const CommandLine& cl) {
   cl.allow_options({});
@@ -181,6 +224,7 @@ int run(const CommandLine& cl) {
   if (cmd == "trace") return cmd_trace(cl);
   if (cmd == "count") return cmd_count(cl);
   if (cmd == "regs") return cmd_regs(cl);
+  if (cmd == "run") return cmd_run(cl);
   throw UsageError("unknown command '" + cmd + "'");
 }
 

@@ -111,6 +111,9 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
         t = seize_thread(tid);
       } catch (const RpcException& ex) {
         if (ex.error().code == ESRCH) continue;  // exited meanwhile
+        // The kernel refuses to attach to an exiting thread: it is as good as gone.
+        auto flags = proc::read_flags(tid);
+        if (ex.error().code == EPERM && (!flags || (*flags & proc::kPfExiting))) continue;
         throw;
       }
       if (t->state == ThreadState::Dead) continue;
@@ -170,6 +173,9 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
     try {
       attach_process(set, req, t->tgid);
     } catch (const RpcException&) {
+      // Undo the attach: detach every member (they may have stopped their threads).
+      auto members = set->members;
+      for (auto& [tid, e] : members) detach_engine(e);
       drop_set(set);
       throw;
     }
@@ -309,6 +315,12 @@ void EngineHub::drop_engine(const EnginePtr& e) {
   e->pending_stop = false;
   e->thread->remove_engine(e);
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
+  if (const auto& t = e->thread; t->pass && t->pass->waiting_on == e) {
+    // Its reply will never count: the pass goes on without it.
+    e->reporting = false;
+    t->pass->waiting_on = nullptr;
+    step_later(t);
+  }
   if (auto set = std::move(e->set)) {
     auto it = set->members.find(e->thread->tid);
     if (it != set->members.end() && it->second == e) set->members.erase(it);
@@ -323,8 +335,10 @@ void EngineHub::drop_set(const EngineSetPtr& set) {
   if (!set->attached) return;
   set->attached = false;
   engines_.erase(set->id);
-  // Members still attached (in death reporting) finish on their own; the handle is gone.
-  for (auto& [tid, e] : set->members) e->set = nullptr;
+  // Members still attached (in death reporting) are forgotten: no engine may outlive the
+  // handle its client knows.
+  auto members = set->members;
+  for (auto& [tid, e] : members) drop_engine(e);
   set->members.clear();
   fail_waiters(set, 0);
   check_barriers(set);

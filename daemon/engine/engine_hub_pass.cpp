@@ -372,6 +372,8 @@ void EngineHub::reap(const ThreadPtr& t) {
     if (e->wants(EventKind::Reap) && !e->cancel_reap) {
       Report r = base;
       r.engine = e->id;
+      // The engine's last thread: its id is gone for good after this.
+      r.engine_gone = !e->set || (e->set->members.size() == 1 && e->set->members.count(t->tid));
       ++stats_.events_sent;
       e->client->send_event(utrace::proto::to_json(r));
     }

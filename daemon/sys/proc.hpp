@@ -41,5 +41,6 @@ bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs);
 std::vector<gid_t> read_groups(pid_t tid);
 
 inline constexpr unsigned long kPfKthread = 0x00200000;
+inline constexpr unsigned long kPfExiting = 0x00000004;
 
 }  // namespace utraced::proc

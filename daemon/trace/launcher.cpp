@@ -61,7 +61,8 @@ const char* step_name(int step) {
   if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) fail(err_fd, kCwd);
   for (int fd = 0; fd < 3; ++fd) {
     const char* path = spec.stdio[fd].empty() ? "/dev/null" : spec.stdio[fd].c_str();
-    int f = ::open(path, (fd == 0 ? O_RDONLY : O_WRONLY) | O_NOCTTY);
+    int f = fd == 0 ? ::open(path, O_RDONLY | O_NOCTTY)
+                    : ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0644);
     if (f < 0) fail(err_fd, kStdio);
     if (f != fd) {
       if (::dup2(f, fd) < 0) fail(err_fd, kStdio);

@@ -136,6 +136,9 @@ void Tracer::rekey_exec(pid_t tid, pid_t former) {
 }
 
 void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
+  // Any ptrace stop cancels a pending PTRACE_INTERRUPT (kernel/signal.c, ptrace_stop: "any
+  // trap clears pending STOP trap"): a syscall stop may answer it as well as an EVENT_STOP.
+  t->interrupt_sent = false;
   StopEvent ev;
   ev.kind = classify_stop(status);
   ev.signo = status.stop_signal() & 0x7f;

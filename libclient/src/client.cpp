@@ -124,6 +124,10 @@ void AsyncClient::on_line(const std::string& line) {
     case proto::MessageKind::Request:
     case proto::MessageKind::Notification: {
       const bool is_request = m.kind == proto::MessageKind::Request;
+      if (!is_request && m.method == "notice") {
+        if (on_notice_) on_notice_(m.params);
+        return;
+      }
       if (m.method != (is_request ? "report" : "event")) {
         spdlog::debug("utrace client: unexpected {} '{}'", is_request ? "request" : "notice",
                       m.method);
@@ -177,7 +181,8 @@ void AsyncClient::dispatch_event(const ReportMessage& message) {
     EventHandler handler = it->second;
     handler(message);
   }
-  if (message.report.event == proto::EventKind::Reap && engine != kAllEngines) {
+  if (message.report.event == proto::EventKind::Reap && message.report.engine_gone.value_or(false) &&
+      engine != kAllEngines) {
     // The engine is gone for good and its id is never reused.
     report_handlers_.erase(engine);
     event_handlers_.erase(engine);

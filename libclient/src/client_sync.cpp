@@ -37,6 +37,7 @@ nlohmann::json AttachOptions::to_params() const {
   if (exclusive) p["exclusive"] = true;
   if (!type.empty()) p["type"] = type;
   if (!data.is_null()) p["data"] = data;
+  if (follow) p["follow"] = true;
   if (match_type || match_data) {
     nlohmann::json match = nlohmann::json::array();
     if (match_type) match.push_back("type");
@@ -89,8 +90,25 @@ int Client::control(EngineId engine, proto::ResumeAction action, int tid) {
   return errno_call("control", params);
 }
 
-int Client::barrier(EngineId engine, std::chrono::milliseconds timeout) {
+nlohmann::json LaunchOptions::to_params() const {
+  nlohmann::json p = {{"argv", argv}, {"events", events.names()}, {"mode", to_string(mode)}};
+  if (env) p["env"] = *env;
+  if (!cwd.empty()) p["cwd"] = cwd;
+  if (!stdin_path.empty()) p["stdin"] = stdin_path;
+  if (!stdout_path.empty()) p["stdout"] = stdout_path;
+  if (!stderr_path.empty()) p["stderr"] = stderr_path;
+  if (follow) p["follow"] = true;
+  return p;
+}
+
+LaunchResult Client::launch(const LaunchOptions& options) {
+  auto r = call("launch", options.to_params());
+  return {r.at("engine").get<EngineId>(), r.at("pid").get<int>()};
+}
+
+int Client::barrier(EngineId engine, std::chrono::milliseconds timeout, int tid) {
   nlohmann::json params = {{"engine", engine}};
+  if (tid != 0) params["tid"] = tid;
   if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
   return errno_call("barrier", params);
 }
@@ -123,8 +141,10 @@ std::vector<EngineInfo> Client::list() {
 
 nlohmann::json Client::stats() { return call("stats", nlohmann::json::object()); }
 
-int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string* reason) {
+int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string* reason, int tid,
+                 int* woke_tid) {
   nlohmann::json params = {{"engine", engine}};
+  if (tid != 0) params["tid"] = tid;
   if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
   Reply reply = core_->request("wait", params);
   if (reply.error) {
@@ -133,19 +153,27 @@ int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string
   }
   if (reason && reply.result.is_object() && reply.result.contains("reason"))
     *reason = reply.result["reason"].get<std::string>();
+  if (woke_tid && reply.result.is_object()) *woke_tid = reply.result.value("tid", 0);
   return 0;
 }
 
-nlohmann::json Client::get_regs(EngineId engine) {
-  return call("get_regs", {{"engine", engine}}).at("regs");
+namespace {
+nlohmann::json with_tid(nlohmann::json params, int tid) {
+  if (tid != 0) params["tid"] = tid;
+  return params;
+}
+}  // namespace
+
+nlohmann::json Client::get_regs(EngineId engine, int tid) {
+  return call("get_regs", with_tid({{"engine", engine}}, tid)).at("regs");
 }
 
-void Client::set_regs(EngineId engine, const nlohmann::json& regs) {
-  call("set_regs", {{"engine", engine}, {"regs", regs}});
+void Client::set_regs(EngineId engine, const nlohmann::json& regs, int tid) {
+  call("set_regs", with_tid({{"engine", engine}, {"regs", regs}}, tid));
 }
 
-std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t size) {
-  auto r = call("read_memory", {{"engine", engine}, {"addr", addr}, {"size", size}});
+std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t size, int tid) {
+  auto r = call("read_memory", with_tid({{"engine", engine}, {"addr", addr}, {"size", size}}, tid));
   auto bytes = proto::base64_decode(r.at("data").get<std::string>());
   if (!bytes)
     throw ClientError(make_client_error(client_code::kBadReply, "read_memory: bad base64"),
@@ -153,9 +181,10 @@ std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t
   return *bytes;
 }
 
-std::size_t Client::write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes) {
-  auto r = call("write_memory",
-                {{"engine", engine}, {"addr", addr}, {"data", proto::base64_encode(bytes)}});
+std::size_t Client::write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes,
+                                 int tid) {
+  auto r = call("write_memory", with_tid({{"engine", engine}, {"addr", addr},
+                                          {"data", proto::base64_encode(bytes)}}, tid));
   return r.at("written").get<std::size_t>();
 }
 
@@ -194,6 +223,10 @@ void Client::on_report(EngineId engine, AsyncClient::ActionHandler handler) {
 
 void Client::on_event(EngineId engine, AsyncClient::EventHandler handler) {
   core_->on_event(engine, std::move(handler));
+}
+
+void Client::on_notice(AsyncClient::NoticeHandler handler) {
+  core_->async().on_notice(std::move(handler));
 }
 
 void Client::run_for(Duration duration) {

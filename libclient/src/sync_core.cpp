@@ -136,7 +136,8 @@ bool SyncCore::dispatch_one() {
     AsyncClient::EventHandler handler = it->second;
     handler(m);
   }
-  if (m.report.event == proto::EventKind::Reap && engine != kAllEngines) {
+  if (m.report.event == proto::EventKind::Reap && m.report.engine_gone.value_or(false) &&
+      engine != kAllEngines) {
     report_handlers_.erase(engine);
     event_handlers_.erase(engine);
   }

@@ -39,6 +39,7 @@ class SyncCore {
 
   void set_call_timeout(Duration timeout) { call_timeout_ = timeout; }
   boost::asio::io_context& io_context() { return io_; }
+  AsyncClient& async() { return async_; }
   void close();
   bool is_open() const { return !closed_; }
 

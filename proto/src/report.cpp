@@ -27,6 +27,7 @@ nlohmann::json to_json(const Report& r) {
   if (r.clone) j["clone"] = *r.clone;
   if (r.former_tid) j["former_tid"] = *r.former_tid;
   if (r.path) j["path"] = *r.path;
+  if (r.engine_gone) j["engine_gone"] = *r.engine_gone;
   if (r.for_event) j["for_event"] = to_string(*r.for_event);
   if (r.jctl) j["jctl"] = *r.jctl;
   return j;
@@ -80,6 +81,7 @@ Report report_from_json(const nlohmann::json& j) {
   if (auto v = p.opt_string("clone")) r.clone = *v;
   if (auto v = p.opt_integer("former_tid", 0, INT32_MAX)) r.former_tid = static_cast<int>(*v);
   if (auto v = p.opt_string("path")) r.path = *v;
+  r.engine_gone = p.opt_bool("engine_gone");
   if (auto v = p.opt_string("for_event")) {
     auto k = parse_event(*v);
     if (!k) throw RpcException(invalid_params("for_event", "unknown event name"));

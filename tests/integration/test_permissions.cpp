@@ -229,6 +229,49 @@ class Permissions : public ::testing::Test {
   std::string dir_, bin_, yama_dir_, yama_;
 };
 
+// What `launch` of `argv` printed on stdout (through a file the client may write), run as a
+// client with the ids of `who` (nullopt: root). "" if it failed; the error otherwise.
+std::string launch_output(const std::string& socket, const std::string& out,
+                          const std::vector<std::string>& argv) {
+  try {
+    Client c = Client::connect(socket);
+    c.set_call_timeout(10s);
+    client::LaunchOptions o;
+    o.argv = argv;
+    o.stdout_path = out;
+    o.events = mask({EventKind::Reap});
+    auto r = c.launch(o);
+    c.control(r.engine, ResumeAction::Resume);
+    bool reaped = false;
+    c.on_event(r.engine, [&](const ReportMessage& m) { reaped |= m.report.event == EventKind::Reap; });
+    if (!c.run_until([&] { return reaped; }, 5s)) return "not reaped";
+    std::ifstream in(out);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  } catch (const ClientError& e) {
+    return e.errno_name() + ": " + e.what();
+  }
+}
+
+// A set-uid program launched by an unprivileged client runs without the privilege (the
+// launched process has PR_SET_NO_NEW_PRIVS and the client's ids); root's launch keeps it.
+TEST_F(Permissions, LaunchedSetuidProgramRunsWithoutPrivilege) {
+  const std::string id = dir_ + "/id-suid";
+  ASSERT_EQ(std::system(("cp /usr/bin/id " + id + " && chown root:root " + id + " && chmod 4755 " + id).c_str()), 0);
+  const std::string out_a = dir_ + "/out-a", out_root = dir_ + "/out-root";
+  std::ofstream(out_a).close();
+  ASSERT_EQ(::chown(out_a.c_str(), a_.uid, a_.gid), 0);
+  auto as_a = in_child([&] { return become(a_.uid, a_.uid, a_.gid, a_.gid); },
+                       [&] { return launch_output(daemon_->socket(), out_a, {id, "-u"}); });
+  EXPECT_EQ(as_a, std::to_string(a_.uid)) << "the set-uid bit gave the client root";
+  EXPECT_EQ(launch_output(daemon_->socket(), out_root, {id, "-u"}), "0");
+  // The client's own file rules apply to stdio: a cannot write root's file.
+  auto denied = in_child([&] { return become(a_.uid, a_.uid, a_.gid, a_.gid); },
+                         [&] { return launch_output(daemon_->socket(), out_root, {id, "-u"}); });
+  EXPECT_EQ(denied.rfind("EACCES", 0), 0u) << denied;
+}
+
 TEST_F(Permissions, SameUidIsAllowed) {
   Target t(bin_, "sleep", a_.uid, a_.uid, a_.gid, a_.gid);
   ASSERT_TRUE(t.ready());

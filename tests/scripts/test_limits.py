@@ -36,6 +36,38 @@ def rss_kib(pid):
     return 0
 
 
+def task_tracers(pid):
+    tracers = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    tracers.append(int(line.split()[1]))
+    return tracers
+
+
+def threads_per_engine(utraced, tracee_bin):
+    # A process engine over a 3-thread process with --max-threads-per-engine 2: EAGAIN naming
+    # the limit, and no thread stays traced.
+    d = Daemon(utraced, log_level="info", args=["--max-threads-per-engine", "2"])
+    t = Tracee(tracee_bin, "threads3")
+    try:
+        c = Client(d.socket)
+        r = call(c, 1, "attach", {"pid": t.pid, "scope": "process", "events": ["clone"]})
+        err = r.get("error", {})
+        check(err.get("code") == 11 and err.get("data", {}).get("limit") == "threads_per_engine",
+              "a process engine over 3 threads with a limit of 2: EAGAIN naming threads_per_engine")
+        check(wait_for(lambda: task_tracers(t.pid) == [0, 0, 0]),
+              "after the refusal no thread is left traced")
+        r = call(c, 2, "attach", {"tid": t.pid, "events": ["clone"]})
+        check("result" in r, "a thread engine on the same process still attaches")
+        c.close()
+    finally:
+        t.stop()
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 (threads_per_engine run)")
+
+
 def main():
     utraced, tracee_bin = sys.argv[1:3]
     d = Daemon(utraced, log_level="info", args=["--max-engines", "3", "--max-connections", "4",
@@ -120,6 +152,7 @@ def main():
             t.stop()
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0")
+    threads_per_engine(utraced, tracee_bin)
     print(f"{len(failures)} failed")
     return 1 if failures else 0
 

@@ -1,10 +1,14 @@
 #include "tracee.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -13,34 +17,70 @@
 
 namespace utrace::test {
 
-Tracee::Tracee(const std::string& mode) {
+Tracee::Tracee(const std::string& mode) : Tracee(tracee_path(), {mode}) {}
+
+std::unique_ptr<Tracee> Tracee::family(const std::string& mode, const std::string& arg) {
+  const char* env = std::getenv("FAMILY_BIN");
+  std::string bin = env && *env ? env : tracee_path().substr(0, tracee_path().rfind('/')) + "/family";
+  std::vector<std::string> args = {mode};
+  if (!arg.empty()) args.push_back(arg);
+  return std::unique_ptr<Tracee>(new Tracee(bin, args));
+}
+
+Tracee::Tracee(const std::string& bin, const std::vector<std::string>& args) {
   int in[2], out[2];
-  if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");
-  const std::string bin = tracee_path();
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(bin.c_str()));
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
-    ::close(in[1]);
-    ::close(out[0]);
-    ::execl(bin.c_str(), bin.c_str(), mode.c_str(), static_cast<char*>(nullptr));
+    ::execv(bin.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(in[0]);
   ::close(out[1]);
   stdin_fd_ = in[1];
-  char buf[64] = {};
-  ssize_t n = ::read(out[0], buf, sizeof buf - 1);  // "ready PID\n"
-  ::close(out[0]);
-  if (n <= 0) throw std::runtime_error("tracee " + mode + " did not start (" + bin + ")");
+  stdout_fd_ = out[0];
+  auto first = read_line();  // "ready PID"
+  if (first.rfind("ready", 0) != 0)
+    throw std::runtime_error("tracee " + args.front() + " did not start (" + bin + ")");
 }
 
 Tracee::~Tracee() {
   if (stdin_fd_ >= 0) ::close(stdin_fd_);
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
   if (!reaped_ && pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+  }
+}
+
+std::string Tracee::read_line(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto nl = buffered_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffered_.substr(0, nl);
+      buffered_.erase(0, nl + 1);
+      return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || stdout_fd_ < 0) return "";
+    struct pollfd pfd = {stdout_fd_, POLLIN, 0};
+    int r = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return "";
+    char buf[256];
+    ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) return "";
+    buffered_.append(buf, static_cast<std::size_t>(n));
   }
 }
 

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace utrace::test {
@@ -14,6 +16,8 @@ namespace utrace::test {
 class Tracee {
  public:
   explicit Tracee(const std::string& mode);
+  // tests/tracees/family in `mode` with optional argument (see family.c).
+  static std::unique_ptr<Tracee> family(const std::string& mode, const std::string& arg = "");
   ~Tracee();
   Tracee(const Tracee&) = delete;
   Tracee& operator=(const Tracee&) = delete;
@@ -21,6 +25,8 @@ class Tracee {
   pid_t pid() const { return pid_; }
   // Writes line + "\n" to its stdin.
   void send(std::string_view line);
+  // The next line it printed (without "\n"), or "" after the timeout or at EOF.
+  std::string read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The State letter of /proc/PID/status ('R', 'S', 't', 'T', 'Z'), or '?' when gone.
   char state() const;
   // TracerPid from /proc/PID/status, or -1 when gone.
@@ -29,8 +35,11 @@ class Tracee {
   int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
+  Tracee(const std::string& binary, const std::vector<std::string>& args);
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffered_;
   bool reaped_ = false;
 };
 

@@ -61,6 +61,8 @@ class AsyncClient {
   // Must call reply(message, ...) exactly once, now or later (the thread waits until then).
   using DeferredReportHandler = std::function<void(const ReportMessage&)>;
   using EventHandler = std::function<void(const ReportMessage&)>;
+  // `notice` notifications: {"engine","tid","pid","reason","message"} (PROTOCOL.md).
+  using NoticeHandler = std::function<void(const nlohmann::json& params)>;
   // Called once when the daemon closes the connection or it fails (not after close()).
   using CloseHandler = std::function<void(std::error_code)>;
 
@@ -80,7 +82,8 @@ class AsyncClient {
   // Report handlers, by engine id or kAllEngines (used when no engine-specific one is set).
   // A report with no handler at all is answered "resume". If a handler throws, the report is
   // answered "resume" and the exception propagates out of the io_context's run function.
-  // Engine-specific handlers are dropped after that engine's `reap` event. An empty handler
+  // Engine-specific handlers are dropped after the `reap` event that says `engine_gone` (the
+  // engine's last thread). An empty handler
   // (e.g. ReportHandler{}) removes the one set. Handlers for an engine should be set before
   // the `attach` call that creates it returns to the event loop, or under kAllEngines.
   void on_report(EngineId engine, ReportHandler handler);
@@ -93,6 +96,7 @@ class AsyncClient {
   void on_event(EngineId engine, EventHandler handler);
   void on_event(EventHandler handler) { on_event(kAllEngines, std::move(handler)); }
   void on_close(CloseHandler handler) { on_close_ = std::move(handler); }
+  void on_notice(NoticeHandler handler) { on_notice_ = std::move(handler); }
 
   // Ends the connection; pending calls get a kConnectionClosed error, on_close is not called.
   void close();
@@ -114,6 +118,7 @@ class AsyncClient {
   std::map<EngineId, DeferredReportHandler> report_handlers_;
   std::map<EngineId, EventHandler> event_handlers_;
   CloseHandler on_close_;
+  NoticeHandler on_notice_;
 };
 
 }  // namespace utrace::client

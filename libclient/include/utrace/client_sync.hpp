@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,7 @@ struct AttachOptions {
   nlohmann::json data;      // opaque engine data, null for none
   bool match_type = false;  // match engines by `type`
   bool match_data = false;  // match engines by `data`
+  bool follow = false;      // also attach to children forked/cloned later (like strace -f)
 
   // The `attach` params; only non-default optional fields are included.
   nlohmann::json to_params() const;
@@ -56,6 +58,24 @@ struct AttachResult {
   EngineId engine = 0;
   std::vector<int> tids;
   bool created = false;
+};
+
+// `launch`: start a program traced and held before its first instruction. The engine created
+// on it holds it: control(engine, resume) lets it run.
+struct LaunchOptions {
+  std::vector<std::string> argv;               // argv[0] is looked up in PATH
+  std::optional<std::vector<std::string>> env;  // NAME=value; unset: PATH only
+  std::string cwd;                             // "" : /
+  std::string stdin_path, stdout_path, stderr_path;  // "" : /dev/null; opened as the caller
+  proto::EventMask events;
+  Mode mode = Mode::Async;
+  bool follow = false;          // follow children too (the engine covers the whole process)
+  nlohmann::json to_params() const;
+};
+
+struct LaunchResult {
+  EngineId engine = 0;
+  int pid = 0;
 };
 
 struct EngineInfo {
@@ -89,20 +109,27 @@ class Client {
   int set_events(EngineId engine, proto::EventMask events);
   int control(EngineId engine, proto::ResumeAction action, int tid = 0);
   // timeout 0 leaves the bound to the daemon.
-  int barrier(EngineId engine, std::chrono::milliseconds timeout = {});
+  // tid: one thread of a process engine (0: all of its threads).
+  int barrier(EngineId engine, std::chrono::milliseconds timeout = {}, int tid = 0);
+  // Throws ClientError when the program cannot be started (ENOENT, EACCES, ...).
+  LaunchResult launch(const LaunchOptions& options);
   int detach(EngineId engine) { return control(engine, proto::ResumeAction::Detach); }
   std::vector<EngineInfo> list();
   nlohmann::json stats();
 
   // Waits until the engine holds its thread stopped or the next report to it is sent; returns
   // 0 (with *reason "stopped" or "report"), ESRCH or ETIMEDOUT. timeout 0: the daemon's default.
-  int wait(EngineId engine, std::chrono::milliseconds timeout = {}, std::string* reason = nullptr);
+  // For a process engine, tid picks one thread (0: any) and *woke_tid tells which one it was.
+  int wait(EngineId engine, std::chrono::milliseconds timeout = {}, std::string* reason = nullptr,
+           int tid = 0, int* woke_tid = nullptr);
   // Examine a thread the engine holds stopped (or is being reported to). Application errors
   // (EINVAL without a hold, ESRCH, EFAULT) are thrown as ClientError.
-  nlohmann::json get_regs(EngineId engine);                // {"rax": ..., "rip": ..., ...}
-  void set_regs(EngineId engine, const nlohmann::json& regs);  // only the named registers
-  std::string read_memory(EngineId engine, std::uint64_t addr, std::size_t size);
-  std::size_t write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes);
+  // tid: which thread of a process engine (needed when it covers several).
+  nlohmann::json get_regs(EngineId engine, int tid = 0);  // {"rax": ..., "rip": ..., ...}
+  void set_regs(EngineId engine, const nlohmann::json& regs, int tid = 0);  // only those named
+  std::string read_memory(EngineId engine, std::uint64_t addr, std::size_t size, int tid = 0);
+  std::size_t write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes,
+                           int tid = 0);
 
   // Raw call: the result, or ClientError for any error.
   nlohmann::json call(const std::string& method,
@@ -112,11 +139,15 @@ class Client {
   Reply request(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
 
   // Handlers, by engine id or kAllEngines; see AsyncClient for the rules. A report without a
-  // handler is answered "resume"; engine-specific handlers are dropped after `reap`.
+  // handler is answered "resume"; engine-specific handlers are dropped after the
+  // `reap` that says `engine_gone`.
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
   void on_report(EngineId engine, AsyncClient::ActionHandler handler);
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
   void on_event(AsyncClient::EventHandler handler) { on_event(kAllEngines, std::move(handler)); }
+  // `notice` notifications (a hold the daemon released, a child it could not follow). The
+  // handler runs while the client reads and must not make blocking calls.
+  void on_notice(AsyncClient::NoticeHandler handler);
 
   // Dispatch incoming reports and events. All throw ClientError when the connection is lost.
   void run_for(Duration duration);

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Oracle test: for deterministic shell workloads, the per-syscall counts an engine following
+children observes (`utracectl run --follow --count`) equal those of `strace -f -c` on the same
+workload. Also checks `utracectl run` end to end: exit status, output, Ctrl-C passed on.
+Usage: test_oracle.py UTRACED UTRACECTL"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from utraced_harness import Daemon  # noqa: E402
+
+failures = []
+
+WORKLOADS = [
+    "echo one > /dev/null; /bin/true; cat /etc/hostname > /dev/null",
+    "for i in 1 2 3; do /bin/echo $i; done | /usr/bin/wc -l > /dev/null",
+    "/bin/ls / > /dev/null; /bin/false; exit 5",
+]
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def strace_counts(path):
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) in (5, 6) and parts[0][0].isdigit() and parts[-1] != "total":
+                counts[parts[-1]] = int(parts[3])
+    return counts
+
+
+def utracectl_counts(path):
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) in (2, 3) and parts[0].isdigit() and parts[-1] != "total":
+                counts[parts[-1]] = int(parts[0])
+    return counts
+
+
+def run(cmd, env=None):
+    return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, env=env, timeout=60).returncode
+
+
+def main():
+    utraced, utracectl = sys.argv[1:3]
+    if not shutil.which("strace"):
+        print("FAIL strace is not installed (scripts/install-deps.sh installs it)")
+        return 1
+    d = Daemon(utraced, log_level="info")
+    env = dict(os.environ, UTRACED_SOCKET=d.socket, LC_ALL="C")
+    tmp = d.dir
+    try:
+        for i, script in enumerate(WORKLOADS):
+            s_out, u_out = f"{tmp}/strace-{i}", f"{tmp}/utracectl-{i}"
+            rc_s = run(["strace", "-f", "-c", "-o", s_out, "/bin/sh", "-c", script], env)
+            rc_u = run([utracectl, "run", "--follow", "--count", "--output", u_out, "--",
+                        "/bin/sh", "-c", script], env)
+            check(rc_s == rc_u, f"workload {i}: same exit status ({rc_s} / {rc_u})")
+            s, u = strace_counts(s_out), utracectl_counts(u_out)
+            # strace -c counts a syscall when it returns, so it never counts exit_group (or
+            # exit), which do not; utracectl counts every syscall entered.
+            for never_returns in ("exit_group", "exit"):
+                u.pop(never_returns, None)
+            diff = {k: (s.get(k), u.get(k)) for k in set(s) | set(u) if s.get(k) != u.get(k)}
+            check(bool(s) and not diff,
+                  f"workload {i}: {sum(s.values())} syscalls in {len(s)} kinds; "
+                  f"differences (strace, utracectl): {diff}")
+
+        # run: the program's own stdout reaches ours; exit status comes back.
+        out = subprocess.run([utracectl, "run", "--output", "/dev/null", "--", "/bin/sh", "-c",
+                              "echo hello from the traced program; exit 7"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, timeout=30)
+        check(out.returncode == 7, f"run exits with the program's status (got {out.returncode})")
+        check(out.stdout == b"hello from the traced program\n",
+              f"the program writes to our stdout ({out.stdout!r})")
+        # Trace text goes to stderr by default, strace-style.
+        err = subprocess.run([utracectl, "run", "--", "/bin/true"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env, timeout=30)
+        check(b"exit_group(0" in err.stderr and b"+++ exited with 0 +++" in err.stderr,
+              f"run prints the syscalls on stderr ({err.stderr[-200:]!r})")
+        # Ctrl-C is passed on to the program, which dies of it; utracectl then exits too.
+        p = subprocess.Popen([utracectl, "run", "--output", "/dev/null", "--", "/bin/sleep", "30"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        try:
+            rc = p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = None
+        check(rc == 128 + signal.SIGINT, f"Ctrl-C reaches the program: exit {rc}")
+        bad = subprocess.run([utracectl, "run", "--", "/nonexistent/program"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+        check(bad.returncode == 1 and b"ENOENT" in bad.stderr,
+              f"a missing program: exit 1 naming ENOENT ({bad.stderr!r})")
+    finally:
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0")
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
