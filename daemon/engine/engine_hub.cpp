@@ -111,6 +111,16 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
         t = seize_thread(tid);
       } catch (const RpcException& ex) {
         if (ex.error().code == ESRCH) continue;  // exited meanwhile
+        if (ex.error().code == EPERM) {
+          auto st = proc::read_status(tid);
+          if (st && st->tracer_pid == ::getpid()) {
+            // A new child of a thread we trace, auto-attached by the kernel: it is adopted (and
+            // followed) at its parent's clone stop. Collect that stop and look again.
+            tracer_.poll();
+            added = true;
+            continue;
+          }
+        }
         // The kernel refuses to attach to an exiting thread: it is as good as gone.
         auto flags = proc::read_flags(tid);
         if (ex.error().code == EPERM && (!flags || (*flags & proc::kPfExiting))) continue;

@@ -15,9 +15,11 @@ from utraced_harness import Daemon  # noqa: E402
 
 failures = []
 
+# Deterministic: no pipes between processes running at once (how many read() calls a pipe
+# reader makes depends on timing), so strace and utraced must see exactly the same syscalls.
 WORKLOADS = [
     "echo one > /dev/null; /bin/true; cat /etc/hostname > /dev/null",
-    "for i in 1 2 3; do /bin/echo $i; done | /usr/bin/wc -l > /dev/null",
+    "for i in 1 2 3; do /bin/echo $i; done > {tmp}/lines; /usr/bin/wc -l < {tmp}/lines > /dev/null",
     "/bin/ls / > /dev/null; /bin/false; exit 5",
 ]
 
@@ -63,6 +65,7 @@ def main():
     tmp = d.dir
     try:
         for i, script in enumerate(WORKLOADS):
+            script = script.format(tmp=tmp)
             s_out, u_out = f"{tmp}/strace-{i}", f"{tmp}/utracectl-{i}"
             rc_s = run(["strace", "-f", "-c", "-o", s_out, "/bin/sh", "-c", script], env)
             rc_u = run([utracectl, "run", "--follow", "--count", "--output", u_out, "--",
