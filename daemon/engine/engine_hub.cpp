@@ -10,6 +10,8 @@
 
 #include "engine/deadline_callback.hpp"
 #include "sys/access_policy.hpp"
+#include "sys/names.hpp"
+#include "trace/ptrace.hpp"
 #include "sys/proc.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
@@ -48,12 +50,12 @@ std::vector<EngineSetPtr> EngineHub::engines_of(const ClientLink& client) const 
   return v;
 }
 
-ThreadPtr EngineHub::seize_thread(pid_t tid) {
+ThreadPtr EngineHub::seize_thread(pid_t tid, bool exitkill) {
   if (ThreadPtr t = tracer_.find(tid)) return t;
   auto st = proc::read_status(tid);
   if (!st) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
   ThreadPtr t;
-  int err = tracer_.seize(tid, st->tgid, &t);
+  int err = tracer_.seize(tid, st->tgid, &t, exitkill);
   if (err == EPERM) {
     auto now = proc::read_status(tid);
     if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
@@ -87,6 +89,15 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (t->pass ? t->attaching : t->engines).push_back(e);
   set->members[t->tid] = e;
+  if (req.exitkill && !t->want_exitkill) {
+    // Set at the thread's next stop (options only change in a stop): stop it for that.
+    t->want_exitkill = true;
+    if (t->state == ThreadState::Stopped) {
+      if (ptrace_ops::set_options(t->tid, true) == 0) t->exitkill = true;
+    } else {
+      tracer_.interrupt(t);
+    }
+  }
   log::engine().info("engine {} attached to tid {} by client {} (events [{}], {})", e->id, t->tid,
                      set->client->client_id(), fmt::join(e->events.names(), ","),
                      e->mode == EngineMode::Sync ? "sync" : "async");
@@ -108,7 +119,7 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
                                         {"value", limits_.threads_per_engine}}));
       ThreadPtr t;
       try {
-        t = seize_thread(tid);
+        t = seize_thread(tid, req.exitkill);
       } catch (const RpcException& ex) {
         if (ex.error().code == ESRCH) continue;  // exited meanwhile
         if (ex.error().code == EPERM) {
@@ -169,7 +180,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
               EEXIST, "an engine matching the exclusive attach exists on thread " +
                           std::to_string(req.tid), {{"tid", req.tid}}));
   }
-  if (!t) t = seize_thread(req.tid);
+  if (!t) t = seize_thread(req.tid, req.exitkill);
   auto set = std::make_shared<EngineSet>();
   set->id = next_engine_id_++;
   set->client = &client;
@@ -222,11 +233,11 @@ int EngineHub::set_events(ClientLink& client, std::uint64_t id, EventMask events
 }
 
 int EngineHub::control(ClientLink& client, std::uint64_t id, pid_t tid, ResumeAction action) {
-  if (tid != 0 || action != ResumeAction::Detach) {
-    if (auto e = lookup(client, id, tid)) return control_one(e, action);
-    if (tid != 0) return ESRCH;
-  }
-  // No tid: every thread of the engine (detach: the whole engine).
+  // One thread (given, or the engine's only one): utrace's control, codes and all.
+  if (auto e = lookup(client, id, tid)) return control_one(e, action);
+  if (tid != 0) return ESRCH;
+  // No tid: every thread of the engine (detach: the whole engine; members whose death is being
+  // reported are forgotten, without their reap).
   auto set = lookup_set(client, id);
   if (!set) return ESRCH;
   int rc = 0;
@@ -428,6 +439,19 @@ void EngineHub::settle(const ThreadPtr& t) {
   RestartDecision d = decide_restart(in);
   if (d.kind == RestartKind::ReportFirst) {
     t->report_requested = false;
+    if (t->stop.kind == StopKind::SyscallEntry) {
+      // utrace's UTRACE_SYSCALL_RESUMED: released at syscall entry with a report asked for, the
+      // entry pass runs again, with the arguments as they are now (an engine may have changed
+      // them while it held the thread).
+      ptrace_ops::get_syscall_info(t->tid, &t->stop);
+      utrace::proto::Report base = base_report(t);
+      base.syscall = utrace::proto::SyscallInfo{t->stop.syscall_nr,
+                                                names::syscall_name(t->stop.syscall_nr),
+                                                t->stop.args};
+      base.resumed = true;
+      if (start_pass(t, EventKind::SyscallEntry, base, true)) return;
+      return settle(t);
+    }
     if (start_pass(t, EventKind::Quiesce, base_report(t), false)) return;
     return settle(t);
   }

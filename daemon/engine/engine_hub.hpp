@@ -34,6 +34,7 @@ struct AttachRequest {
   pid_t tid = 0;  // scope thread: the thread; scope process: the process (any of its tids)
   EngineScope scope = EngineScope::Thread;
   bool follow = false;
+  bool exitkill = false;  // the threads die if the daemon does (PTRACE_O_EXITKILL)
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
   bool create = true;
@@ -116,7 +117,7 @@ class EngineHub : public StopSink {
   EngineSetPtr lookup_set(const ClientLink& client, std::uint64_t id) const;
   // The member on tid; with tid 0, the only member. nullptr when there is none.
   EnginePtr lookup(const ClientLink& client, std::uint64_t id, pid_t tid) const;
-  ThreadPtr seize_thread(pid_t tid);
+  ThreadPtr seize_thread(pid_t tid, bool exitkill);
   // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
   EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
   void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);

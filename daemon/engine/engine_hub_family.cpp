@@ -29,6 +29,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     tgid = st ? st->tgid : parent->tgid;
   }
   ThreadPtr c = tracer_.adopt(child, tgid);
+  c->exitkill = c->want_exitkill = parent->exitkill;  // the kernel copied the parent's options
   c->birth_hold = true;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
@@ -136,7 +137,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   if (int err = launcher::spawn_held(spec, &child))
     return fail(errno_error(err, std::string("cannot start the program: ") + std::strerror(err)));
   ThreadPtr t;
-  if (int err = tracer_.seize(child.pid, child.pid, &t)) {
+  if (int err = tracer_.seize(child.pid, child.pid, &t, req.attach.exitkill)) {
     ::kill(child.pid, SIGKILL);  // its death goes to the reaper like any child's
     launcher::release(child);
     ::close(child.error_fd);

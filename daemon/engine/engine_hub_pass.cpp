@@ -10,6 +10,7 @@
 
 #include "sys/names.hpp"
 #include "sys/proc.hpp"
+#include "trace/ptrace.hpp"
 #include "sys/signal_class.hpp"
 #include "trace/examine.hpp"
 #include "util/log.hpp"
@@ -43,6 +44,8 @@ void EngineHub::abandon_pass(const ThreadPtr& t) {
 void EngineHub::on_stop(const ThreadPtr& t) {
   ++stats_.stops;
   abandon_pass(t);
+  if (t->want_exitkill && !t->exitkill && ptrace_ops::set_options(t->tid, true) == 0)
+    t->exitkill = true;
   if (t->stop.kind == StopKind::Exit) {
     // SIGKILL (and exit_group, exec) break every hold: a held thread only gets here when the
     // kernel took it out of its stop. Engines may hold it again by answering the exit report.

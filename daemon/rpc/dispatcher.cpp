@@ -146,6 +146,7 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
   else if (scope != "thread")
     throw RpcException(proto::invalid_params("scope", "must be \"thread\" or \"process\""));
   req->follow = p.opt_bool("follow").value_or(false);
+  req->exitkill = p.opt_bool("exitkill").value_or(false);
   req->events = p.events("events");
   auto mode = p.opt_string("mode").value_or("async");
   if (mode == "sync") req->mode = EngineMode::Sync;
@@ -156,7 +157,7 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
-  p.allow_only({"tid", "pid", "scope", "follow", "events", "mode", "create", "exclusive", "type",
+  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "events", "mode", "create", "exclusive", "type",
                 "data", "match", "report_timeout_ms"});
   AttachRequest req;
   parse_engine_options(p, &req);

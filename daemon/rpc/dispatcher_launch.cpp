@@ -42,7 +42,7 @@ std::string path_param(const Params& p, const char* key) {
 }  // namespace
 
 nlohmann::json Dispatcher::launch(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"argv", "env", "cwd", "stdin", "stdout", "stderr", "scope", "follow", "events",
+  p.allow_only({"argv", "env", "cwd", "stdin", "stdout", "stderr", "scope", "follow", "exitkill", "events",
                 "mode", "type", "data", "report_timeout_ms"});
   LaunchRequest req;
   parse_engine_options(p, &req.attach);

@@ -26,8 +26,13 @@ unsigned long base_options() {
          PTRACE_O_TRACEEXIT;
 }
 
-int seize(pid_t tid) {
-  return call(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(base_options()));
+int seize(pid_t tid, bool exitkill) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
+  return call(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(o));
+}
+int set_options(pid_t tid, bool exitkill) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
+  return call(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(o));
 }
 int interrupt(pid_t tid) { return call(PTRACE_INTERRUPT, tid, nullptr, nullptr); }
 int resume_syscall(pid_t tid, int sig) { return call(PTRACE_SYSCALL, tid, nullptr, sig_arg(sig)); }

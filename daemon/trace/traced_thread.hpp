@@ -68,6 +68,10 @@ struct TracedThread {
   // A new child (auto-attached by the kernel) held at its first stop until its parent's clone
   // report pass ends, so that engines can attach to it before it runs an instruction.
   bool birth_hold = false;
+  // PTRACE_O_EXITKILL asked for by an engine (dies with the daemon); `exitkill` once it is set.
+  // Options only change in a stop; it stays set until the thread is detached.
+  bool want_exitkill = false;
+  bool exitkill = false;
   // Started by `launch` and not yet through its execve: restarted silently, no reports.
   bool prelaunch = false;
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).

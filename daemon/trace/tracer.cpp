@@ -11,11 +11,12 @@
 
 namespace utraced {
 
-int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out) {
+int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill) {
   if (threads_.count(tid)) return EEXIST;
-  int err = ptrace_ops::seize(tid);
+  int err = ptrace_ops::seize(tid, exitkill);
   if (err) return err;
   auto t = std::make_shared<TracedThread>(tid, tgid);
+  t->exitkill = t->want_exitkill = exitkill;
   threads_.emplace(tid, t);
   log::trace().debug("tid={}: seized (tgid {})", tid, tgid);
   *out = std::move(t);

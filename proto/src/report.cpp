@@ -28,6 +28,7 @@ nlohmann::json to_json(const Report& r) {
   if (r.former_tid) j["former_tid"] = *r.former_tid;
   if (r.path) j["path"] = *r.path;
   if (r.engine_gone) j["engine_gone"] = *r.engine_gone;
+  if (r.resumed) j["resumed"] = *r.resumed;
   if (r.for_event) j["for_event"] = to_string(*r.for_event);
   if (r.jctl) j["jctl"] = *r.jctl;
   return j;
@@ -82,6 +83,7 @@ Report report_from_json(const nlohmann::json& j) {
   if (auto v = p.opt_integer("former_tid", 0, INT32_MAX)) r.former_tid = static_cast<int>(*v);
   if (auto v = p.opt_string("path")) r.path = *v;
   r.engine_gone = p.opt_bool("engine_gone");
+  r.resumed = p.opt_bool("resumed");
   if (auto v = p.opt_string("for_event")) {
     auto k = parse_event(*v);
     if (!k) throw RpcException(invalid_params("for_event", "unknown event name"));

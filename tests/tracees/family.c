@@ -19,6 +19,8 @@
  *                           process goes on as a single sleeping thread with the leader's tid).
  *   family fork-storm N     "s": forks N children that _exit(0) at once, reaps each, prints
  *                           "storm N". "q": exits 0.
+ *   family handlers         SA_SIGINFO handlers for SIGUSR1 and SIGUSR2 print
+ *                           "got SIGNO code=SI_CODE pid=SI_PID"; otherwise it sleeps.
  *   family sleep            prints "ready PID" and sleeps forever.
  */
 #define _GNU_SOURCE
@@ -87,6 +89,14 @@ static void on_usr1(int sig) {
   _exit(99);
 }
 
+static void on_signal(int sig, siginfo_t* si, void* ctx) {
+  (void)ctx;
+  char line[96];
+  int n = snprintf(line, sizeof line, "got %d code=%d pid=%d\n", sig, si->si_code, si->si_pid);
+  ssize_t w = write(1, line, (size_t)n);
+  (void)w;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: family MODE [N]\n");
@@ -98,6 +108,16 @@ int main(int argc, char** argv) {
   printf("ready %d\n", getpid());
 
   if (!strcmp(mode, "sleep")) sleep_forever();
+
+  if (!strcmp(mode, "handlers")) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    sleep_forever();
+  }
 
   if (!strcmp(mode, "fork-counter")) {
     volatile int* counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -42,6 +42,9 @@ struct Report {
   std::optional<std::string> clone;    // clone: "thread", "fork", "vfork" or "clone"
   std::optional<int> former_tid;       // exec: the tid that called exec, when not the leader
   std::optional<std::string> path;     // exec: the program now running (/proc/PID/exe)
+  // syscall_entry: the entry pass again after a report was asked for at this stop (utrace's
+  // UTRACE_SYSCALL_RESUMED); `syscall.args` are the arguments as they are now.
+  std::optional<bool> resumed;
   // reap: true when this was the engine's last thread: its id is gone for good.
   std::optional<bool> engine_gone;
   // quiesce: the event the thread stopped for, when this engine has quiesce but not that event
