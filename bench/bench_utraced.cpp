@@ -38,6 +38,8 @@
 #include <thread>
 #include <vector>
 
+#include <seccomp.h>
+
 #include <utrace/client_sync.hpp>
 
 #ifndef BENCH_UTRACED_PATH
@@ -224,6 +226,8 @@ struct Args {
   Mode mode = Mode::Async;
   std::string interest = "all";
   long memory_threads = 0;
+  bool launch_seccomp = false;  // launch the workload with a filter trapping uname only
+  bool filter_alone = false;    // the same filter, untraced: the baseline of launch_seccomp
 };
 
 Args parse(int argc, char** argv) {
@@ -248,6 +252,8 @@ Args parse(int argc, char** argv) {
       if (a.interest != "all" && a.interest != "one" && a.interest != "none")
         die("bad --interest " + a.interest);
     } else if (k == "--memory") a.memory_threads = std::stol(value());
+    else if (k == "--launch-seccomp") a.launch_seccomp = true;
+    else if (k == "--filter-alone") a.filter_alone = true;
     else die("unknown argument " + k);
   }
   if (a.engines < 1 || a.n < 1) die("--engines and --n must be positive");
@@ -421,10 +427,81 @@ int run_memory(const Args& a) {
 
 }  // namespace
 
+// The workload under a seccomp filter that traps uname (SECCOMP_RET_TRACE) and allows the
+// rest, with no tracer (uname then fails with ENOSYS, which the workload ignores): what the
+// filter alone costs.
+int run_filter_alone(const Args& a) {
+  int out[2];
+  if (::pipe(out) != 0) die("pipe");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(uname), 0) < 0 ||
+        seccomp_load(ctx) < 0)
+      ::_exit(126);
+    const std::string n = std::to_string(a.n);
+    ::execl(a.workload.c_str(), a.workload.c_str(), "--go", n.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string line;
+  char buf[64];
+  for (ssize_t r; (r = ::read(out[0], buf, sizeof buf)) > 0;) line.append(buf, static_cast<std::size_t>(r));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("workload under the filter failed");
+  std::printf("%s", line.c_str());
+  return 0;
+}
+
+// The workload started by `launch` with one async engine that wants uname only, under the
+// seccomp filter the daemon builds from that: getppid never stops.
+int run_launch_seccomp(const Args& a) {
+  Daemon daemon(a.utraced);
+  char tmpl[] = "/tmp/utraced-bench-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string out = dir + "/out";
+  unsigned long long stops = 0, reports = 0;
+  {
+    Client c = Client::connect(daemon.socket());
+    utrace::client::LaunchOptions o;
+    o.argv = {a.workload, "--go", std::to_string(a.n)};
+    o.stdout_path = out;
+    o.events.set(EventKind::SyscallEntry);
+    o.events.set(EventKind::SyscallExit);
+    o.events.set(EventKind::Reap);
+    o.syscalls = {"uname"};
+    o.seccomp = true;
+    bool gone = false;
+    c.on_event([&](const ReportMessage& m) {
+      ++reports;
+      gone |= m.report.event == EventKind::Reap && m.report.engine_gone.value_or(false);
+    });
+    auto l = c.launch(o);
+    c.control(l.engine, ResumeAction::Resume);
+    if (!c.run_until([&] { return gone; }, std::chrono::minutes(5))) die("launched workload did not end");
+    stops = c.stats().value("stops", 0ull);
+  }
+  const bool clean = daemon.stop();
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  std::filesystem::remove_all(dir);
+  std::fprintf(stderr, "bench_utraced: launch+seccomp n=%ld daemon_stops=%llu reports/events=%llu\n",
+               a.n, stops, reports);
+  if (line.empty()) die("launched workload printed nothing");
+  std::printf("%s\n", line.c_str());
+  return clean ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   const Args a = parse(argc, argv);
   try {
+    if (a.filter_alone) return run_filter_alone(a);
+    if (a.launch_seccomp) return run_launch_seccomp(a);
     return a.memory_threads > 0 ? run_memory(a) : run_throughput(a);
   } catch (const std::exception& e) {
     die(e.what());

@@ -3,6 +3,8 @@
 //   workload N           waits for one byte on stdin (so a tracer can attach first), then makes
 //                        N getppid() syscalls plus one rare syscall (uname, once, half-way), and
 //                        prints the elapsed nanoseconds of that loop on stdout.
+//   workload --go N      the same without waiting for stdin (for `launch` and the seccomp
+//                        baseline, which start it directly).
 //   workload --threads T creates T threads that sleep in read() on a pipe, prints "ready PID\n"
 //                        on stdout, waits for one byte on stdin (or EOF), and exits.
 //
@@ -70,16 +72,17 @@ static int threads_mode(long count) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "--threads") == 0) return threads_mode(strtol(argv[2], NULL, 10));
-  if (argc != 2) {
-    fprintf(stderr, "usage: workload N | workload --threads T\n");
+  const int go = argc == 3 && strcmp(argv[1], "--go") == 0;
+  if (argc != 2 && !go) {
+    fprintf(stderr, "usage: workload N | workload --go N | workload --threads T\n");
     return 2;
   }
-  const long n = strtol(argv[1], NULL, 10);
+  const long n = strtol(argv[go ? 2 : 1], NULL, 10);
   if (n <= 0) {
     fprintf(stderr, "workload: N must be positive\n");
     return 2;
   }
-  wait_for_go();
+  if (!go) wait_for_go();
   struct utsname u;
   const uint64_t t0 = now_ns();
   for (long i = 0; i < n; ++i) {

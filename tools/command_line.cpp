@@ -10,9 +10,9 @@ namespace utracectl {
 namespace {
 
 // Every option utracectl knows that takes a value.
-constexpr std::string_view kKnownOptions[] = {"socket", "events", "mode", "output"};
+constexpr std::string_view kKnownOptions[] = {"socket", "events", "mode", "output", "syscalls"};
 // Options that take no value (their value reads as "1").
-constexpr std::string_view kKnownFlags[] = {"commands", "follow", "count"};
+constexpr std::string_view kKnownFlags[] = {"commands", "follow", "count", "seccomp"};
 
 bool known_option(std::string_view name) {
   return std::find(std::begin(kKnownOptions), std::end(kKnownOptions), name) !=

@@ -59,6 +59,8 @@ int Follower::launch(const FollowSpec& spec, const std::vector<std::string>& arg
   o.events = spec.events;
   o.mode = spec.mode;
   o.follow = spec.follow;
+  o.syscalls = spec.syscalls;
+  o.seccomp = spec.seccomp;
   follow_ = spec.follow;
   auto r = client_.launch(o);
   engine_ = r.engine;
@@ -76,6 +78,7 @@ void Follower::attach(const FollowSpec& spec) {
   options.events = spec.events;
   options.mode = spec.mode;
   options.follow = spec.follow;
+  options.syscalls = spec.syscalls;
   client::AttachResult result = client_.attach(options);
   engine_ = result.engine;
   if (result.tids.empty()) result.tids.push_back(spec.tid);

@@ -22,6 +22,8 @@ namespace utracectl {
 struct FollowSpec {
   int tid = 0;
   bool follow = false;  // children too (their clone events add them)
+  std::vector<std::string> syscalls;  // only these syscalls (empty: all)
+  bool seccomp = false;               // launch: only those stop the program
   utrace::proto::EventMask events;
   utrace::client::Mode mode = utrace::client::Mode::Async;
 };

@@ -41,13 +41,16 @@ commands:
   trace TID             print TID's syscalls strace-style until it is reaped
   count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
   regs TID              stop TID for a moment and print its registers (JSON)
-  run [--follow] [--count] [--output FILE] [--events E1,...] -- CMD [ARGS...]
+  run [--follow] [--count] [--output FILE] [--events E1,...] [--syscalls S1,...
+      [--seccomp]] -- CMD [ARGS...]
                         start CMD traced from its first instruction (in this directory and
                         environment, with this terminal's stdin/stdout/stderr) and print its
                         syscalls strace-style on stderr (or FILE); --follow: also its
                         children (like strace -f); --count: print a table of syscall counts
                         at the end instead (like strace -c). Exits with CMD's exit status;
-                        Ctrl-C is passed on to CMD.
+                        Ctrl-C is passed on to CMD. --syscalls: only those syscalls are
+                        reported; with --seccomp only those even stop CMD (a seccomp
+                        filter, like strace --seccomp-bpf; CMD then dies if utraced does).
 
 options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
@@ -158,10 +161,22 @@ int cmd_count(const CommandLine& cl) {
 }
 
 int cmd_run(const CommandLine& cl) {
-  cl.allow_options({"follow", "count", "output", "events"});
+  cl.allow_options({"follow", "count", "output", "events", "syscalls", "seccomp"});
   if (cl.positional().empty()) throw UsageError("run needs a command: utracectl run -- CMD ARGS...");
   utracectl::FollowSpec spec;
   spec.follow = cl.option("follow").has_value();
+  if (auto list = cl.option("syscalls")) {
+    std::size_t start = 0;
+    while (start <= list->size()) {
+      std::size_t comma = list->find(',', start);
+      if (comma == std::string::npos) comma = list->size();
+      if (comma > start) spec.syscalls.push_back(list->substr(start, comma - start));
+      start = comma + 1;
+    }
+    if (spec.syscalls.empty()) throw UsageError("--syscalls names no syscall");
+  }
+  spec.seccomp = cl.option("seccomp").has_value();
+  if (spec.seccomp && spec.syscalls.empty()) throw UsageError("--seccomp needs --syscalls");
   const bool count = cl.option("count").has_value();
   spec.events = parse_events(cl.option("events").value_or(
       "syscall_entry,syscall_exit,clone,exec,exit,death,reap"));

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,9 @@ enum class EngineState {
   Detached,  // gone: every call on it gives ESRCH; replies to it are ignored
 };
 
+// Syscall numbers (x86-64 has fewer than 1024).
+using SyscallSet = std::bitset<1024>;
+
 struct Engine {
   std::uint64_t id = 0;          // the id of its set, which the client knows
   std::shared_ptr<EngineSet> set;  // cleared when the engine is dropped
@@ -50,7 +54,14 @@ struct Engine {
   // Sync mode: a report unanswered this long gets the default action (0: wait forever).
   std::chrono::milliseconds report_timeout{0};
 
+  // syscall_entry/syscall_exit only for these syscalls (none: every syscall).
+  std::shared_ptr<const SyscallSet> syscalls;
+
   bool attached() const { return state == EngineState::Attached; }
+  bool wants_syscall(std::int64_t nr) const {
+    return !syscalls || (nr >= 0 && nr < static_cast<std::int64_t>(syscalls->size()) &&
+                         syscalls->test(static_cast<std::size_t>(nr)));
+  }
   bool wants(utrace::proto::EventKind k) const { return events.has(k); }
 };
 

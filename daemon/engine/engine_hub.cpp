@@ -86,6 +86,7 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->type = req.type;
   e->data = req.data;
   e->report_timeout = req.report_timeout;
+  e->syscalls = req.syscalls;
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (t->pass ? t->attaching : t->engines).push_back(e);
   set->members[t->tid] = e;
@@ -407,7 +408,7 @@ void EngineHub::send_notice(const EnginePtr& e, const char* reason, const std::s
 void EngineHub::ensure_stop_mode(const ThreadPtr& t) {
   // Syscall tracing can only be switched on at a stop: interrupt a running thread so that the
   // restart after the stop uses PTRACE_SYSCALL. Switching off is lazy.
-  if (t->state == ThreadState::Running && !t->syscall_mode && t->event_union().any_syscall())
+  if (t->state == ThreadState::Running && !t->syscall_mode && needs_syscall_stops(*t))
     tracer_.interrupt(t);
 }
 
@@ -419,7 +420,8 @@ void EngineHub::settle(const ThreadPtr& t) {
     case ThreadState::Running:
     case ThreadState::Listening:
       // No engines left: stop it so that it can be detached (on_stop does that).
-      if (!t->has_engines() && !t->birth_hold && tracer_.find(t->tid) == t) tracer_.interrupt(t);
+      if (!t->has_engines() && !t->birth_hold && !t->seccomp_set && tracer_.find(t->tid) == t)
+        tracer_.interrupt(t);
       ensure_stop_mode(t);
       return;
     case ThreadState::Stopped:
@@ -435,7 +437,8 @@ void EngineHub::settle(const ThreadPtr& t) {
   in.has_engines = t->has_engines() || t->birth_hold;
   in.any_hold = t->any_hold() || t->birth_hold;
   in.report_requested = t->report_requested;
-  in.want_syscalls = t->event_union().any_syscall() || t->aborted_retval.has_value();
+  in.want_syscalls =
+      needs_syscall_stops(*t) || t->aborted_retval.has_value() || t->exit_stop_needed;
   RestartDecision d = decide_restart(in);
   if (d.kind == RestartKind::ReportFirst) {
     t->report_requested = false;
@@ -462,6 +465,11 @@ void EngineHub::settle(const ThreadPtr& t) {
     return;
   }
   if (t->prelaunch && d.kind == RestartKind::Syscall) d.kind = RestartKind::Cont;  // silent
+  if (d.kind == RestartKind::Detach && t->seccomp_set) {
+    // Never detach a thread under a RET_TRACE filter (its trapped syscalls would fail with
+    // ENOSYS): it stays traced, unreported, until it exits.
+    d.kind = t->stop.kind == StopKind::GroupStop ? RestartKind::Listen : RestartKind::Cont;
+  }
   t->step_request = ResumeAction::Resume;
   t->stepping = d.kind == RestartKind::SingleStep || d.kind == RestartKind::BlockStep;
   tracer_.restart(t, d);
@@ -479,7 +487,9 @@ void EngineHub::shutdown(std::function<void()> done) {
   for (auto& t : tracer_.threads()) {
     t->pass.reset();
     t->birth_hold = false;
-    settle(t);
+    // Threads under a RET_TRACE filter are not detached: they were launched with exitkill and
+    // end with the daemon (PROTOCOL.md, launch with seccomp).
+    if (!t->seccomp_set) settle(t);
   }
   shutdown_done_ = std::move(done);
   shutdown_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -487,7 +497,9 @@ void EngineHub::shutdown(std::function<void()> done) {
 }
 
 void EngineHub::poll_shutdown() {
-  if (tracer_.size() == 0 || std::chrono::steady_clock::now() >= shutdown_deadline_) {
+  std::size_t left = 0;
+  for (auto& t : tracer_.threads()) left += t->seccomp_set ? 0 : 1;
+  if (left == 0 || std::chrono::steady_clock::now() >= shutdown_deadline_) {
     if (tracer_.size() != 0)
       log::main().warn("{} threads still traced at exit; the kernel detaches them",
                        tracer_.size());

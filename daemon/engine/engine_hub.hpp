@@ -34,7 +34,9 @@ struct AttachRequest {
   pid_t tid = 0;  // scope thread: the thread; scope process: the process (any of its tids)
   EngineScope scope = EngineScope::Thread;
   bool follow = false;
-  bool exitkill = false;  // the threads die if the daemon does (PTRACE_O_EXITKILL)
+  bool exitkill = false;
+  std::shared_ptr<const SyscallSet> syscalls;  // syscall events only for these (null: all)
+  bool seccomp = false;  // launch: trap only `syscalls` with a seccomp filter (PROTOCOL.md)  // the threads die if the daemon does (PTRACE_O_EXITKILL)
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
   bool create = true;
@@ -151,7 +153,12 @@ class EngineHub : public StopSink {
   void finish_launch(const ThreadPtr& t, int err);
 
   // Report passes (engine_hub_pass.cpp).
-  static bool interested(const Engine& e, utrace::proto::EventKind event);
+  // e asked for this event (for syscall events: for this syscall, nr).
+  static bool wants_event(const Engine& e, utrace::proto::EventKind event, std::int64_t nr);
+  // e gets a report: it wants the event, or has quiesce (every event but reap).
+  static bool interested(const Engine& e, utrace::proto::EventKind event, std::int64_t nr);
+  // Some engine wants syscall stops that the thread's seccomp filter (if any) does not give.
+  static bool needs_syscall_stops(const TracedThread& t);
   bool start_pass(const ThreadPtr& t, utrace::proto::EventKind event,
                   const utrace::proto::Report& base, bool reverse, int signal = -1,
                   ThreadPtr held_child = nullptr);

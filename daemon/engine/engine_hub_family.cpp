@@ -11,6 +11,7 @@
 #include "engine/engine_hub.hpp"
 #include "sys/proc.hpp"
 #include "trace/launcher.hpp"
+#include "trace/seccomp_filter.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
 
@@ -30,6 +31,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   }
   ThreadPtr c = tracer_.adopt(child, tgid);
   c->exitkill = c->want_exitkill = parent->exitkill;  // the kernel copied the parent's options
+  c->seccomp_set = parent->seccomp_set;               // and the seccomp filter
   c->birth_hold = true;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
@@ -51,6 +53,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     like.type = e->type;
     like.data = e->data;
     like.report_timeout = e->report_timeout;
+    like.syscalls = e->syscalls;
     add_member(set, c, like);
   }
   log::trace().debug("tid={}: child {} (tgid {}) held for the clone report", parent->tid, child,
@@ -133,17 +136,31 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   spec.uid = creds.uid;
   spec.gid = creds.gid;
   if (spec.drop_privileges) spec.groups = proc::read_groups(creds.pid);
+  std::shared_ptr<const SyscallSet> trapped;
+  if (req.attach.seccomp) {
+    if (!req.attach.syscalls)
+      return fail(utrace::proto::invalid_params("seccomp", "needs a \"syscalls\" list"));
+    std::vector<int> nrs;
+    for (std::size_t i = 0; i < req.attach.syscalls->size(); ++i)
+      if (req.attach.syscalls->test(i)) nrs.push_back(static_cast<int>(i));
+    std::string why;
+    spec.seccomp_bpf = seccomp_filter::build_trace_filter(nrs, &why);
+    if (spec.seccomp_bpf.empty()) return fail(errno_error(EINVAL, "seccomp filter: " + why));
+    trapped = req.attach.syscalls;
+  }
   launcher::Child child;
   if (int err = launcher::spawn_held(spec, &child))
     return fail(errno_error(err, std::string("cannot start the program: ") + std::strerror(err)));
   ThreadPtr t;
-  if (int err = tracer_.seize(child.pid, child.pid, &t, req.attach.exitkill)) {
+  // A program under a RET_TRACE filter must not outlive its tracer: always exitkill.
+  if (int err = tracer_.seize(child.pid, child.pid, &t, req.attach.exitkill || trapped, trapped != nullptr)) {
     ::kill(child.pid, SIGKILL);  // its death goes to the reaper like any child's
     launcher::release(child);
     ::close(child.error_fd);
     return fail(errno_error(err, std::string("cannot trace the new program: ") + std::strerror(err)));
   }
   t->prelaunch = true;
+  t->seccomp_set = trapped;
   auto set = std::make_shared<EngineSet>();
   set->id = next_engine_id_++;
   set->client = &client;

@@ -2,6 +2,7 @@
 // then one restart decision (utrace-semantics.md section 4.1).
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
@@ -72,7 +73,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
       e->pending_stop = false;
       e->hold = true;
     }
-  if (!t->has_engines() && !t->birth_hold) {
+  if (!t->has_engines() && !t->birth_hold && !t->seccomp_set) {
     // Last engine went away while the thread ran: let it go (a group-stop stays stopped).
     if (child) release_child(child);
     tracer_.restart(t, decide_restart({.stop = t->stop.kind,
@@ -86,6 +87,16 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   bool reverse = false;
   int signal = -1;
   switch (s.kind) {
+    case StopKind::Seccomp:
+      // The seccomp filter of a launched program trapped a syscall some engine wants. In
+      // PTRACE_SYSCALL mode its entry stop came first and was reported there.
+      if (t->syscall_mode) break;
+      t->last_syscall_nr = s.syscall_nr;
+      t->exit_stop_needed = false;
+      for (auto* list : {&t->engines, &t->attaching})
+        for (auto& e : *list)
+          if (wants_event(*e, EventKind::SyscallExit, s.syscall_nr)) t->exit_stop_needed = true;
+      [[fallthrough]];
     case StopKind::SyscallEntry:
       event = EventKind::SyscallEntry;
       reverse = true;  // the last engine attached is closest to user mode
@@ -93,6 +104,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
                                                 s.args};
       break;
     case StopKind::SyscallExit:
+      t->exit_stop_needed = false;
       if (t->aborted_retval) {
         // The engines see what the aborted syscall returns.
         examine::set_return_value(t->tid, *t->aborted_retval);
@@ -162,16 +174,32 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   settle(t);
 }
 
-bool EngineHub::interested(const Engine& e, EventKind event) {
+bool EngineHub::wants_event(const Engine& e, EventKind event, std::int64_t nr) {
+  const bool syscall = event == EventKind::SyscallEntry || event == EventKind::SyscallExit;
+  return e.wants(event) && (!syscall || e.wants_syscall(nr));
+}
+
+bool EngineHub::interested(const Engine& e, EventKind event, std::int64_t nr) {
   // Quiesce engines hear of every event but reap (utrace's report_quiesce before each one).
-  return e.wants(event) || (event != EventKind::Reap && e.wants(EventKind::Quiesce));
+  return wants_event(e, event, nr) || (event != EventKind::Reap && e.wants(EventKind::Quiesce));
+}
+
+bool EngineHub::needs_syscall_stops(const TracedThread& t) {
+  auto needs = [&](const EnginePtr& e) {
+    if (!e->events.any_syscall()) return false;
+    if (!t.seccomp_set || !e->syscalls) return true;
+    return (*e->syscalls & ~*t.seccomp_set).any();  // some of its syscalls are not trapped
+  };
+  return std::any_of(t.engines.begin(), t.engines.end(), needs) ||
+         std::any_of(t.attaching.begin(), t.attaching.end(), needs);
 }
 
 bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& base, bool reverse,
                            int signal, ThreadPtr held_child) {
   t->splice_attaching();
   bool any = false;
-  for (auto& e : t->engines) any = any || interested(*e, event);
+  const std::int64_t nr = base.syscall ? base.syscall->nr : -1;
+  for (auto& e : t->engines) any = any || interested(*e, event, nr);
   if (!any) return false;
   auto p = std::make_unique<ReportPass>();
   p->signal = signal;
@@ -194,11 +222,12 @@ void EngineHub::step(const ThreadPtr& t) {
     EnginePtr e = p.order[p.next++];
     if (!e->attached()) continue;
     if (e->hold) p.combined = ResumeAction::Stop;  // a held engine forces STOP on the pass
-    if (!interested(*e, p.event)) continue;  // re-read: set_events may have cleared it
+    const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
+    if (!interested(*e, p.event, nr)) continue;  // re-read: set_events may have cleared it
     Report r = p.base;
     r.engine = e->id;
     r.action = p.combined;
-    if (!e->wants(p.event)) {
+    if (!wants_event(*e, p.event, nr)) {
       r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
       r.for_event = p.event;
     }

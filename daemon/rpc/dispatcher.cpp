@@ -7,6 +7,7 @@
 
 #include "engine/engine_hub.hpp"
 #include "rpc/session.hpp"
+#include "sys/names.hpp"
 #include "trace/examine.hpp"
 #include "utrace/proto/base64.hpp"
 #include "util/log.hpp"
@@ -64,6 +65,12 @@ nlohmann::json engine_json(const EngineSet& set) {
     j["mode"] = e.mode == EngineMode::Sync ? "sync" : "async";
     j["type"] = e.type;
     j["held"] = !held.empty();
+    if (e.syscalls) {
+      nlohmann::json names_list = nlohmann::json::array();
+      for (std::size_t i = 0; i < e.syscalls->size(); ++i)
+        if (e.syscalls->test(i)) names_list.push_back(names::syscall_name(static_cast<std::int64_t>(i)));
+      j["syscalls"] = names_list;
+    }
   }
   return j;
 }
@@ -147,6 +154,20 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
     throw RpcException(proto::invalid_params("scope", "must be \"thread\" or \"process\""));
   req->follow = p.opt_bool("follow").value_or(false);
   req->exitkill = p.opt_bool("exitkill").value_or(false);
+  if (const auto* list = p.raw("syscalls"); list && !list->is_null()) {
+    if (!list->is_array())
+      throw RpcException(proto::invalid_params("syscalls", "must be a list of syscall names or numbers"));
+    auto set = std::make_shared<SyscallSet>();
+    for (const auto& x : *list) {
+      std::int64_t nr = -1;
+      if (x.is_string()) nr = names::syscall_number(x.get<std::string>());
+      else if (x.is_number_integer()) nr = x.get<std::int64_t>();
+      if (nr < 0 || nr >= static_cast<std::int64_t>(set->size()))
+        throw RpcException(proto::invalid_params("syscalls", "unknown syscall " + x.dump()));
+      set->set(static_cast<std::size_t>(nr));
+    }
+    req->syscalls = std::move(set);
+  }
   req->events = p.events("events");
   auto mode = p.opt_string("mode").value_or("async");
   if (mode == "sync") req->mode = EngineMode::Sync;
@@ -157,7 +178,7 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
-  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "events", "mode", "create", "exclusive", "type",
+  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "syscalls", "events", "mode", "create", "exclusive", "type",
                 "data", "match", "report_timeout_ms"});
   AttachRequest req;
   parse_engine_options(p, &req);

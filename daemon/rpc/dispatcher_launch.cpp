@@ -42,11 +42,14 @@ std::string path_param(const Params& p, const char* key) {
 }  // namespace
 
 nlohmann::json Dispatcher::launch(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"argv", "env", "cwd", "stdin", "stdout", "stderr", "scope", "follow", "exitkill", "events",
+  p.allow_only({"argv", "env", "cwd", "stdin", "stdout", "stderr", "scope", "follow", "exitkill", "syscalls", "seccomp", "events",
                 "mode", "type", "data", "report_timeout_ms"});
   LaunchRequest req;
   parse_engine_options(p, &req.attach);
   if (!p.has("scope")) req.attach.scope = EngineScope::Process;
+  req.attach.seccomp = p.opt_bool("seccomp").value_or(false);
+  if (req.attach.seccomp && !req.attach.syscalls)
+    throw RpcException(proto::invalid_params("seccomp", "needs a \"syscalls\" list"));
   req.argv = string_list(p, "argv", true);
   if (req.argv.empty() || req.argv.front().empty())
     throw RpcException(proto::invalid_params("argv", "must name a program"));

@@ -25,6 +25,11 @@ const std::string& syscall_name(std::int64_t nr) {
   return cache[static_cast<std::size_t>(nr)];
 }
 
+std::int64_t syscall_number(const std::string& name) {
+  int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name.c_str());
+  return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+}
+
 std::string signal_name(int signo) {
   if (const char* n = sigabbrev_np(signo)) return std::string("SIG") + n;
   if (signo >= SIGRTMIN && signo <= SIGRTMAX) return "SIGRT_" + std::to_string(signo - SIGRTMIN);

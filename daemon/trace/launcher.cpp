@@ -12,10 +12,12 @@
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 
+#include "trace/seccomp_filter.hpp"
+
 namespace utraced::launcher {
 namespace {
 
-enum Step : int { kWait = 1, kGroups, kGid, kUid, kNoNewPrivs, kCwd, kStdio, kExec };
+enum Step : int { kWait = 1, kGroups, kGid, kUid, kNoNewPrivs, kCwd, kStdio, kSeccomp, kExec };
 
 const char* step_name(int step) {
   switch (step) {
@@ -26,6 +28,7 @@ const char* step_name(int step) {
     case kNoNewPrivs: return "no_new_privs";
     case kCwd: return "chdir";
     case kStdio: return "open stdio";
+    case kSeccomp: return "seccomp";
     case kExec: return "exec";
   }
   return "start";
@@ -67,6 +70,12 @@ const char* step_name(int step) {
     if (f != fd) {
       if (::dup2(f, fd) < 0) fail(err_fd, kStdio);
       ::close(f);
+    }
+  }
+  if (!spec.seccomp_bpf.empty()) {
+    if (int e = seccomp_filter::install(spec.seccomp_bpf)) {
+      errno = e;
+      fail(err_fd, kSeccomp);
     }
   }
   // Nothing of the daemon's leaks into the program (the error pipe is already close-on-exec).

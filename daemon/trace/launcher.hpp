@@ -25,6 +25,7 @@ struct Spec {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
+  std::string seccomp_bpf;  // a filter to install before the exec ("" for none)
 };
 
 struct Child {

@@ -26,12 +26,14 @@ unsigned long base_options() {
          PTRACE_O_TRACEEXIT;
 }
 
-int seize(pid_t tid, bool exitkill) {
-  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
+int seize(pid_t tid, bool exitkill, bool seccomp) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0) |
+                    (seccomp ? PTRACE_O_TRACESECCOMP : 0);
   return call(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(o));
 }
-int set_options(pid_t tid, bool exitkill) {
-  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
+int set_options(pid_t tid, bool exitkill, bool seccomp) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0) |
+                    (seccomp ? PTRACE_O_TRACESECCOMP : 0);
   return call(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(o));
 }
 int interrupt(pid_t tid) { return call(PTRACE_INTERRUPT, tid, nullptr, nullptr); }
@@ -78,6 +80,11 @@ int get_syscall_info(pid_t tid, StopEvent* ev) {
       ev->kind = StopKind::SyscallEntry;
       ev->syscall_nr = static_cast<std::int64_t>(info.entry.nr);
       for (int i = 0; i < 6; ++i) ev->args[i] = info.entry.args[i];
+      return 0;
+    case PTRACE_SYSCALL_INFO_SECCOMP:
+      ev->kind = StopKind::Seccomp;
+      ev->syscall_nr = static_cast<std::int64_t>(info.seccomp.nr);
+      for (int i = 0; i < 6; ++i) ev->args[i] = info.seccomp.args[i];
       return 0;
     case PTRACE_SYSCALL_INFO_EXIT:
       ev->kind = StopKind::SyscallExit;

@@ -72,6 +72,12 @@ struct TracedThread {
   // Options only change in a stop; it stays set until the thread is detached.
   bool want_exitkill = false;
   bool exitkill = false;
+  // Launched under a seccomp filter that traps (SECCOMP_RET_TRACE) these syscalls. Such a
+  // thread is never detached: without a tracer its trapped syscalls would fail with ENOSYS.
+  std::shared_ptr<const SyscallSet> seccomp_set;
+  // A seccomp stop was reported and an engine wants this syscall's exit: restart with
+  // PTRACE_SYSCALL once to see it.
+  bool exit_stop_needed = false;
   // Started by `launch` and not yet through its execve: restarted silently, no reports.
   bool prelaunch = false;
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).

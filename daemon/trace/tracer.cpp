@@ -11,9 +11,9 @@
 
 namespace utraced {
 
-int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill) {
+int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool seccomp) {
   if (threads_.count(tid)) return EEXIST;
-  int err = ptrace_ops::seize(tid, exitkill);
+  int err = ptrace_ops::seize(tid, exitkill, seccomp);
   if (err) return err;
   auto t = std::make_shared<TracedThread>(tid, tgid);
   t->exitkill = t->want_exitkill = exitkill;
@@ -158,10 +158,17 @@ void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
         t->last_syscall_nr = -1;
       }
       break;
+    case StopKind::Seccomp:
+      // The syscall about to run (entry side): its number and arguments.
+      if (ptrace_ops::get_syscall_info(tid, &ev) != 0) {
+        ev.kind = StopKind::Interrupt;  // killed meanwhile
+        break;
+      }
+      ev.clone_kind = status.ptrace_event();
+      break;
     case StopKind::Clone:
     case StopKind::Exec:
     case StopKind::Exit:
-    case StopKind::Seccomp:
     case StopKind::VforkDone:
       ev.clone_kind = status.ptrace_event();
       ptrace_ops::get_event_msg(tid, &ev.event_msg);

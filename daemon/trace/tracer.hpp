@@ -35,7 +35,7 @@ class Tracer {
   Tracer(StopSink& sink, boost::asio::io_context& io) : sink_(sink), sweep_timer_(io) {}
 
   // PTRACE_SEIZE. On success *out is the new Running thread. Returns 0 or an errno.
-  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill = false);
+  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill = false, bool seccomp = false);
   // Takes a child the kernel attached (TRACECLONE/FORK/VFORK) into the table; it is on its way
   // to its first stop. A status it reported before its parent's event is replayed by
   // replay_unclaimed().

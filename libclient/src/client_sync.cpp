@@ -38,6 +38,7 @@ nlohmann::json AttachOptions::to_params() const {
   if (!type.empty()) p["type"] = type;
   if (!data.is_null()) p["data"] = data;
   if (follow) p["follow"] = true;
+  if (!syscalls.empty()) p["syscalls"] = syscalls;
   if (match_type || match_data) {
     nlohmann::json match = nlohmann::json::array();
     if (match_type) match.push_back("type");
@@ -98,6 +99,8 @@ nlohmann::json LaunchOptions::to_params() const {
   if (!stdout_path.empty()) p["stdout"] = stdout_path;
   if (!stderr_path.empty()) p["stderr"] = stderr_path;
   if (follow) p["follow"] = true;
+  if (!syscalls.empty()) p["syscalls"] = syscalls;
+  if (seccomp) p["seccomp"] = true;
   return p;
 }
 

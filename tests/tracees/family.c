@@ -21,10 +21,14 @@
  *                           "storm N". "q": exits 0.
  *   family handlers         SA_SIGINFO handlers for SIGUSR1 and SIGUSR2 print
  *                           "got SIGNO code=SI_CODE pid=SI_PID"; otherwise it sleeps.
+ *   family syscalls N       N getppid() calls and one getpid(), then exits 0.
+ *   family getpid-on-signal waits for SIGUSR1 (sigwaitinfo), then prints "getpid N" with
+ *                           what getpid() returned (-errno on failure), again and again.
  *   family sleep            prints "ready PID" and sleeps forever.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,6 +112,24 @@ int main(int argc, char** argv) {
   printf("ready %d\n", getpid());
 
   if (!strcmp(mode, "sleep")) sleep_forever();
+
+  if (!strcmp(mode, "syscalls")) {
+    for (long i = 0; i < n; ++i) syscall(SYS_getppid);
+    syscall(SYS_getpid);
+    return 0;
+  }
+
+  if (!strcmp(mode, "getpid-on-signal")) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    for (;;) {
+      if (sigwaitinfo(&set, NULL) < 0) continue;
+      long r = syscall(SYS_getpid);
+      printf("getpid %ld\n", r < 0 ? -(long)errno : r);
+    }
+  }
 
   if (!strcmp(mode, "handlers")) {
     struct sigaction sa;

@@ -49,6 +49,7 @@ struct AttachOptions {
   bool match_type = false;  // match engines by `type`
   bool match_data = false;  // match engines by `data`
   bool follow = false;      // also attach to children forked/cloned later (like strace -f)
+  std::vector<std::string> syscalls;  // syscall events only for these names (empty: all)
 
   // The `attach` params; only non-default optional fields are included.
   nlohmann::json to_params() const;
@@ -70,6 +71,8 @@ struct LaunchOptions {
   proto::EventMask events;
   Mode mode = Mode::Async;
   bool follow = false;          // follow children too (the engine covers the whole process)
+  std::vector<std::string> syscalls;  // syscall events only for these names (empty: all)
+  bool seccomp = false;  // with syscalls: only those stop the program (a seccomp filter)
   nlohmann::json to_params() const;
 };
 
