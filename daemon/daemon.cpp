@@ -18,6 +18,7 @@ Daemon::Daemon(const DaemonConfig& config)
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
   hub_.tracer().set_poller([this] { reaper_.drain(); });
+  dispatcher_.set_launch_enabled(config_.launch_enabled);
   auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
   if (inherited) {
     listener_ = std::make_unique<Listener>(io_, *inherited, "(socket from systemd)", dispatcher_,

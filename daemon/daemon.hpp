@@ -19,6 +19,7 @@ namespace utraced {
 struct DaemonConfig {
   std::string socket_path = "/run/utraced/utraced.sock";
   bool socket_given = false;  // --socket: never use an inherited socket
+  bool launch_enabled = true;  // --no-launch: refuse `launch`
   Limits limits;
 };
 

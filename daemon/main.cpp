@@ -20,7 +20,8 @@ void usage(std::ostream& out) {
          "  --max-engines N    engines per connection (default 4096)\n"
          "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
          "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
-         "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n";
+         "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n"
+         "  --no-launch        refuse the `launch` method (clients can only attach)\n";
 }
 
 std::size_t number(const std::string& flag, const std::string& v, unsigned long long min,
@@ -66,6 +67,7 @@ int main(int argc, char** argv) try {
       config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24);
     else if (a == "--max-threads-per-engine")
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
+    else if (a == "--no-launch") config.launch_enabled = false;
     else if (a == "--help" || a == "-h") {
       usage(std::cout);
       return 0;

@@ -21,6 +21,8 @@ class Dispatcher {
 
   // Handles a Request or Notification. Notifications never get a reply, not even an error.
   void handle(Session& session, const utrace::proto::Message& m);
+  // `launch` refused with EPERM (utraced --no-launch; the dispatcher fuzzer).
+  void set_launch_enabled(bool enabled) { launch_enabled_ = enabled; }
 
  private:
   // A handler either returns a result (sent at once) or returns null after arranging a
@@ -45,6 +47,7 @@ class Dispatcher {
   nlohmann::json stats(Session&, const utrace::proto::Params&);
 
   EngineHub& hub_;
+  bool launch_enabled_ = true;
   std::map<std::string, Handler, std::less<>> methods_;
 };
 

@@ -3,9 +3,8 @@
 // and re-encoding. Protocol errors must come out as RpcException (or an Invalid message), never
 // as a crash, a sanitizer report, a hang, or any other exception.
 //
-// The daemon's Dispatcher itself is not driven: it needs a concrete Session (a socket) and an
-// EngineHub (ptrace), so this target stops at the proto level and mirrors the dispatcher's
-// parameter reads per method instead.
+// This target stays at the proto level and mirrors the dispatcher's parameter reads per method;
+// fuzz_dispatcher.cpp drives the daemon's real Session, Dispatcher and EngineHub.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
