@@ -2,10 +2,12 @@
 
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "sys/proc.hpp"
 #include "trace/ptrace.hpp"
 #include "util/log.hpp"
 
@@ -38,6 +40,12 @@ void Tracer::replay_unclaimed(pid_t tid) {
   if (it == unclaimed_.end()) return;
   WaitStatus status = it->second.status;
   unclaimed_.erase(it);
+  if (status.type() != WaitStatus::Type::Stopped) {
+    // A death kept for this tid may be an older process's (a launched program we had already
+    // let go, say): if the tid is alive and traced by us now, it is not this child's.
+    auto st = proc::read_status(tid);
+    if (st && st->tracer_pid == ::getpid() && st->state != 'Z' && st->state != 'X') return;
+  }
   on_wait(tid, status);
 }
 

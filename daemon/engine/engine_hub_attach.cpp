@@ -1,0 +1,177 @@
+// attach of the EngineHub: seizing threads, engine sets on one thread or a whole process.
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/engine_hub.hpp"
+#include "sys/access_policy.hpp"
+#include "sys/proc.hpp"
+#include "trace/ptrace.hpp"
+#include "util/log.hpp"
+#include "utrace/proto/errors.hpp"
+
+namespace utraced {
+
+using utrace::proto::errno_error;
+using utrace::proto::RpcException;
+
+ThreadPtr EngineHub::seize_thread(pid_t tid, bool exitkill) {
+  if (ThreadPtr t = tracer_.find(tid)) return t;
+  auto st = proc::read_status(tid);
+  if (!st) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+  ThreadPtr t;
+  int err = tracer_.seize(tid, st->tgid, &t, exitkill);
+  if (err == EPERM) {
+    auto now = proc::read_status(tid);
+    if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
+      throw RpcException(errno_error(EPERM,
+                                     "thread " + std::to_string(tid) +
+                                         " is already traced by pid " +
+                                         std::to_string(now->tracer_pid),
+                                     {{"tid", tid}, {"tracer_pid", now->tracer_pid}}));
+    if (!now) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+    throw RpcException(errno_error(EPERM, "the kernel refused to trace thread " +
+                                              std::to_string(tid), {{"tid", tid}}));
+  }
+  if (err)
+    throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(tid),
+                                   {{"tid", tid}}));
+  return t;
+}
+
+EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
+                                const AttachRequest& req) {
+  auto e = std::make_shared<Engine>();
+  e->id = set->id;
+  e->set = set;
+  e->client = set->client;
+  e->thread = t;
+  e->events = req.events;
+  e->mode = req.mode;
+  e->type = req.type;
+  e->data = req.data;
+  e->report_timeout = req.report_timeout;
+  e->syscalls = req.syscalls;
+  // An engine attached during a pass first sees the next event (utrace's attaching list).
+  (t->pass ? t->attaching : t->engines).push_back(e);
+  set->members[t->tid] = e;
+  if (req.exitkill && !t->want_exitkill) {
+    // Set at the thread's next stop (options only change in a stop): stop it for that.
+    t->want_exitkill = true;
+    if (t->state == ThreadState::Stopped) {
+      if (ptrace_ops::set_options(t->tid, true) == 0) t->exitkill = true;
+    } else {
+      tracer_.interrupt(t);
+    }
+  }
+  log::engine().info("engine {} attached to tid {} by client {} (events [{}], {})", e->id, t->tid,
+                     set->client->client_id(), fmt::join(e->events.names(), ","),
+                     e->mode == EngineMode::Sync ? "sync" : "async");
+  ensure_stop_mode(t);
+  return e;
+}
+
+void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid) {
+  // Threads created by a thread we already trace are followed at their clone stop; threads
+  // created by one we have not seized yet show up in the next listing. Loop until it is stable.
+  for (int round = 0; round < 1000; ++round) {
+    bool added = false;
+    for (pid_t tid : proc::list_tasks(tgid)) {
+      if (set->members.count(tid)) continue;
+      if (set->members.size() >= limits_.threads_per_engine)
+        throw RpcException(errno_error(EAGAIN, "process " + std::to_string(tgid) +
+                                                   " has more threads than one engine may cover",
+                                       {{"limit", "threads_per_engine"},
+                                        {"value", limits_.threads_per_engine}}));
+      ThreadPtr t;
+      try {
+        t = seize_thread(tid, req.exitkill);
+      } catch (const RpcException& ex) {
+        if (ex.error().code == ESRCH) continue;  // exited meanwhile
+        if (ex.error().code == EPERM) {
+          auto st = proc::read_status(tid);
+          if (st && st->tracer_pid == ::getpid()) {
+            // A new child of a thread we trace, auto-attached by the kernel: it is adopted (and
+            // followed) at its parent's clone stop. Collect that stop and look again.
+            tracer_.poll();
+            added = true;
+            continue;
+          }
+        }
+        // The kernel refuses to attach to an exiting thread: it is as good as gone.
+        auto flags = proc::read_flags(tid);
+        if (ex.error().code == EPERM && (!flags || (*flags & proc::kPfExiting))) continue;
+        throw;
+      }
+      if (t->state == ThreadState::Dead) continue;
+      add_member(set, t, req);
+      added = true;
+    }
+    tracer_.poll();  // clone stops of the threads seized so far attach their children
+    if (!added) return;
+  }
+}
+
+AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
+  if (shutting_down_) throw RpcException(errno_error(ESHUTDOWN, "the daemon is shutting down"));
+  if (auto err = check_trace_access(client.creds(), req.tid)) throw RpcException(*err);
+  ThreadPtr t = tracer_.find(req.tid);
+  auto matches = [&](const EnginePtr& e) {
+    return e->attached() && (!req.match_type || e->type == req.type) &&
+           (!req.match_data || e->data == req.data);
+  };
+  if (!req.create) {
+    // Lookup only sees the client's own engines: other clients' engines are invisible.
+    if (t)
+      for (auto* list : {&t->engines, &t->attaching})
+        for (auto& e : *list)
+          if (e->client == &client && matches(e)) {
+            std::vector<pid_t> tids;
+            for (auto& [tid, m] : e->set->members) tids.push_back(tid);
+            return {e->set, false, tids};
+          }
+    throw RpcException(errno_error(ENOENT, "no matching engine on thread " + std::to_string(req.tid),
+                                   {{"tid", req.tid}}));
+  }
+  if (engines_of(client).size() >= limits_.engines_per_client)
+    throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
+                                   {{"limit", "engines_per_client"},
+                                    {"value", limits_.engines_per_client}}));
+  if (req.exclusive && t) {
+    // utrace: exclusivity is checked against every engine on the thread, from any client.
+    for (auto* list : {&t->engines, &t->attaching})
+      for (auto& e : *list)
+        if (matches(e))
+          throw RpcException(errno_error(
+              EEXIST, "an engine matching the exclusive attach exists on thread " +
+                          std::to_string(req.tid), {{"tid", req.tid}}));
+  }
+  if (!t) t = seize_thread(req.tid, req.exitkill);
+  auto set = std::make_shared<EngineSet>();
+  set->id = next_engine_id_++;
+  set->client = &client;
+  set->pid = t->tgid;
+  set->scope = req.scope;
+  set->follow = req.follow;
+  engines_.emplace(set->id, set);
+  ++stats_.engines_attached;
+  add_member(set, t, req);
+  if (req.scope == EngineScope::Process) {
+    try {
+      attach_process(set, req, t->tgid);
+    } catch (const RpcException&) {
+      // Undo the attach: detach every member (they may have stopped their threads).
+      auto members = set->members;
+      for (auto& [tid, e] : members) detach_engine(e);
+      drop_set(set);
+      throw;
+    }
+  }
+  std::vector<pid_t> tids;
+  for (auto& [tid, m] : set->members) tids.push_back(tid);
+  if (tids.empty())
+    throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(req.tid)));
+  return {set, true, tids};
+}
+
+}  // namespace utraced
