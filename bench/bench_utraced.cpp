@@ -79,7 +79,7 @@ bool accepts_connections(const std::string& path) {
 
 class Daemon {
  public:
-  explicit Daemon(const std::string& bin) {
+  explicit Daemon(const std::string& bin, const std::vector<std::string>& extra = {}) {
     char tmpl[] = "/tmp/utraced-bench-XXXXXX";
     if (!::mkdtemp(tmpl)) die("mkdtemp failed");
     dir_ = tmpl;
@@ -95,8 +95,11 @@ class Daemon {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
       }
-      ::execl(bin.c_str(), bin.c_str(), "--socket", socket_.c_str(), "--log-level", "warn",
-              static_cast<char*>(nullptr));
+      std::vector<const char*> argv = {bin.c_str(), "--socket", socket_.c_str(), "--log-level",
+                                       "warn"};
+      for (const auto& x : extra) argv.push_back(x.c_str());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), const_cast<char* const*>(argv.data()));
       ::_exit(127);
     }
     auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -228,6 +231,7 @@ struct Args {
   long memory_threads = 0;
   bool launch_seccomp = false;  // launch the workload with a filter trapping uname only
   bool filter_alone = false;    // the same filter, untraced: the baseline of launch_seccomp
+  std::vector<std::string> daemon_args;  // --daemon-arg X (repeatable): extra utraced flags
 };
 
 Args parse(int argc, char** argv) {
@@ -254,6 +258,7 @@ Args parse(int argc, char** argv) {
     } else if (k == "--memory") a.memory_threads = std::stol(value());
     else if (k == "--launch-seccomp") a.launch_seccomp = true;
     else if (k == "--filter-alone") a.filter_alone = true;
+    else if (k == "--daemon-arg") a.daemon_args.push_back(value());
     else die("unknown argument " + k);
   }
   if (a.engines < 1 || a.n < 1) die("--engines and --n must be positive");
@@ -288,7 +293,7 @@ struct Gate {
 };
 
 int run_throughput(const Args& a) {
-  Daemon daemon(a.utraced);
+  Daemon daemon(a.utraced, a.daemon_args);
   Workload w(a.workload, {std::to_string(a.n)});
 
   Gate gate;
@@ -375,7 +380,7 @@ std::vector<int> tids_of(pid_t pid) {
 
 int run_memory(const Args& a) {
   const long count = a.memory_threads;
-  Daemon daemon(a.utraced);
+  Daemon daemon(a.utraced, a.daemon_args);
   Workload w(a.workload, {"--threads", std::to_string(count)});
   const std::string ready = w.read_line();
   if (ready.rfind("ready", 0) != 0) die("workload --threads did not start: '" + ready + "'");
@@ -459,7 +464,7 @@ int run_filter_alone(const Args& a) {
 // The workload started by `launch` with one async engine that wants uname only, under the
 // seccomp filter the daemon builds from that: getppid never stops.
 int run_launch_seccomp(const Args& a) {
-  Daemon daemon(a.utraced);
+  Daemon daemon(a.utraced, a.daemon_args);
   char tmpl[] = "/tmp/utraced-bench-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl);
   const std::string out = dir + "/out";

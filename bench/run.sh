@@ -69,7 +69,7 @@ command -v strace >/dev/null 2>&1 && have_strace=1
 configs="untraced floor floor+hop-oneway floor+hop-roundtrip"
 [ "$have_strace" = 1 ] && configs="$configs strace"
 configs="$configs utraced-async-1 utraced-async-4 utraced-sync-1 utraced-sync-4 utraced-4-attached-1-interested utraced-filtered-4"
-configs="$configs seccomp-filter-alone utraced-launch-seccomp"
+configs="$configs utraced-async-1-batch16 seccomp-filter-alone utraced-launch-seccomp"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
 run_one() {
@@ -87,6 +87,8 @@ run_one() {
     utraced-sync-4) $pin "${bu[@]}" --engines 4 --mode sync --interest all ;;
     utraced-4-attached-1-interested) $pin "${bu[@]}" --engines 4 --mode async --interest one ;;
     utraced-filtered-4) $pin "${bu[@]}" --engines 4 --mode async --interest none ;;
+    utraced-async-1-batch16) $pin "${bu[@]}" --engines 1 --mode async --interest all \
+      --daemon-arg --event-batch --daemon-arg 16 ;;
     seccomp-filter-alone) $pin "${bu[@]}" --filter-alone ;;
     utraced-launch-seccomp) $pin "${bu[@]}" --launch-seccomp ;;
   esac

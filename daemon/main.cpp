@@ -21,7 +21,9 @@ void usage(std::ostream& out) {
          "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
          "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
          "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n"
-         "  --no-launch        refuse the `launch` method (clients can only attach)\n";
+         "  --no-launch        refuse the `launch` method (clients can only attach)\n"
+         "  --event-batch N    async events written together, up to N lines (default 1: at once)\n"
+         "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n";
 }
 
 std::size_t number(const std::string& flag, const std::string& v, unsigned long long min,
@@ -68,6 +70,10 @@ int main(int argc, char** argv) try {
     else if (a == "--max-threads-per-engine")
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
     else if (a == "--no-launch") config.launch_enabled = false;
+    else if (a == "--event-batch")
+      config.limits.event_batch = number(a, value("--event-batch"), 1, 4096);
+    else if (a == "--event-delay-us")
+      config.limits.event_delay_us = number(a, value("--event-delay-us"), 0, 1000000);
     else if (a == "--help" || a == "-h") {
       usage(std::cout);
       return 0;

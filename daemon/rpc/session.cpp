@@ -21,7 +21,8 @@ Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& d
       hub_(hub),
       framer_(limits.max_line),
       on_close_(std::move(on_close)),
-      limits_(limits) {}
+      limits_(limits),
+      batch_timer_(socket_.get_executor()) {}
 
 void Session::start() {
   log::rpc().info("client {} connected (pid {}, uid {})", id_, creds_.pid, creds_.uid);
@@ -37,6 +38,7 @@ void Session::stop() {
   pending_.clear();
   drained_.clear();
   boost::system::error_code ignored;
+  batch_timer_.cancel();
   socket_.close(ignored);
   if (on_close_) on_close_(*this);
 }
@@ -112,7 +114,7 @@ void Session::reply_error(const nlohmann::json& id, const proto::RpcError& error
 }
 
 void Session::send_event(const nlohmann::json& params) {
-  send(proto::encode_notification("event", params));
+  send(proto::encode_notification("event", params), true);
 }
 
 void Session::send_notice(const nlohmann::json& params) {
@@ -140,10 +142,24 @@ void Session::on_drained(std::function<void()> callback) {
   drained_.push_back(std::move(callback));
 }
 
-void Session::send(std::string line) {
+void Session::send(std::string line, bool batch) {
   if (closed_) return;
   queued_bytes_ += line.size();
   out_.push_back(std::move(line));
+  if (batch && ++batched_ < limits_.event_batch) {
+    // An async event may wait a little for company: one write (and one wake-up of the client)
+    // for many events. The timer bounds the wait.
+    if (!batch_armed_ && !writing_ && !write_posted_) {
+      batch_armed_ = true;
+      batch_timer_.expires_after(std::chrono::microseconds(limits_.event_delay_us));
+      batch_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        self->batch_armed_ = false;
+        if (ec || self->closed_ || self->writing_ || self->out_.empty()) return;
+        self->do_write();
+      });
+    }
+    return;
+  }
   if (writing_ || write_posted_) return;
   // Write once the current handler is done: a stop's restart then comes before the socket
   // write (the tracee runs sooner), and lines queued meanwhile share one write.
@@ -156,6 +172,11 @@ void Session::send(std::string line) {
 
 void Session::do_write() {
   // Batch everything queued into one write.
+  batched_ = 0;
+  if (batch_armed_) {
+    batch_armed_ = false;
+    batch_timer_.cancel();
+  }
   wbuf_.clear();
   while (!out_.empty()) {
     wbuf_ += out_.front();

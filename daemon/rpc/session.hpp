@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "engine/client_link.hpp"
@@ -57,7 +58,9 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   void on_line(std::string_view line);
   void on_response(const nlohmann::json& id, const nlohmann::json& result,
                    const std::optional<utrace::proto::RpcError>& error);
-  void send(std::string line);
+  // Queues a line and writes it once the current handler is done; `batch`: an async event,
+  // which may wait for more (Limits::event_batch / event_delay_us).
+  void send(std::string line, bool batch = false);
   void do_write();
   void on_low_water();
 
@@ -77,6 +80,9 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   std::vector<std::function<void()>> drained_;
   bool writing_ = false;
   bool write_posted_ = false;  // a do_write() is scheduled
+  boost::asio::steady_timer batch_timer_;
+  bool batch_armed_ = false;
+  std::size_t batched_ = 0;    // event lines in out_ waiting for their batch
   bool closed_ = false;
   std::int64_t next_request_id_ = 1;
   std::unordered_map<std::int64_t, ReplyHandler> pending_;

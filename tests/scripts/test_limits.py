@@ -68,6 +68,41 @@ def threads_per_engine(utraced, tracee_bin):
     check(rc == 0, "daemon exits 0 (threads_per_engine run)")
 
 
+def event_batching(utraced, tracee_bin):
+    # --event-batch 16: async events wait for company at most --event-delay-us, and any other
+    # line (a reply) flushes them first, in order; seq stays gap-free.
+    d = Daemon(utraced, log_level="info", args=["--event-batch", "16", "--event-delay-us", "200000"])
+    t = Tracee(tracee_bin, "on-input")
+    try:
+        c = Client(d.socket)
+        call(c, 1, "attach", {"tid": t.pid, "events": ["syscall_entry", "syscall_exit"]})
+        t.write("g")
+        start = time.monotonic()
+        first = c.recv()
+        waited = time.monotonic() - start
+        check(first.get("method") == "event" and 0.05 < waited < 2,
+              f"a lone event is written after the batch delay ({waited:.3f} s, 0.2 s set)")
+        t.write("g")
+        time.sleep(0.05)
+        c.send({"jsonrpc": "2.0", "id": 7, "method": "hello", "params": {}})
+        got = []
+        while True:
+            m = c.recv()
+            got.append(m)
+            if m.get("id") == 7:
+                break
+        events = [m for m in got if m.get("method") == "event"]
+        check(len(events) >= 2 and got[-1].get("id") == 7,
+              f"a reply flushes the waiting events before it ({len(events)} events, then the reply)")
+        seqs = [first["params"]["seq"]] + [m["params"]["seq"] for m in events]
+        check(all(b == a + 1 for a, b in zip(seqs, seqs[1:])), f"seq gap-free across batches {seqs}")
+        c.close()
+    finally:
+        t.stop()
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 (event batching run)")
+
+
 def main():
     utraced, tracee_bin = sys.argv[1:3]
     d = Daemon(utraced, log_level="info", args=["--max-engines", "3", "--max-connections", "4",
@@ -153,6 +188,7 @@ def main():
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0")
     threads_per_engine(utraced, tracee_bin)
+    event_batching(utraced, tracee_bin)
     print(f"{len(failures)} failed")
     return 1 if failures else 0
 
