@@ -83,9 +83,9 @@ class AsyncClient {
   // A report with no handler at all is answered "resume". If a handler throws, the report is
   // answered "resume" and the exception propagates out of the io_context's run function.
   // Engine-specific handlers are dropped after the `reap` event that says `engine_gone` (the
-  // engine's last thread). An empty handler
-  // (e.g. ReportHandler{}) removes the one set. Handlers for an engine should be set before
-  // the `attach` call that creates it returns to the event loop, or under kAllEngines.
+  // engine's last thread). An empty handler (e.g. ReportHandler{}) removes the one set.
+  // Handlers for an engine should be set before the `attach` call that creates it returns to
+  // the event loop, or under kAllEngines.
   void on_report(EngineId engine, ReportHandler handler);
   void on_report(EngineId engine, ActionHandler handler);
   void on_report_deferred(EngineId engine, DeferredReportHandler handler);

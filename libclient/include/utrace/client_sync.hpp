@@ -142,8 +142,8 @@ class Client {
   Reply request(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
 
   // Handlers, by engine id or kAllEngines; see AsyncClient for the rules. A report without a
-  // handler is answered "resume"; engine-specific handlers are dropped after the
-  // `reap` that says `engine_gone`.
+  // handler is answered "resume"; engine-specific handlers are dropped after the `reap` that
+  // says `engine_gone`.
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
   void on_report(EngineId engine, AsyncClient::ActionHandler handler);
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
