@@ -40,9 +40,12 @@ void Reaper::arm() {
   sigchld_.async_wait(boost::asio::posix::descriptor_base::wait_read,
                       [this](const boost::system::error_code& ec) {
                         if (ec) return;  // closed at shutdown
-                        // Consume the pending SIGCHLDs; waitpid tells what happened.
+                        // Consume the pending SIGCHLDs; waitpid tells what happened. A
+                        // standard signal is pending at most once, so one read takes it; read
+                        // again only if the buffer came back full (no EAGAIN read per stop).
                         signalfd_siginfo info[16];
-                        while (::read(sigchld_.native_handle(), info, sizeof info) > 0) {
+                        while (::read(sigchld_.native_handle(), info, sizeof info) ==
+                               static_cast<ssize_t>(sizeof info)) {
                         }
                         drain();
                         arm();
