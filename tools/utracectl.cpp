@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "command_line.hpp"
 #include "follower.hpp"
@@ -62,19 +63,25 @@ SIGINT or SIGTERM detaches the engine and exits 0 (run: passes it on to CMD).
 
 constexpr const char* kDefaultEvents = "syscall_entry,syscall_exit,exit,death,reap";
 
-proto::EventMask parse_events(const std::string& list) {
-  proto::EventMask mask;
+// "a,b,,c" -> {"a", "b", "c"}
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t comma = list.find(',', start);
     if (comma == std::string::npos) comma = list.size();
-    std::string name = list.substr(start, comma - start);
-    if (!name.empty()) {
-      auto kind = proto::parse_event(name);
-      if (!kind) throw UsageError("unknown event '" + name + "'");
-      mask.set(*kind);
-    }
+    if (comma > start) out.push_back(list.substr(start, comma - start));
     start = comma + 1;
+  }
+  return out;
+}
+
+proto::EventMask parse_events(const std::string& list) {
+  proto::EventMask mask;
+  for (const auto& name : split_list(list)) {
+    auto kind = proto::parse_event(name);
+    if (!kind) throw UsageError("unknown event '" + name + "'");
+    mask.set(*kind);
   }
   if (mask.empty()) throw UsageError("--events names no event");
   return mask;
@@ -166,13 +173,7 @@ int cmd_run(const CommandLine& cl) {
   utracectl::FollowSpec spec;
   spec.follow = cl.option("follow").has_value();
   if (auto list = cl.option("syscalls")) {
-    std::size_t start = 0;
-    while (start <= list->size()) {
-      std::size_t comma = list->find(',', start);
-      if (comma == std::string::npos) comma = list->size();
-      if (comma > start) spec.syscalls.push_back(list->substr(start, comma - start));
-      start = comma + 1;
-    }
+    spec.syscalls = split_list(*list);
     if (spec.syscalls.empty()) throw UsageError("--syscalls names no syscall");
   }
   spec.seccomp = cl.option("seccomp").has_value();

@@ -73,13 +73,11 @@ void EngineHub::on_stop(const ThreadPtr& t) {
       e->pending_stop = false;
       e->hold = true;
     }
-  if (!t->has_engines() && !t->birth_hold && !t->seccomp_set) {
-    // Last engine went away while the thread ran: let it go (a group-stop stays stopped).
+  if (!t->has_engines() && !t->birth_hold) {
+    // Last engine went away while the thread ran: settle lets it go (a group-stop stays
+    // stopped; a thread under a RET_TRACE filter stays traced).
     if (child) release_child(child);
-    tracer_.restart(t, decide_restart({.stop = t->stop.kind,
-                                       .signal = t->stop.signo,
-                                       .has_engines = false}));
-    return;
+    return settle(t);
   }
   const StopEvent& s = t->stop;
   Report base = base_report(t);

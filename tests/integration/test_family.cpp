@@ -22,6 +22,19 @@ int number_after(const std::string& line, const std::string& word) {
   return n;
 }
 
+// The "tids LEADER A B" line of `family exec-thread`.
+struct ExecThreadTids {
+  pid_t leader = 0, a = 0, b = 0;
+};
+ExecThreadTids read_tids(Tracee& t) {
+  std::istringstream in(t.read_line());
+  std::string word;
+  ExecThreadTids ids;
+  in >> word >> ids.leader >> ids.a >> ids.b;
+  if (word != "tids") ids = {};
+  return ids;
+}
+
 bool proc_gone_or_zombie(pid_t pid) {
   auto s = status_file_field("/proc/" + std::to_string(pid) + "/status", "State");
   return s.empty() || s[0] == 'Z' || s[0] == 'X';
@@ -130,11 +143,7 @@ TEST(Family, VforkParentHeldBeforeTheVforkWait) {
 TEST(Family, ExecByANonLeaderThreadMovesItsEngines) {
   TestDaemon d;
   auto t = Tracee::family("exec-thread");
-  std::istringstream tids(t->read_line());
-  std::string word;
-  pid_t leader = 0, ta = 0, tb = 0;
-  tids >> word >> leader >> ta >> tb;
-  ASSERT_EQ(word, "tids");
+  const auto [leader, ta, tb] = read_tids(*t);
   ASSERT_GT(tb, 0);
   Client c = connect(d);
   auto all = mask({EventKind::Exec, EventKind::Exit, EventKind::Death, EventKind::Reap});
@@ -205,10 +214,7 @@ TEST(Family, ProcessAttachDuringThreadCreationMissesNone) {
 TEST(Family, ExitHoldDoesNotWedgeASiblingsExec) {
   TestDaemon d;
   auto t = Tracee::family("exec-thread");
-  std::istringstream tids(t->read_line());
-  std::string word;
-  pid_t leader = 0, ta = 0, tb = 0;
-  tids >> word >> leader >> ta >> tb;
+  const auto [leader, ta, tb] = read_tids(*t);
   ASSERT_GT(tb, 0);
   Client c = connect(d);
   auto eb = c.attach(attach_opts(tb, mask({EventKind::Exit, EventKind::Death, EventKind::Reap}),

@@ -16,11 +16,6 @@
 namespace utrace::test {
 namespace {
 
-std::string family_path() {
-  const char* env = std::getenv("FAMILY_BIN");
-  return env ? env : "build/tests/tracees/family";
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});

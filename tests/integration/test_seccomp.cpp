@@ -10,11 +10,6 @@
 namespace utrace::test {
 namespace {
 
-std::string family_path() {
-  const char* env = std::getenv("FAMILY_BIN");
-  return env ? env : "build/tests/tracees/family";
-}
-
 struct LaunchRun {
   std::vector<std::string> syscall_reports;  // "entry getpid", "exit getpid = N"
   std::uint64_t stops = 0;

@@ -19,12 +19,17 @@ namespace utrace::test {
 
 Tracee::Tracee(const std::string& mode) : Tracee(tracee_path(), {mode}) {}
 
-std::unique_ptr<Tracee> Tracee::family(const std::string& mode, const std::string& arg) {
+std::string family_path() {
   const char* env = std::getenv("FAMILY_BIN");
-  std::string bin = env && *env ? env : tracee_path().substr(0, tracee_path().rfind('/')) + "/family";
+  if (env && *env) return env;
+  const std::string tracee = tracee_path();
+  return tracee.substr(0, tracee.rfind('/') + 1) + "family";
+}
+
+std::unique_ptr<Tracee> Tracee::family(const std::string& mode, const std::string& arg) {
   std::vector<std::string> args = {mode};
   if (!arg.empty()) args.push_back(arg);
-  return std::unique_ptr<Tracee>(new Tracee(bin, args));
+  return std::unique_ptr<Tracee>(new Tracee(family_path(), args));
 }
 
 Tracee::Tracee(const std::string& bin, const std::vector<std::string>& args) {

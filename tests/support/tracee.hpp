@@ -43,6 +43,9 @@ class Tracee {
   bool reaped_ = false;
 };
 
+// tests/tracees/family: $FAMILY_BIN, else next to the tracee binary.
+std::string family_path();
+
 // Polls pred every 2 ms until it holds or the timeout passes; returns its last value.
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
