@@ -124,7 +124,7 @@ int cmd_attach(const CommandLine& cl) {
   spec.events = parse_events(cl.option("events").value_or(kDefaultEvents));
   spec.mode = parse_mode(cl.option("mode").value_or("async"));
   auto c = client::Client::connect(cl.socket());
-  utracectl::Follower follower(c, [](const client::ReportMessage& m) { print_json(m.params); });
+  utracectl::Follower follower(c, [](const client::ReportMessage& m) { print_json(m.params()); });
   follower.attach(spec);
   if (cl.option("commands")) follower.enable_commands();
   follower.run();

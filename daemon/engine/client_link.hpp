@@ -21,11 +21,13 @@ class ClientLink {
   using ReplyHandler = std::function<void(std::optional<utrace::proto::ReportReply>)>;
 
   virtual ~ClientLink() = default;
-  virtual void send_event(const nlohmann::json& params) = 0;
+  // The report's encoding is the client link's business (rpc::Session writes it straight to a
+  // line, no JSON document on the hot path).
+  virtual void send_event(const utrace::proto::Report& report) = 0;
   // A `notice` notification: something the daemon did to an engine on its own (a hold it had
   // to release, a child it could not follow).
   virtual void send_notice(const nlohmann::json& params) = 0;
-  virtual void send_report(const nlohmann::json& params, ReplyHandler on_reply) = 0;
+  virtual void send_report(const utrace::proto::Report& report, ReplyHandler on_reply) = 0;
   // True while the client's unsent output is over its limit: an async pass then waits for
   // on_drained instead of queueing more (a slow reader slows only the threads it traces).
   virtual bool backlogged() const = 0;

@@ -230,7 +230,6 @@ void EngineHub::step(const ThreadPtr& t) {
       r.for_event = p.event;
     }
     wake_waiters(e, "report");
-    auto params = utrace::proto::to_json(r);
     // Reap is always a notification: there is nothing left to decide.
     if (e->mode == EngineMode::Async || p.event == EventKind::Reap) {
       if (e->client->backlogged() && p.event != EventKind::Reap) {
@@ -250,7 +249,7 @@ void EngineHub::step(const ThreadPtr& t) {
         return;
       }
       ++stats_.events_sent;
-      e->client->send_event(params);
+      e->client->send_event(r);
       // An async engine keeps whatever hold it has; its standing action is resume.
       ReportReply standing;
       standing.action = e->hold ? ResumeAction::Stop : ResumeAction::Resume;
@@ -263,7 +262,7 @@ void EngineHub::step(const ThreadPtr& t) {
     const auto token = p.token;
     std::weak_ptr<TracedThread> wt = t;
     std::weak_ptr<Engine> we = e;
-    e->client->send_report(params, [this, wt, we, token](std::optional<ReportReply> reply) {
+    e->client->send_report(r, [this, wt, we, token](std::optional<ReportReply> reply) {
       auto t2 = wt.lock();
       auto e2 = we.lock();
       if (t2 && e2) on_reply(t2, e2, token, reply);
@@ -405,7 +404,7 @@ void EngineHub::reap(const ThreadPtr& t) {
       // The engine's last thread: its id is gone for good after this.
       r.engine_gone = !e->set || (e->set->members.size() == 1 && e->set->members.count(t->tid));
       ++stats_.events_sent;
-      e->client->send_event(utrace::proto::to_json(r));
+      e->client->send_event(r);
     }
     drop_engine(e);
   }

@@ -7,6 +7,7 @@
 #include "rpc/dispatcher.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/message.hpp"
+#include "utrace/proto/report_line.hpp"
 
 namespace utraced {
 
@@ -70,6 +71,8 @@ void Session::do_read() {
 }
 
 void Session::on_line(std::string_view line) {
+  // The hot path: the reply to a sync report, decoded without a JSON document.
+  if (auto reply = proto::decode_reply_line(line)) return on_reply(reply->request_id, reply->reply);
   proto::Message m = proto::parse_message(line);
   switch (m.kind) {
     case proto::MessageKind::Invalid:
@@ -85,24 +88,28 @@ void Session::on_line(std::string_view line) {
 void Session::on_response(const nlohmann::json& id, const nlohmann::json& result,
                           const std::optional<proto::RpcError>& error) {
   if (!id.is_number_integer()) return;
-  auto it = pending_.find(id.get<std::int64_t>());
+  if (error) {
+    log::rpc().warn("client {}: report {} answered with error {}: {}", id_, id.dump(), error->code,
+                    error->message);
+    return on_reply(id.get<std::int64_t>(), std::nullopt);
+  }
+  try {
+    on_reply(id.get<std::int64_t>(), proto::reply_from_json(result));
+  } catch (const proto::RpcException& ex) {
+    log::rpc().warn("client {}: bad report reply: {}", id_, ex.what());
+    on_reply(id.get<std::int64_t>(), std::nullopt);
+  }
+}
+
+void Session::on_reply(std::int64_t id, std::optional<proto::ReportReply> reply) {
+  auto it = pending_.find(id);
   if (it == pending_.end()) {
-    log::rpc().debug("client {}: reply to unknown request {}, ignoring", id_, id.dump());
+    log::rpc().debug("client {}: reply to unknown request {}, ignoring", id_, id);
     return;
   }
   auto handler = std::move(it->second);
   pending_.erase(it);
-  if (error) {
-    log::rpc().warn("client {}: report {} answered with error {}: {}", id_, id.dump(), error->code,
-                    error->message);
-    return handler(std::nullopt);
-  }
-  try {
-    handler(proto::reply_from_json(result));
-  } catch (const proto::RpcException& ex) {
-    log::rpc().warn("client {}: bad report reply: {}", id_, ex.what());
-    handler(std::nullopt);
-  }
+  handler(std::move(reply));
 }
 
 void Session::reply_result(const nlohmann::json& id, const nlohmann::json& result) {
@@ -113,19 +120,19 @@ void Session::reply_error(const nlohmann::json& id, const proto::RpcError& error
   send(proto::encode_error(id, error));
 }
 
-void Session::send_event(const nlohmann::json& params) {
-  send(proto::encode_notification("event", params), true);
+void Session::send_event(const proto::Report& report) {
+  send(proto::encode_report_line(report, std::nullopt), true);
 }
 
 void Session::send_notice(const nlohmann::json& params) {
   send(proto::encode_notification("notice", params));
 }
 
-void Session::send_report(const nlohmann::json& params, ReplyHandler on_reply) {
+void Session::send_report(const proto::Report& report, ReplyHandler on_reply) {
   if (closed_) return;
   const std::int64_t id = next_request_id_++;
   pending_.emplace(id, std::move(on_reply));
-  send(proto::encode_request(id, "report", params));
+  send(proto::encode_report_line(report, id));
 }
 
 void Session::on_low_water() {

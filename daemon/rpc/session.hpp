@@ -43,9 +43,9 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   void reply_error(const nlohmann::json& id, const utrace::proto::RpcError& error);
 
   // ClientLink
-  void send_event(const nlohmann::json& params) override;
+  void send_event(const utrace::proto::Report& report) override;
   void send_notice(const nlohmann::json& params) override;
-  void send_report(const nlohmann::json& params, ReplyHandler on_reply) override;
+  void send_report(const utrace::proto::Report& report, ReplyHandler on_reply) override;
   bool backlogged() const override { return queued_bytes_ > limits_.queued_bytes; }
   void on_drained(std::function<void()> callback) override;
   const PeerCreds& creds() const override { return creds_; }
@@ -58,6 +58,8 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   void on_line(std::string_view line);
   void on_response(const nlohmann::json& id, const nlohmann::json& result,
                    const std::optional<utrace::proto::RpcError>& error);
+  // The reply to report `id`; nullopt when the client answered with an error or garbage.
+  void on_reply(std::int64_t id, std::optional<utrace::proto::ReportReply> reply);
   // Queues a line and writes it once the current handler is done; `batch`: an async event,
   // which may wait for more (Limits::event_batch / event_delay_us).
   void send(std::string line, bool batch = false);

@@ -65,7 +65,8 @@ void Reaper::drain() {
     break;  // 0: nothing more now; ECHILD: no children at all
   }
   for (auto& [tid, st] : batch) {
-    log::trace().trace("waitpid: tid={} {}", tid, st.str());
+    if (log::trace().should_log(spdlog::level::trace))  // st.str() formats: not per stop for nothing
+      log::trace().trace("waitpid: tid={} {}", tid, st.str());
     handler_(tid, st);
   }
 }

@@ -7,6 +7,7 @@
 
 #include "connection.hpp"
 #include "utrace/proto/message.hpp"
+#include "utrace/proto/report_line.hpp"
 
 namespace utrace::client {
 
@@ -22,7 +23,7 @@ AsyncClient::~AsyncClient() {
 void AsyncClient::async_connect(const std::string& socket_path, ConnectHandler handler) {
   close();
   conn_ = std::make_shared<detail::Connection>(
-      io_, [this](std::string line) { on_line(line); },
+      io_, [this](std::string line) { on_line(std::move(line)); },
       [this](std::error_code ec) { on_connection_closed(ec); });
   conn_->connect(socket_path, [this, socket_path, h = std::move(handler)](std::error_code ec) {
     if (ec) {
@@ -94,7 +95,10 @@ void AsyncClient::on_event(EngineId engine, EventHandler handler) {
 
 void AsyncClient::reply(const ReportMessage& message, const proto::ReportReply& reply) {
   if (!message.needs_reply() || !is_open()) return;
-  conn_->send(proto::encode_result(message.request_id, proto::to_json(reply)));
+  if (message.request_id.is_number_integer())
+    conn_->send(proto::encode_reply_line(message.request_id.get<std::int64_t>(), reply));
+  else
+    conn_->send(proto::encode_result(message.request_id, proto::to_json(reply)));
 }
 
 void AsyncClient::close() {
@@ -103,7 +107,20 @@ void AsyncClient::close() {
   fail_pending(client_code::kConnectionClosed, "connection closed by the client");
 }
 
-void AsyncClient::on_line(const std::string& line) {
+void AsyncClient::on_line(std::string line) {
+  // The hot path: a report or event in the daemon's own shape, decoded without a document.
+  if (auto fast = proto::decode_report_line(line)) {
+    ReportMessage msg;
+    msg.report = std::move(fast->report);
+    msg.is_report = fast->request_id.has_value();
+    if (msg.is_report) msg.request_id = *fast->request_id;
+    msg.line = std::move(line);
+    if (msg.is_report)
+      dispatch_report(std::move(msg));
+    else
+      dispatch_event(msg);
+    return;
+  }
   proto::Message m = proto::parse_message(line);
   switch (m.kind) {
     case proto::MessageKind::Response: {
@@ -147,8 +164,8 @@ void AsyncClient::on_line(const std::string& line) {
         if (is_request) send_line(proto::encode_error(m.id, e.error()));
         return;
       }
-      msg.params = std::move(m.params);
       msg.request_id = std::move(m.id);
+      msg.line = std::move(line);
       msg.is_report = is_request;
       if (is_request)
         dispatch_report(std::move(msg));
@@ -160,6 +177,12 @@ void AsyncClient::on_line(const std::string& line) {
       spdlog::debug("utrace client: ignoring an invalid message: {}", m.error->message);
       return;
   }
+}
+
+nlohmann::json ReportMessage::params() const {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (auto it = j.find("params"); j.is_object() && it != j.end()) return *it;
+  return nlohmann::json::object();
 }
 
 void AsyncClient::dispatch_report(ReportMessage message) {

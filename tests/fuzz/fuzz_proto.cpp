@@ -17,6 +17,7 @@
 #include "utrace/proto/message.hpp"
 #include "utrace/proto/params.hpp"
 #include "utrace/proto/report.hpp"
+#include "utrace/proto/report_line.hpp"
 
 namespace proto = utrace::proto;
 
@@ -82,8 +83,28 @@ void exercise_params(const proto::Message& m) {
   }
 }
 
+// The hot-path decoders either refuse a line or decode it exactly as the generic path does.
+void check_fast_decoders(std::string_view line, const proto::Message& m) {
+  if (auto fast = proto::decode_report_line(line)) {
+    const bool request = m.kind == proto::MessageKind::Request;
+    if (!request && m.kind != proto::MessageKind::Notification) std::abort();
+    if (m.method != (request ? "report" : "event")) std::abort();
+    if (fast->request_id.has_value() != request) std::abort();
+    if (request && (!m.id.is_number_integer() || m.id.get<std::int64_t>() != *fast->request_id))
+      std::abort();
+    if (!(proto::report_from_json(m.params) == fast->report)) std::abort();  // throws: a finding
+  }
+  if (auto fast = proto::decode_reply_line(line)) {
+    if (m.kind != proto::MessageKind::Response || m.error || !m.id.is_number_integer() ||
+        m.id.get<std::int64_t>() != fast->request_id)
+      std::abort();
+    if (!(proto::reply_from_json(m.result) == fast->reply)) std::abort();
+  }
+}
+
 void handle_line(std::string_view line) {
   proto::Message m = proto::parse_message(line);  // never throws
+  check_fast_decoders(line, m);
   // Re-encoding what was accepted must not throw either (invalid UTF-8 is replaced).
   switch (m.kind) {
     case proto::MessageKind::Request:

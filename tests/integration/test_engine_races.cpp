@@ -254,7 +254,7 @@ TEST(EngineRaces, EngineAttachedDuringPassSeesOnlyTheNextEvent) {
   ASSERT_TRUE(pump({&a, &c}, [&] { return !c_seen.empty(); }));
   ASSERT_TRUE(ec);
   EXPECT_EQ(c_seen[0].report.event, EventKind::SyscallExit);
-  EXPECT_TRUE(is_getppid(c_seen[0])) << c_seen[0].params.dump();
+  EXPECT_TRUE(is_getppid(c_seen[0])) << c_seen[0].line;
   t.send("g");
   EXPECT_TRUE(pump({&a, &c}, [&] {
     for (auto& m : c_seen)

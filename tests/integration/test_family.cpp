@@ -53,7 +53,7 @@ TEST(Family, CloneChildHeldBeforeItsFirstInstruction) {
   a.on_report(ea, [&](const ReportMessage& m) {
     if (m.report.event != EventKind::Clone) return ResumeAction::Resume;
     child = *m.report.child;
-    clone_kind = m.params.value("clone", "");
+    clone_kind = m.report.clone.value_or("");
     ec = c.attach(attach_opts(child, mask({}))).engine;
     int rc = c.control(ec, ResumeAction::Stop);
     EXPECT_TRUE(rc == 0 || rc == EINPROGRESS) << rc;
@@ -120,7 +120,7 @@ TEST(Family, VforkParentHeldBeforeTheVforkWait) {
   a.on_report(ea, [&](const ReportMessage& m) {
     if (m.report.event == EventKind::Clone) {
       child = *m.report.child;
-      kind = m.params.value("clone", "");
+      kind = m.report.clone.value_or("");
       return ResumeAction::Stop;
     }
     return ResumeAction::Resume;

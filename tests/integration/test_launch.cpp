@@ -100,7 +100,7 @@ TEST(Launch, FollowsAShellPipeline) {
   std::set<int> reaped;
   int clones = 0;
   c.on_event([&](const ReportMessage& m) {
-    if (m.report.event == EventKind::Exec) exec_paths[m.report.pid] = m.params.value("path", "");
+    if (m.report.event == EventKind::Exec) exec_paths[m.report.pid] = m.report.path.value_or("");
     if (m.report.event == EventKind::Clone) ++clones;
     if (m.report.event == EventKind::Reap) reaped.insert(m.report.tid);
   });

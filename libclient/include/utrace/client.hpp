@@ -45,10 +45,13 @@ struct Reply {
 // One `report` request (sync engine) or `event` notification (async engine) as received.
 struct ReportMessage {
   proto::Report report;       // decoded params
-  nlohmann::json params;      // params as received, including fields this library does not know
   nlohmann::json request_id;  // the daemon's id for a report; null for an event
   bool is_report = false;     // a `report` request, which must be answered
+  std::string line;           // the message as received (without its newline)
   bool needs_reply() const { return is_report; }
+  // The params as received, including fields this library does not know. Parsed from `line`
+  // on each call: the library itself decodes reports without building a JSON document.
+  nlohmann::json params() const;
 };
 
 class AsyncClient {
@@ -104,7 +107,7 @@ class AsyncClient {
   boost::asio::io_context& io_context() { return io_; }
 
  private:
-  void on_line(const std::string& line);
+  void on_line(std::string line);
   void on_connection_closed(std::error_code ec);
   void dispatch_report(ReportMessage message);
   void dispatch_event(const ReportMessage& message);

@@ -17,12 +17,14 @@ struct SyscallInfo {
   std::int64_t nr = -1;
   std::string name;                  // from libseccomp; "" if unknown
   std::array<std::uint64_t, 6> args{};  // at entry only
+  bool operator==(const SyscallInfo&) const = default;
 };
 
 struct SignalInfo {
   int signo = 0;
   std::string name;  // "SIGUSR1"
   int code = 0;      // si_code
+  bool operator==(const SignalInfo&) const = default;
 };
 
 struct Report {
@@ -51,6 +53,7 @@ struct Report {
   std::optional<EventKind> for_event;
   // jctl: "stopped" (with signal: the stop signal) or "continued"
   std::optional<std::string> jctl;
+  bool operator==(const Report&) const = default;
 };
 
 nlohmann::json to_json(const Report& r);
@@ -69,6 +72,7 @@ struct ReportReply {
   // syscall_entry with abort: the value the skipped syscall returns (default -ENOSYS);
   // syscall_exit: the new return value.
   std::optional<std::int64_t> retval;
+  bool operator==(const ReportReply&) const = default;
 };
 
 nlohmann::json to_json(const ReportReply& r);

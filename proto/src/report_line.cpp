@@ -1,0 +1,165 @@
+// Encoders of proto/report_line.hpp: one pass over the fields, straight into the output string.
+#include "utrace/proto/report_line.hpp"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+namespace utrace::proto {
+namespace {
+
+// Appends JSON text. Objects are written with their keys already in sorted order (the order
+// nlohmann's std::map gives the generic encoders).
+class LineWriter {
+ public:
+  explicit LineWriter(std::size_t reserve) { out_.reserve(reserve); }
+
+  void open() { out_ += '{', first_ = true; }
+  void close() { out_ += '}', first_ = false; }
+  void key(std::string_view k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+  }
+  // Starts a nested object as the value of `k`.
+  void open(std::string_view k) { key(k), open(); }
+
+  void integer(std::int64_t v) { number(v); }
+  void unsigned_integer(std::uint64_t v) { number(v); }
+  void boolean(bool v) { out_ += v ? "true" : "false"; }
+  void raw(std::string_view text) { out_ += text; }
+
+  // The same bytes as nlohmann's dump(ensure_ascii=false, error_handler replace). Plain ASCII
+  // is escaped here; a string with any byte >= 0x80 goes through nlohmann, which checks UTF-8.
+  void string(std::string_view s) {
+    for (unsigned char c : s) {
+      if (c >= 0x80) {
+        out_ += nlohmann::json(std::string(s)).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace);
+        return;
+      }
+    }
+    out_ += '"';
+    for (unsigned char c : s) escape(c);
+    out_ += '"';
+  }
+
+  std::string take() {
+    out_ += '\n';
+    return std::move(out_);
+  }
+
+ private:
+  template <class T>
+  void number(T v) {
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, res.ptr);
+  }
+
+  void escape(unsigned char c) {
+    switch (c) {
+      case '"': out_ += "\\\""; return;
+      case '\\': out_ += "\\\\"; return;
+      case '\b': out_ += "\\b"; return;
+      case '\f': out_ += "\\f"; return;
+      case '\n': out_ += "\\n"; return;
+      case '\r': out_ += "\\r"; return;
+      case '\t': out_ += "\\t"; return;
+      default: break;
+    }
+    if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out_ += "\\u00";
+      out_ += kHex[c >> 4];
+      out_ += kHex[c & 0xf];
+      return;
+    }
+    out_ += static_cast<char>(c);
+  }
+
+  std::string out_;
+  bool first_ = true;
+};
+
+void write_params(LineWriter& w, const Report& r) {
+  w.open("params");
+  w.key("action"), w.string(to_string(r.action));
+  if (r.child) w.key("child"), w.integer(*r.child);
+  if (r.child_pid) w.key("child_pid"), w.integer(*r.child_pid);
+  if (r.clone) w.key("clone"), w.string(*r.clone);
+  w.key("engine"), w.unsigned_integer(r.engine);
+  if (r.engine_gone) w.key("engine_gone"), w.boolean(*r.engine_gone);
+  w.key("event"), w.string(to_string(r.event));
+  if (r.exit_code) w.key("exit_code"), w.integer(*r.exit_code);
+  if (r.for_event) w.key("for_event"), w.string(to_string(*r.for_event));
+  if (r.former_tid) w.key("former_tid"), w.integer(*r.former_tid);
+  if (r.jctl) w.key("jctl"), w.string(*r.jctl);
+  if (r.path) w.key("path"), w.string(*r.path);
+  w.key("pid"), w.integer(r.pid);
+  if (r.resumed) w.key("resumed"), w.boolean(*r.resumed);
+  if (r.retval) w.key("retval"), w.integer(*r.retval);
+  w.key("seq"), w.unsigned_integer(r.seq);
+  if (r.signal) {
+    w.open("signal");
+    w.key("code"), w.integer(r.signal->code);
+    w.key("name"), w.string(r.signal->name);
+    w.key("signo"), w.integer(r.signal->signo);
+    w.close();
+  }
+  if (r.status) w.key("status"), w.integer(*r.status);
+  if (r.syscall) {
+    w.open("syscall");
+    if (r.event == EventKind::SyscallEntry) {
+      w.key("args");
+      w.raw("[");
+      for (std::size_t i = 0; i < r.syscall->args.size(); ++i) {
+        if (i) w.raw(",");
+        w.unsigned_integer(r.syscall->args[i]);
+      }
+      w.raw("]");
+    }
+    w.key("name"), w.string(r.syscall->name);
+    w.key("nr"), w.integer(r.syscall->nr);
+    w.close();
+  }
+  w.key("tid"), w.integer(r.tid);
+  w.close();
+}
+
+}  // namespace
+
+std::string encode_report_line(const Report& report, std::optional<std::int64_t> request_id) {
+  LineWriter w(320);
+  w.open();
+  if (request_id) w.key("id"), w.integer(*request_id);
+  w.key("jsonrpc"), w.raw("\"2.0\"");
+  w.key("method"), w.raw(request_id ? "\"report\"" : "\"event\"");
+  write_params(w, report);
+  w.close();
+  return w.take();
+}
+
+std::string encode_reply_line(std::int64_t request_id, const ReportReply& reply) {
+  LineWriter w(96);
+  w.open();
+  w.key("id"), w.integer(request_id);
+  w.key("jsonrpc"), w.raw("\"2.0\"");
+  w.open("result");
+  w.key("action"), w.string(to_string(reply.action));
+  if (reply.retval) w.key("retval"), w.integer(*reply.retval);
+  if (reply.signal) {
+    w.key("signal");
+    if (*reply.signal == ReportReply::kDeliver) w.raw("\"deliver\"");
+    else if (*reply.signal == 0) w.raw("\"ignore\"");
+    else w.integer(*reply.signal);
+  }
+  if (reply.abort) w.key("syscall"), w.raw(*reply.abort ? "\"abort\"" : "\"run\"");
+  w.close();
+  w.close();
+  return w.take();
+}
+
+}  // namespace utrace::proto

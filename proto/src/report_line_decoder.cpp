@@ -1,0 +1,360 @@
+// Decoders of proto/report_line.hpp: nlohmann's SAX parser (its lexer, no document) with a
+// handler that fills a Report or ReportReply directly. The handler refuses (returns false)
+// whatever it does not know or the generic decoder would reject, so that the caller falls back
+// to the generic path: this file never has to produce an error message.
+#include <cstdint>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "utrace/proto/report_line.hpp"
+
+namespace utrace::proto {
+namespace {
+
+using Json = nlohmann::json;
+
+// A JSON integer as the lexer gave it.
+struct Integer {
+  bool negative = false;
+  std::uint64_t magnitude = 0;  // the value when !negative
+  std::int64_t value = 0;       // the value when negative
+
+  bool fits(std::int64_t min, std::int64_t max) const {
+    if (negative) return value >= min && value <= max;
+    return max >= 0 && magnitude <= static_cast<std::uint64_t>(max) &&
+           static_cast<std::int64_t>(magnitude) >= min;
+  }
+  std::int64_t as_signed() const { return negative ? value : static_cast<std::int64_t>(magnitude); }
+};
+
+constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
+
+// The parts of the SAX interface both handlers refuse outright.
+struct StrictSax {
+  bool null() { return false; }
+  bool number_float(double, const std::string&) { return false; }
+  bool binary(Json::binary_t&) { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+};
+
+// Top-level members common to both shapes.
+enum class Top { None, Id, JsonRpc, Method, Params, Result };
+
+Top top_key(std::string_view k) {
+  if (k == "id") return Top::Id;
+  if (k == "jsonrpc") return Top::JsonRpc;
+  if (k == "method") return Top::Method;
+  if (k == "params") return Top::Params;
+  if (k == "result") return Top::Result;
+  return Top::None;
+}
+
+class ReportSax : public StrictSax {
+ public:
+  std::optional<ReportLine> result() const {
+    if (!done_ || !jsonrpc_ || !params_ || !method_ || !engine_ || !tid_ || !pid_ || !event_ ||
+        !action_)
+      return std::nullopt;
+    if ((*method_ == "report") != line_.request_id.has_value()) return std::nullopt;
+    return line_;
+  }
+
+  bool start_object(std::size_t) {
+    switch (where_) {
+      case Where::Start: where_ = Where::Top; return true;
+      case Where::Top:
+        if (top_ != Top::Params || params_) return false;  // a second params: generic path
+        params_ = true;
+        where_ = Where::Params;
+        return true;
+      case Where::Params:
+        if (key_ == "syscall") {
+          line_.report.syscall = SyscallInfo{};
+          has_nr_ = false;
+          where_ = Where::Syscall;
+          return true;
+        }
+        if (key_ == "signal") {
+          line_.report.signal = SignalInfo{};
+          has_signo_ = false;
+          where_ = Where::Signal;
+          return true;
+        }
+        return false;
+      default: return false;
+    }
+  }
+
+  bool end_object() {
+    switch (where_) {
+      case Where::Top: where_ = Where::End, done_ = true; return true;
+      case Where::Params: where_ = Where::Top; return true;
+      case Where::Syscall: where_ = Where::Params; return has_nr_;
+      case Where::Signal: where_ = Where::Params; return has_signo_;
+      default: return false;
+    }
+  }
+
+  bool start_array(std::size_t) {
+    if (where_ != Where::Syscall || key_ != "args") return false;
+    line_.report.syscall->args = {};
+    nargs_ = 0;
+    where_ = Where::Args;
+    return true;
+  }
+
+  bool end_array() {
+    if (where_ != Where::Args) return false;
+    where_ = Where::Syscall;
+    return true;
+  }
+
+  bool key(std::string& k) {
+    if (where_ == Where::Top) {
+      top_ = top_key(k);
+      return top_ != Top::None && top_ != Top::Result;
+    }
+    key_ = k;
+    return true;
+  }
+
+  bool boolean(bool v) {
+    if (where_ != Where::Params) return false;
+    if (key_ == "engine_gone") line_.report.engine_gone = v;
+    else if (key_ == "resumed") line_.report.resumed = v;
+    else return false;
+    return true;
+  }
+
+  bool number_integer(std::int64_t v) { return integer(Integer{true, 0, v}); }
+  bool number_unsigned(std::uint64_t v) { return integer(Integer{false, v, 0}); }
+
+  bool string(std::string& s) {
+    Report& r = line_.report;
+    switch (where_) {
+      case Where::Top:
+        if (top_ == Top::JsonRpc) return jsonrpc_ = s == "2.0";
+        if (top_ == Top::Method) {
+          if (s != "report" && s != "event") return false;
+          method_ = s;
+          return true;
+        }
+        return false;
+      case Where::Params:
+        if (key_ == "event") {
+          auto k = parse_event(s);
+          event_ = k.has_value();
+          if (k) r.event = *k;
+          return event_;
+        }
+        if (key_ == "action") {
+          auto a = parse_action(s);
+          action_ = a.has_value();
+          if (a) r.action = *a;
+          return action_;
+        }
+        if (key_ == "clone") return r.clone = std::move(s), true;
+        if (key_ == "path") return r.path = std::move(s), true;
+        if (key_ == "for_event") {
+          auto k = parse_event(s);
+          if (k) r.for_event = *k;
+          return k.has_value();
+        }
+        if (key_ == "jctl") {
+          if (s != "stopped" && s != "continued") return false;
+          r.jctl = std::move(s);
+          return true;
+        }
+        return false;
+      case Where::Syscall:
+        if (key_ != "name") return false;
+        r.syscall->name = std::move(s);
+        return true;
+      case Where::Signal:
+        if (key_ != "name") return false;
+        r.signal->name = std::move(s);
+        return true;
+      default: return false;
+    }
+  }
+
+ private:
+  enum class Where { Start, Top, Params, Syscall, Args, Signal, End };
+
+  bool integer(const Integer& n) {
+    Report& r = line_.report;
+    switch (where_) {
+      case Where::Top:
+        if (top_ != Top::Id || !n.fits(kInt64Min, kInt64Max)) return false;
+        line_.request_id = n.as_signed();
+        return true;
+      case Where::Params: return params_integer(n);
+      case Where::Syscall:
+        if (key_ != "nr" || !n.fits(-1, kInt32Max)) return false;
+        r.syscall->nr = n.as_signed();
+        has_nr_ = true;
+        return true;
+      case Where::Args:
+        if (nargs_ >= r.syscall->args.size()) return false;
+        r.syscall->args[nargs_++] = n.negative ? static_cast<std::uint64_t>(n.value) : n.magnitude;
+        return true;
+      case Where::Signal:
+        if (key_ == "signo" && n.fits(0, 128)) {
+          r.signal->signo = static_cast<int>(n.as_signed());
+          has_signo_ = true;
+          return true;
+        }
+        if (key_ == "code" && n.fits(kInt32Min, kInt32Max)) {
+          r.signal->code = static_cast<int>(n.as_signed());
+          return true;
+        }
+        return false;
+      default: return false;
+    }
+  }
+
+  bool params_integer(const Integer& n) {
+    Report& r = line_.report;
+    auto int_field = [&](std::optional<int>& field, std::int64_t min, std::int64_t max) {
+      if (!n.fits(min, max)) return false;
+      field = static_cast<int>(n.as_signed());
+      return true;
+    };
+    if (key_ == "engine") {
+      if (n.negative) return false;
+      r.engine = n.magnitude;
+      return engine_ = true;
+    }
+    if (key_ == "seq") {
+      if (n.negative) return false;
+      r.seq = n.magnitude;
+      return true;
+    }
+    if (key_ == "tid" || key_ == "pid") {
+      if (!n.fits(0, kInt32Max)) return false;
+      (key_ == "tid" ? r.tid : r.pid) = static_cast<int>(n.as_signed());
+      (key_ == "tid" ? tid_ : pid_) = true;
+      return true;
+    }
+    if (key_ == "retval") {
+      if (!n.fits(kInt64Min, kInt64Max)) return false;
+      r.retval = n.as_signed();
+      return true;
+    }
+    if (key_ == "status") return int_field(r.status, kInt32Min, kInt32Max);
+    if (key_ == "exit_code") return int_field(r.exit_code, 0, 255);
+    if (key_ == "child") return int_field(r.child, 0, kInt32Max);
+    if (key_ == "child_pid") return int_field(r.child_pid, 0, kInt32Max);
+    if (key_ == "former_tid") return int_field(r.former_tid, 0, kInt32Max);
+    return false;
+  }
+
+  ReportLine line_;
+  Where where_ = Where::Start;
+  Top top_ = Top::None;
+  std::string key_;
+  std::optional<std::string> method_;
+  bool done_ = false, jsonrpc_ = false, params_ = false;
+  bool engine_ = false, tid_ = false, pid_ = false, event_ = false, action_ = false;
+  bool has_nr_ = false, has_signo_ = false;
+  std::size_t nargs_ = 0;
+};
+
+class ReplySax : public StrictSax {
+ public:
+  std::optional<ReplyLine> result() const {
+    if (!done_ || !jsonrpc_ || !id_ || !result_) return std::nullopt;
+    return line_;
+  }
+
+  bool start_object(std::size_t) {
+    if (depth_ == 0) return ++depth_, true;
+    if (depth_ == 1 && top_ == Top::Result) return result_ = true, ++depth_, true;
+    return false;
+  }
+  bool end_object() {
+    if (--depth_ == 0) done_ = true;
+    return true;
+  }
+  bool start_array(std::size_t) { return false; }
+  bool end_array() { return false; }
+
+  bool key(std::string& k) {
+    if (depth_ == 1) {
+      top_ = top_key(k);
+      return top_ == Top::Id || top_ == Top::JsonRpc || top_ == Top::Result;
+    }
+    key_ = k;
+    return key_ == "action" || key_ == "syscall" || key_ == "retval" || key_ == "signal";
+  }
+
+  bool boolean(bool) { return false; }
+  bool number_integer(std::int64_t v) {
+    if (depth_ == 1) return top_ == Top::Id && (line_.request_id = v, id_ = true);
+    if (key_ == "retval") return line_.reply.retval = v, true;
+    return false;  // a negative signal number
+  }
+  bool number_unsigned(std::uint64_t v) {
+    if (v > static_cast<std::uint64_t>(kInt64Max)) return false;
+    const auto s = static_cast<std::int64_t>(v);
+    if (depth_ == 1) return top_ == Top::Id && (line_.request_id = s, id_ = true);
+    if (key_ == "retval") return line_.reply.retval = s, true;
+    if (key_ == "signal" && s >= 1 && s <= 64) return line_.reply.signal = static_cast<int>(s), true;
+    return false;
+  }
+  bool string(std::string& s) {
+    if (depth_ == 1) return top_ == Top::JsonRpc && (jsonrpc_ = s == "2.0");
+    ReportReply& r = line_.reply;
+    if (key_ == "action") {
+      auto a = parse_action(s);
+      if (a) r.action = *a;
+      return a.has_value();
+    }
+    if (key_ == "syscall") {
+      if (s != "run" && s != "abort") return false;
+      r.abort = s == "abort";
+      return true;
+    }
+    if (key_ == "signal") {
+      if (s == "deliver") r.signal = ReportReply::kDeliver;
+      else if (s == "ignore") r.signal = 0;
+      else return false;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  ReplyLine line_;
+  int depth_ = 0;
+  Top top_ = Top::None;
+  std::string key_;
+  bool done_ = false, jsonrpc_ = false, id_ = false, result_ = false;
+};
+
+template <class Sax>
+auto run(std::string_view line, Sax& sax) {
+  const bool ok = Json::sax_parse(line.begin(), line.end(), &sax, Json::input_format_t::json,
+                                  /*strict=*/true);
+  return ok ? sax.result() : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ReportLine> decode_report_line(std::string_view line) {
+  ReportSax sax;
+  return run(line, sax);
+}
+
+std::optional<ReplyLine> decode_reply_line(std::string_view line) {
+  ReplySax sax;
+  return run(line, sax);
+}
+
+}  // namespace utrace::proto

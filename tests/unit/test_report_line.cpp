@@ -1,0 +1,250 @@
+// The hot-path codec (proto/report_line.hpp) against the generic one it must equal:
+// same bytes out, same values in, and for any other line no answer (so the generic path runs).
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "utrace/proto/errors.hpp"
+#include "utrace/proto/message.hpp"
+#include "utrace/proto/report.hpp"
+#include "utrace/proto/report_line.hpp"
+
+using namespace utrace::proto;
+
+namespace {
+
+// Strings that exercise every escaping rule: quotes, backslashes, control bytes, DEL, valid
+// UTF-8 and invalid bytes.
+std::string random_text(std::mt19937_64& rng) {
+  static const std::string pieces[] = {"getppid", "/usr/bin/true", "\"", "\\", "\n", "\t", "\b",
+                                       "\f", "\r", std::string(1, '\0'), "\x01", "\x1f", "\x7f",
+                                       "/", "é", "\xe2\x82\xac", "\xff", "\xc3", " ", "a b"};
+  std::string s;
+  const int n = static_cast<int>(rng() % 4);
+  for (int i = 0; i < n; ++i) s += pieces[rng() % std::size(pieces)];
+  return s;
+}
+
+Report random_report(std::mt19937_64& rng) {
+  auto coin = [&] { return rng() % 2 == 0; };
+  auto small = [&] { return static_cast<int>(rng() % 100000); };
+  Report r;
+  r.engine = coin() ? rng() : rng() % 100;
+  r.tid = small();
+  r.pid = small();
+  r.event = static_cast<EventKind>(rng() % kEventKindCount);
+  r.action = static_cast<ResumeAction>(rng() % kResumeActionCount);
+  r.seq = coin() ? rng() : rng() % 1000;
+  if (coin()) {
+    SyscallInfo s;
+    s.nr = static_cast<std::int64_t>(rng() % 500) - 1;
+    s.name = coin() ? "getppid" : random_text(rng);
+    if (r.event == EventKind::SyscallEntry)
+      for (auto& a : s.args) a = coin() ? rng() : rng() % 10;
+    r.syscall = s;
+  }
+  if (coin()) r.retval = coin() ? static_cast<std::int64_t>(rng()) : -static_cast<int>(rng() % 200);
+  if (coin()) r.status = static_cast<int>(static_cast<std::int32_t>(rng()));
+  if (coin()) r.exit_code = static_cast<int>(rng() % 256);
+  if (coin()) r.signal = SignalInfo{static_cast<int>(rng() % 65), random_text(rng),
+                                    static_cast<int>(static_cast<std::int32_t>(rng()))};
+  if (coin()) r.child = small();
+  if (coin()) r.child_pid = small();
+  if (coin()) r.clone = coin() ? "thread" : random_text(rng);
+  if (coin()) r.former_tid = small();
+  if (coin()) r.path = random_text(rng);
+  if (coin()) r.resumed = coin();
+  if (coin()) r.engine_gone = coin();
+  if (coin()) r.for_event = static_cast<EventKind>(rng() % kEventKindCount);
+  if (coin()) r.jctl = coin() ? "stopped" : "continued";
+  return r;
+}
+
+ReportReply random_reply(std::mt19937_64& rng) {
+  auto coin = [&] { return rng() % 2 == 0; };
+  ReportReply r;
+  r.action = static_cast<ResumeAction>(rng() % kResumeActionCount);
+  if (coin()) r.abort = coin();
+  if (coin()) r.retval = static_cast<std::int64_t>(rng());
+  if (coin()) r.signal = static_cast<int>(rng() % 66) - 1;
+  return r;
+}
+
+// What the generic path makes of a line: the report, or nullopt if it is not a valid
+// report/event line.
+std::optional<ReportLine> generic_report(std::string_view line) {
+  Message m = parse_message(line);
+  const bool request = m.kind == MessageKind::Request;
+  if (!request && m.kind != MessageKind::Notification) return std::nullopt;
+  if (m.method != (request ? "report" : "event")) return std::nullopt;
+  try {
+    ReportLine out{report_from_json(m.params), std::nullopt};
+    if (request) out.request_id = m.id.get<std::int64_t>();
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<ReplyLine> generic_reply(std::string_view line) {
+  Message m = parse_message(line);
+  if (m.kind != MessageKind::Response || m.error || !m.id.is_number_integer()) return std::nullopt;
+  try {
+    return ReplyLine{m.id.get<std::int64_t>(), reply_from_json(m.result)};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Flips, drops or inserts one byte, or replaces a number by one at the edge of some range.
+std::string mutate(std::string s, std::mt19937_64& rng) {
+  static const char kBytes[] = "{}[]\",:0123456789-truefalsn \\ex";
+  static const char* const kNumbers[] = {"-1", "-2", "0", "64", "65", "128", "129", "255", "256",
+                                         "2147483647", "2147483648", "-2147483648", "-2147483649",
+                                         "9223372036854775807", "9223372036854775808",
+                                         "18446744073709551616", "1.5", "1e3", "null"};
+  const std::size_t at = rng() % (s.size() + 1);
+  switch (rng() % 4) {
+    case 3: {
+      std::size_t b = s.find_first_of("0123456789", at);
+      if (b == std::string::npos) break;
+      while (b > 0 && (std::isdigit(static_cast<unsigned char>(s[b - 1])) || s[b - 1] == '-')) --b;
+      std::size_t e = b;
+      while (e < s.size() && (std::isdigit(static_cast<unsigned char>(s[e])) || s[e] == '-')) ++e;
+      s.replace(b, e - b, kNumbers[rng() % std::size(kNumbers)]);
+      break;
+    }
+    case 0: if (at < s.size()) s[at] = kBytes[rng() % (sizeof kBytes - 1)]; break;
+    case 1: if (at < s.size()) s.erase(at, 1); break;
+    default: s.insert(at, 1, kBytes[rng() % (sizeof kBytes - 1)]); break;
+  }
+  return s;
+}
+
+TEST(ReportLine, EncodesTheSameBytesAsTheGenericEncoder) {
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 20000; ++i) {
+    const Report r = random_report(rng);
+    const std::int64_t id = static_cast<std::int64_t>(rng() % 1000000);
+    EXPECT_EQ(encode_report_line(r, std::nullopt), encode_notification("event", to_json(r)));
+    EXPECT_EQ(encode_report_line(r, id), encode_request(id, "report", to_json(r)));
+    const ReportReply reply = random_reply(rng);
+    EXPECT_EQ(encode_reply_line(id, reply), encode_result(id, to_json(reply)));
+  }
+}
+
+TEST(ReportLine, DecodesWhatItEncodesLikeTheGenericDecoder) {
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 20000; ++i) {
+    const Report r = random_report(rng);
+    const std::optional<std::int64_t> id =
+        rng() % 2 ? std::optional<std::int64_t>(rng() % 1000000) : std::nullopt;
+    std::string line = encode_report_line(r, id);
+    line.pop_back();  // the framer hands lines over without their '\n'
+    auto fast = decode_report_line(line);
+    auto slow = generic_report(line);
+    ASSERT_TRUE(slow.has_value()) << line;
+    // Invalid UTF-8 comes back as U+FFFD from both; otherwise the report survives unchanged.
+    if (fast) {
+      EXPECT_EQ(fast->report, slow->report) << line;
+      EXPECT_EQ(fast->request_id, slow->request_id) << line;
+    } else {
+      ADD_FAILURE() << "the fast decoder refused its own line: " << line;
+    }
+  }
+  // Lines with nothing unusual in them decode back to the very report.
+  Report r;
+  r.engine = 7, r.tid = 100, r.pid = 99, r.event = EventKind::SyscallEntry, r.seq = 5;
+  r.syscall = SyscallInfo{39, "getppid", {1, 2, 3, 4, 5, 6}};
+  auto line = encode_report_line(r, 12);
+  auto back = decode_report_line(line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->report, r);
+  EXPECT_EQ(back->request_id, 12);
+}
+
+TEST(ReportLine, DecodesRepliesLikeTheGenericDecoder) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; ++i) {
+    const ReportReply reply = random_reply(rng);
+    const std::int64_t id = static_cast<std::int64_t>(rng() % 1000000);
+    const std::string line = encode_reply_line(id, reply);
+    auto fast = decode_reply_line(line);
+    auto slow = generic_reply(line);
+    ASSERT_TRUE(slow && fast) << line;
+    EXPECT_EQ(fast->reply, slow->reply) << line;
+    EXPECT_EQ(fast->reply, reply) << line;
+    EXPECT_EQ(fast->request_id, id);
+  }
+}
+
+// For any line at all: the fast decoder either refuses it or agrees with the generic one.
+TEST(ReportLine, MutatedLinesAreRefusedOrDecodedExactlyAsTheGenericPathDoes) {
+  std::mt19937_64 rng(4);
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string line = encode_report_line(random_report(rng), rng() % 2 ? std::optional<std::int64_t>(3) : std::nullopt);
+    line.pop_back();
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) line = mutate(line, rng);
+    auto fast = decode_report_line(line);
+    if (!fast) {
+      ++refused;
+      continue;
+    }
+    ++accepted;
+    auto slow = generic_report(line);
+    ASSERT_TRUE(slow.has_value()) << "accepted a line the generic path rejects: " << line;
+    EXPECT_EQ(fast->report, slow->report) << line;
+    EXPECT_EQ(fast->request_id, slow->request_id) << line;
+  }
+  for (int i = 0; i < 40000; ++i) {
+    std::string line = encode_reply_line(static_cast<std::int64_t>(rng() % 100), random_reply(rng));
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) line = mutate(line, rng);
+    auto fast = decode_reply_line(line);
+    if (!fast) {
+      ++refused;
+      continue;
+    }
+    ++accepted;
+    auto slow = generic_reply(line);
+    ASSERT_TRUE(slow.has_value()) << "accepted a reply the generic path rejects: " << line;
+    EXPECT_EQ(fast->reply, slow->reply) << line;
+    EXPECT_EQ(fast->request_id, slow->request_id) << line;
+  }
+  // Both outcomes must really occur, or the test proves nothing.
+  EXPECT_GT(accepted, 1000);
+  EXPECT_GT(refused, 1000);
+}
+
+TEST(ReportLine, OtherShapesAreLeftToTheGenericPath) {
+  const char* lines[] = {
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1,"seq":1,"tid":1,"future":1}})",
+      R"({"id":"x","jsonrpc":"2.0","method":"report","params":{"action":"resume","engine":1,"event":"exit","pid":1,"seq":1,"tid":1}})",
+      R"({"id":1,"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1,"seq":1,"tid":1}})",
+      R"({"jsonrpc":"2.0","method":"report","params":{"action":"resume","engine":1,"event":"exit","pid":1,"seq":1,"tid":1}})",
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1,"tid":1,"status":null}})",
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"nope","pid":1,"tid":1}})",
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","event":"exit","pid":1,"tid":1}})",
+      R"({"jsonrpc":"1.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1,"tid":1}})",
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1.5,"tid":1}})",
+      R"({"jsonrpc":"2.0","method":"event","params":{"action":"resume","engine":1,"event":"exit","pid":1,"tid":1}} x)",
+      R"({"id":1,"jsonrpc":"2.0","result":null})",
+      R"({"id":1,"jsonrpc":"2.0","error":{"code":1,"message":"no"}})",
+      R"({"id":1,"jsonrpc":"2.0","result":{"action":"resume","extra":1}})",
+      R"({"id":1,"jsonrpc":"2.0","result":{"signal":0}})",
+  };
+  for (const char* line : lines) {
+    EXPECT_FALSE(decode_report_line(line)) << line;
+    EXPECT_FALSE(decode_reply_line(line)) << line;
+  }
+  // The ones that are valid for the generic path still are.
+  EXPECT_TRUE(generic_report(lines[0]));
+  EXPECT_TRUE(generic_reply(lines[10]));
+}
+
+}  // namespace
