@@ -17,6 +17,7 @@
 // Pinning is done from outside (taskset): the daemon, the workload and the client threads all
 // inherit this process's CPU affinity.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -65,6 +66,18 @@ using utrace::proto::ResumeAction;
   std::exit(1);
 }
 
+// --split: the daemon and the workload on CPU 0, this process (the clients) on CPU 1.
+bool g_split = false;
+// --pin-daemon: only the daemon on CPU 0.
+bool g_pin_daemon = false;
+
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity failed");
+}
+
 bool accepts_connections(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -95,6 +108,7 @@ class Daemon {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
       }
+      if (g_split || g_pin_daemon) pin_to(0);
       std::vector<const char*> argv = {bin.c_str(), "--socket", socket_.c_str(), "--log-level",
                                        "warn"};
       for (const auto& x : extra) argv.push_back(x.c_str());
@@ -173,6 +187,7 @@ struct Workload {
     if (pid == 0) {
       ::dup2(pin[0], 0);
       ::dup2(pout[1], 1);
+      if (g_split) pin_to(0);
       std::vector<char*> argv;
       argv.push_back(const_cast<char*>(bin.c_str()));
       for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -259,6 +274,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--launch-seccomp") a.launch_seccomp = true;
     else if (k == "--filter-alone") a.filter_alone = true;
     else if (k == "--daemon-arg") a.daemon_args.push_back(value());
+    else if (k == "--split") g_split = true;
+    else if (k == "--pin-daemon") g_pin_daemon = true;
     else die("unknown argument " + k);
   }
   if (a.engines < 1 || a.n < 1) die("--engines and --n must be positive");
@@ -295,6 +312,7 @@ struct Gate {
 int run_throughput(const Args& a) {
   Daemon daemon(a.utraced, a.daemon_args);
   Workload w(a.workload, {std::to_string(a.n)});
+  if (g_split) pin_to(1);  // the client threads, started below, inherit it
 
   Gate gate;
   std::atomic<bool> done{false};

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <stdexcept>
+
 #include "sys/systemd_glue.hpp"
 #include "util/log.hpp"
 
@@ -18,6 +20,11 @@ Daemon::Daemon(const DaemonConfig& config)
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
   hub_.tracer().set_poller([this] { reaper_.drain(); });
+  if (config_.cpu) {
+    AffinityPolicy policy(config_.cpu);
+    if (auto why = policy.pin_self(); !why.empty()) throw std::runtime_error("--cpu: " + why);
+    hub_.tracer().set_affinity(std::move(policy));
+  }
   dispatcher_.set_launch_enabled(config_.launch_enabled);
   auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
   if (inherited) {

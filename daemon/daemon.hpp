@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +21,7 @@ struct DaemonConfig {
   std::string socket_path = "/run/utraced/utraced.sock";
   bool socket_given = false;  // --socket: never use an inherited socket
   bool launch_enabled = true;  // --no-launch: refuse `launch`
+  std::optional<int> cpu;      // --cpu N: the daemon and its tracees on CPU N (AffinityPolicy)
   Limits limits;
 };
 

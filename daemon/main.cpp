@@ -1,4 +1,6 @@
 // utraced: parse arguments, build the Daemon, run it.
+#include <sched.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +24,8 @@ void usage(std::ostream& out) {
          "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
          "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n"
          "  --no-launch        refuse the `launch` method (clients can only attach)\n"
+         "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
+         "                     affinity comes back when they are let go); off by default\n"
          "  --event-batch N    async events written together, up to N lines (default 1: at once)\n"
          "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n";
 }
@@ -70,6 +74,7 @@ int main(int argc, char** argv) try {
     else if (a == "--max-threads-per-engine")
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
     else if (a == "--no-launch") config.launch_enabled = false;
+    else if (a == "--cpu") config.cpu = static_cast<int>(number(a, value("--cpu"), 0, CPU_SETSIZE - 1));
     else if (a == "--event-batch")
       config.limits.event_batch = number(a, value("--event-batch"), 1, 4096);
     else if (a == "--event-delay-us")

@@ -29,7 +29,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     auto st = proc::read_status(child);
     tgid = st ? st->tgid : parent->tgid;
   }
-  ThreadPtr c = tracer_.adopt(child, tgid);
+  ThreadPtr c = tracer_.adopt(child, tgid, parent);
   c->exitkill = c->want_exitkill = parent->exitkill;  // the kernel copied the parent's options
   c->seccomp_set = parent->seccomp_set;               // and the seccomp filter
   c->birth_hold = true;
@@ -160,6 +160,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
     return fail(errno_error(err, std::string("cannot trace the new program: ") + std::strerror(err)));
   }
   t->prelaunch = true;
+  tracer_.mark_launched(t);
   t->seccomp_set = trapped;
   auto set = std::make_shared<EngineSet>();
   set->id = next_engine_id_++;

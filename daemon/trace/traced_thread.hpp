@@ -2,6 +2,7 @@
 // machine. State changes go through set_state(), which checks and logs them.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -80,6 +81,8 @@ struct TracedThread {
   bool exit_stop_needed = false;
   // Started by `launch` and not yet through its execve: restarted silently, no reports.
   bool prelaunch = false;
+  // Its CPU affinity from before the daemon pinned it (AffinityPolicy); put back at detach.
+  std::shared_ptr<const cpu_set_t> saved_affinity;
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
   std::shared_ptr<boost::asio::steady_timer> exit_watch;
   // The syscall entered was aborted: at its exit stop, make it return this.

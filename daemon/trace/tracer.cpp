@@ -19,20 +19,26 @@ int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool sec
   if (err) return err;
   auto t = std::make_shared<TracedThread>(tid, tgid);
   t->exitkill = t->want_exitkill = exitkill;
+  t->saved_affinity = affinity_.pin(tid);
   threads_.emplace(tid, t);
   log::trace().debug("tid={}: seized (tgid {})", tid, tgid);
   *out = std::move(t);
   return 0;
 }
 
-ThreadPtr Tracer::adopt(pid_t tid, pid_t tgid) {
+ThreadPtr Tracer::adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent) {
   if (auto t = find(tid)) return t;
   auto t = std::make_shared<TracedThread>(tid, tgid);
+  if (parent) t->saved_affinity = parent->saved_affinity;
   // Its first stop (EVENT_STOP) is on its way: no PTRACE_INTERRUPT must add a second one.
   t->interrupt_sent = true;
   threads_.emplace(tid, t);
   log::trace().debug("tid={}: adopted child (tgid {})", tid, tgid);
   return t;
+}
+
+void Tracer::mark_launched(const ThreadPtr& t) {
+  if (affinity_.enabled()) t->saved_affinity = affinity_.original();
 }
 
 void Tracer::replay_unclaimed(pid_t tid) {
@@ -111,6 +117,7 @@ void Tracer::sweep_unclaimed() {
       continue;
     }
     if (it->second.status.type() == WaitStatus::Type::Stopped) {
+      affinity_.restore(it->first, affinity_.original());  // its parent's own mask is unknown
       int err = ptrace_ops::detach(it->first, 0);
       log::trace().debug("tid={}: unclaimed child stop, detached ({})", it->first,
                          err ? std::strerror(err) : "ok");
@@ -208,6 +215,7 @@ void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
     case RestartKind::ReportFirst:
       return;
     case RestartKind::Detach:
+      affinity_.restore(t->tid, t->saved_affinity);
       err = ptrace_ops::detach(t->tid, d.signal);
       threads_.erase(t->tid);
       log::trace().debug("tid={}: detached (signal {}): {}", t->tid, d.signal,

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "trace/affinity_policy.hpp"
 #include "engine/resume_policy.hpp"
 #include "trace/traced_thread.hpp"
 #include "trace/wait_status.hpp"
@@ -39,7 +40,12 @@ class Tracer {
   // Takes a child the kernel attached (TRACECLONE/FORK/VFORK) into the table; it is on its way
   // to its first stop. A status it reported before its parent's event is replayed by
   // replay_unclaimed().
-  ThreadPtr adopt(pid_t tid, pid_t tgid);
+  // The kernel copied the parent's (pinned) affinity: the child's own is the parent's saved one.
+  ThreadPtr adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent = nullptr);
+  // A program the daemon started: it inherited the daemon's pinned affinity, and gets the
+  // daemon's original one back when let go.
+  void mark_launched(const ThreadPtr& thread);
+  void set_affinity(AffinityPolicy policy) { affinity_ = std::move(policy); }
   void replay_unclaimed(pid_t tid);
   ThreadPtr find(pid_t tid) const;
   std::vector<ThreadPtr> threads() const;
@@ -80,6 +86,7 @@ class Tracer {
   std::unordered_map<pid_t, Unclaimed> unclaimed_;
   boost::asio::steady_timer sweep_timer_;
   bool sweep_armed_ = false;
+  AffinityPolicy affinity_;
 };
 
 }  // namespace utraced

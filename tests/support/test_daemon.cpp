@@ -43,7 +43,7 @@ bool accepts_connections(const std::string& path) {
 std::string utraced_path() { return env_or("UTRACED_BIN", "build/daemon/utraced"); }
 std::string tracee_path() { return env_or("TRACEE_BIN", "build/tests/tracees/tracee"); }
 
-TestDaemon::TestDaemon() {
+TestDaemon::TestDaemon(const std::vector<std::string>& extra_args) {
   char tmpl[] = "/tmp/utraced-test-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -54,8 +54,11 @@ TestDaemon::TestDaemon() {
   if (pid_ == 0) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) ::dup2(fd, 2);
-    ::execl(bin.c_str(), bin.c_str(), "--socket", socket_.c_str(), "--log-level", "debug",
-            static_cast<char*>(nullptr));
+    std::vector<const char*> argv = {bin.c_str(), "--socket", socket_.c_str(), "--log-level",
+                                     "debug"};
+    for (const auto& a : extra_args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), const_cast<char* const*>(argv.data()));
     ::_exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace utrace::test {
 
@@ -15,7 +16,8 @@ std::string tracee_path();
 
 class TestDaemon {
  public:
-  TestDaemon();
+  // extra_args: more utraced flags (e.g. {"--cpu", "0"}).
+  explicit TestDaemon(const std::vector<std::string>& extra_args = {});
   ~TestDaemon();
   TestDaemon(const TestDaemon&) = delete;
   TestDaemon& operator=(const TestDaemon&) = delete;
