@@ -69,7 +69,8 @@ command -v strace >/dev/null 2>&1 && have_strace=1
 configs="untraced floor floor+hop-oneway floor+hop-roundtrip"
 [ "$have_strace" = 1 ] && configs="$configs strace"
 configs="$configs utraced-async-1 utraced-async-4 utraced-sync-1 utraced-sync-4 utraced-4-attached-1-interested utraced-filtered-4"
-configs="$configs utraced-async-1-batch16 seccomp-filter-alone utraced-launch-seccomp"
+configs="$configs utraced-async-1-batch16 utraced-async-4-batch16 utraced-async-1-cpu0 utraced-async-4-cpu0"
+configs="$configs seccomp-filter-alone utraced-launch-seccomp"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
 run_one() {
@@ -89,6 +90,13 @@ run_one() {
     utraced-filtered-4) $pin "${bu[@]}" --engines 4 --mode async --interest none ;;
     utraced-async-1-batch16) $pin "${bu[@]}" --engines 1 --mode async --interest all \
       --daemon-arg --event-batch --daemon-arg 16 ;;
+    utraced-async-4-batch16) $pin "${bu[@]}" --engines 4 --mode async --interest all \
+      --daemon-arg --event-batch --daemon-arg 16 ;;
+    # utraced --cpu 0: the daemon and the workload on CPU 0, the clients wherever they run.
+    utraced-async-1-cpu0) $pin "${bu[@]}" --engines 1 --mode async --interest all \
+      --daemon-arg --cpu --daemon-arg 0 ;;
+    utraced-async-4-cpu0) $pin "${bu[@]}" --engines 4 --mode async --interest all \
+      --daemon-arg --cpu --daemon-arg 0 ;;
     seccomp-filter-alone) $pin "${bu[@]}" --filter-alone ;;
     utraced-launch-seccomp) $pin "${bu[@]}" --launch-seccomp ;;
   esac
@@ -108,6 +116,8 @@ for r in $(seq 1 "$runs"); do
     pin=""
     [ "$pl" = pinned ] && pin="taskset -c 0"
     for cfg in $configs; do
+      # Pinned, everything is on CPU 0 already: --cpu 0 would measure the same thing again.
+      [ "$pl" = pinned ] && [[ "$cfg" == *-cpu0 ]] && continue
       out=$(run_one "$cfg" "$pin" 2>"$tmp/err")
       rc=$?
       ns=$(printf '%s\n' "$out" | tail -n 1)
@@ -153,6 +163,9 @@ for pl in placements:
     fmed = statistics.median(floor) if floor else None
     for cfg in configs:
         v = data.get((pl, cfg))
+        if not v and pl == "pinned" and cfg.endswith("-cpu0"):
+            print(f"| {cfg} | (same as pinned) | | | 0 |")
+            continue
         if not v:
             print(f"| {cfg} | failed | | | 0 |")
             continue

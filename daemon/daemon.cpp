@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "rpc/session.hpp"
 #include "sys/systemd_glue.hpp"
 #include "util/log.hpp"
 
@@ -20,6 +21,7 @@ Daemon::Daemon(const DaemonConfig& config)
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
   hub_.tracer().set_poller([this] { reaper_.drain(); });
+  reaper_.set_batch_hooks(&Session::begin_write_batch, &Session::end_write_batch);
   if (config_.cpu) {
     AffinityPolicy policy(config_.cpu);
     if (auto why = policy.pin_self(); !why.empty()) throw std::runtime_error("--cpu: " + why);

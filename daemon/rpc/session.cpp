@@ -25,8 +25,27 @@ Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& d
       limits_(limits),
       batch_timer_(socket_.get_executor()) {}
 
+int Session::write_batch_depth_ = 0;
+std::vector<std::weak_ptr<Session>> Session::write_batch_sessions_;
+
+void Session::begin_write_batch() { ++write_batch_depth_; }
+
+void Session::end_write_batch() {
+  if (--write_batch_depth_ > 0) return;
+  auto sessions = std::move(write_batch_sessions_);
+  write_batch_sessions_.clear();
+  for (auto& weak : sessions) {
+    auto s = weak.lock();
+    if (!s) continue;
+    s->in_write_batch_ = false;
+    if (!s->closed_ && !s->writing_ && !s->write_posted_ && !s->out_.empty()) s->write_now();
+  }
+}
+
 void Session::start() {
   log::rpc().info("client {} connected (pid {}, uid {})", id_, creds_.pid, creds_.uid);
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);  // write_now()'s send must not block
   do_read();
 }
 
@@ -168,6 +187,13 @@ void Session::send(std::string line, bool batch) {
     return;
   }
   if (writing_ || write_posted_) return;
+  if (write_batch_depth_ > 0) {
+    if (!in_write_batch_) {
+      in_write_batch_ = true;
+      write_batch_sessions_.push_back(weak_from_this());
+    }
+    return;
+  }
   // Write once the current handler is done: a stop's restart then comes before the socket
   // write (the tracee runs sooner), and lines queued meanwhile share one write.
   write_posted_ = true;
@@ -177,8 +203,7 @@ void Session::send(std::string line, bool batch) {
   });
 }
 
-void Session::do_write() {
-  // Batch everything queued into one write.
+void Session::gather() {
   batched_ = 0;
   if (batch_armed_) {
     batch_armed_ = false;
@@ -189,6 +214,33 @@ void Session::do_write() {
     wbuf_ += out_.front();
     out_.pop_front();
   }
+}
+
+void Session::do_write() {
+  // Batch everything queued into one write.
+  gather();
+  write_async();
+}
+
+void Session::write_now() {
+  gather();
+  boost::system::error_code ec;
+  std::size_t n = socket_.send(boost::asio::buffer(wbuf_), 0, ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    n = 0;
+    ec = {};
+  }
+  if (ec) return stop();
+  queued_bytes_ -= n;
+  if (n < wbuf_.size()) {
+    wbuf_.erase(0, n);
+    return write_async();
+  }
+  wbuf_.clear();
+  if (queued_bytes_ <= limits_.queued_bytes / 2) on_low_water();
+}
+
+void Session::write_async() {
   writing_ = true;
   boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
                            [self = shared_from_this()](const boost::system::error_code& ec,

@@ -53,6 +53,14 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
 
   std::string name;  // from hello, for logs and list
 
+  // Between these (they nest), lines queued by any session are not written by a posted
+  // handler each: end_write_batch() writes each session's lines with one non-blocking send.
+  // The daemon brackets each batch of ptrace stops with them, so every tracee of the batch is
+  // restarted before a client is written to (and woken), and a stop costs no asio handler and
+  // no extra epoll_wait for its event's write.
+  static void begin_write_batch();
+  static void end_write_batch();
+
  private:
   void do_read();
   void on_line(std::string_view line);
@@ -64,6 +72,12 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   // which may wait for more (Limits::event_batch / event_delay_us).
   void send(std::string line, bool batch = false);
   void do_write();
+  // do_write() for end_write_batch(): a direct non-blocking send first, then asynchronously
+  // whatever did not fit.
+  void write_now();
+  // Moves out_ into wbuf_ (one buffer for one write).
+  void gather();
+  void write_async();
   void on_low_water();
 
   Socket socket_;
@@ -86,6 +100,9 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   bool batch_armed_ = false;
   std::size_t batched_ = 0;    // event lines in out_ waiting for their batch
   bool closed_ = false;
+  bool in_write_batch_ = false;  // listed in write_batch_sessions_
+  static int write_batch_depth_;
+  static std::vector<std::weak_ptr<Session>> write_batch_sessions_;
   std::int64_t next_request_id_ = 1;
   std::unordered_map<std::int64_t, ReplyHandler> pending_;
 };

@@ -47,7 +47,9 @@ void Reaper::arm() {
                         while (::read(sigchld_.native_handle(), info, sizeof info) ==
                                static_cast<ssize_t>(sizeof info)) {
                         }
+                        if (batch_begin_) batch_begin_();
                         drain();
+                        if (batch_end_) batch_end_();
                         arm();
                       });
 }

@@ -24,12 +24,19 @@ class Reaper {
   void start();
   // Collects and dispatches everything waitable now. Safe to call at any time.
   void drain();
+  // Called around each batch of statuses a SIGCHLD wake-up brings (the daemon uses them to
+  // write clients' output once per batch, after every stop of it was handled).
+  void set_batch_hooks(std::function<void()> begin, std::function<void()> end) {
+    batch_begin_ = std::move(begin);
+    batch_end_ = std::move(end);
+  }
 
  private:
   void arm();
 
   boost::asio::posix::stream_descriptor sigchld_;
   Handler handler_;
+  std::function<void()> batch_begin_, batch_end_;
 };
 
 }  // namespace utraced
