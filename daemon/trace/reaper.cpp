@@ -48,7 +48,12 @@ void Reaper::arm() {
                                static_cast<ssize_t>(sizeof info)) {
                         }
                         if (batch_begin_) batch_begin_();
-                        drain();
+                        try {
+                          drain();
+                        } catch (...) {
+                          if (batch_end_) batch_end_();  // never leave the batch open
+                          throw;
+                        }
                         if (batch_end_) batch_end_();
                         arm();
                       });

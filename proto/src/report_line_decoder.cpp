@@ -1,18 +1,15 @@
-// Decoders of proto/report_line.hpp: nlohmann's SAX parser (its lexer, no document) with a
-// handler that fills a Report or ReportReply directly. The handler refuses (returns false)
-// whatever it does not know or the generic decoder would reject, so that the caller falls back
-// to the generic path: this file never has to produce an error message.
+// Decoders of proto/report_line.hpp: LineScanner (a small JSON scanner, no document) drives
+// SAX-style handlers that fill a Report or ReportReply directly. Scanner and handlers refuse
+// (return false) whatever they do not know or the generic decoder would reject, so that the
+// caller falls back to the generic path: this file never has to produce an error message.
 #include <cstdint>
 #include <limits>
 
-#include <nlohmann/json.hpp>
-
+#include "line_scanner.hpp"
 #include "utrace/proto/report_line.hpp"
 
 namespace utrace::proto {
 namespace {
-
-using Json = nlohmann::json;
 
 // A JSON integer as the lexer gave it.
 struct Integer {
@@ -33,16 +30,6 @@ constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
-// The parts of the SAX interface both handlers refuse outright.
-struct StrictSax {
-  bool null() { return false; }
-  bool number_float(double, const std::string&) { return false; }
-  bool binary(Json::binary_t&) { return false; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
-};
-
 // Top-level members common to both shapes.
 enum class Top { None, Id, JsonRpc, Method, Params, Result };
 
@@ -55,7 +42,7 @@ Top top_key(std::string_view k) {
   return Top::None;
 }
 
-class ReportSax : public StrictSax {
+class ReportSax {
  public:
   std::optional<ReportLine> result() const {
     if (!done_ || !jsonrpc_ || !params_ || !method_ || !engine_ || !tid_ || !pid_ || !event_ ||
@@ -266,7 +253,7 @@ class ReportSax : public StrictSax {
   std::size_t nargs_ = 0;
 };
 
-class ReplySax : public StrictSax {
+class ReplySax {
  public:
   std::optional<ReplyLine> result() const {
     if (!done_ || !jsonrpc_ || !id_ || !result_) return std::nullopt;
@@ -340,9 +327,7 @@ class ReplySax : public StrictSax {
 
 template <class Sax>
 auto run(std::string_view line, Sax& sax) {
-  const bool ok = Json::sax_parse(line.begin(), line.end(), &sax, Json::input_format_t::json,
-                                  /*strict=*/true);
-  return ok ? sax.result() : std::nullopt;
+  return detail::LineScanner<Sax>(line, sax).run() ? sax.result() : std::nullopt;
 }
 
 }  // namespace

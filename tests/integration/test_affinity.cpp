@@ -56,7 +56,7 @@ TEST(Affinity, TracedThreadsRunOnTheDaemonsCpuAndGetTheirOwnMaskBack) {
   EXPECT_EQ(c.detach(engine), 0);
   EXPECT_TRUE(eventually([&] { return cpus_of(t->pid()) == own && cpus_of(child) == own; }))
       << "parent " << cpus_of(t->pid()) << ", child " << cpus_of(child);
-  EXPECT_TRUE(released(*t));
+  EXPECT_TRUE(eventually([&] { return released(*t); }));
   t->send("q");
   EXPECT_NE(t->wait_exit(), -1);
 }
