@@ -37,6 +37,8 @@ void Connection::connect(const std::string& path, ConnectHandler on_connected) {
           return;
         }
         self->state_ = State::Open;
+        ErrorCode ignored;
+        self->socket_.non_blocking(true, ignored);  // send()'s direct write must not block
         self->start_read();
         self->start_write();
         h(ec);
@@ -45,6 +47,24 @@ void Connection::connect(const std::string& path, ConnectHandler on_connected) {
 
 void Connection::send(std::string line) {
   if (state_ == State::Closed) return;
+  if (state_ == State::Open && !writing_ && out_.empty()) {
+    // Nothing ahead of it: one non-blocking send, no handler (a reply to a report is on the
+    // traced thread's critical path). Whatever does not fit is written asynchronously.
+    ErrorCode ec;
+    std::size_t n = socket_.send(asio::buffer(line), 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      n = 0;
+      ec = {};
+    }
+    if (ec) {
+      // Reported from a handler of its own, as an asynchronous write's failure would be: the
+      // caller (say, inside a report handler) is not re-entered.
+      asio::post(socket_.get_executor(), [self = shared_from_this(), ec] { self->fail(ec); });
+      return;
+    }
+    if (n == line.size()) return;
+    line.erase(0, n);
+  }
   out_.push_back(std::move(line));
   start_write();
 }
