@@ -69,7 +69,7 @@ command -v strace >/dev/null 2>&1 && have_strace=1
 configs="untraced floor floor+hop-oneway floor+hop-roundtrip"
 [ "$have_strace" = 1 ] && configs="$configs strace"
 configs="$configs utraced-async-1 utraced-async-4 utraced-sync-1 utraced-sync-4 utraced-4-attached-1-interested utraced-filtered-4"
-configs="$configs utraced-async-1-batch16 utraced-async-4-batch16 utraced-async-1-cpu0 utraced-async-4-cpu0"
+configs="$configs utraced-async-1-nobatch utraced-async-4-nobatch utraced-async-1-cpu0 utraced-async-4-cpu0"
 configs="$configs seccomp-filter-alone utraced-launch-seccomp"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
@@ -88,10 +88,11 @@ run_one() {
     utraced-sync-4) $pin "${bu[@]}" --engines 4 --mode sync --interest all ;;
     utraced-4-attached-1-interested) $pin "${bu[@]}" --engines 4 --mode async --interest one ;;
     utraced-filtered-4) $pin "${bu[@]}" --engines 4 --mode async --interest none ;;
-    utraced-async-1-batch16) $pin "${bu[@]}" --engines 1 --mode async --interest all \
-      --daemon-arg --event-batch --daemon-arg 16 ;;
-    utraced-async-4-batch16) $pin "${bu[@]}" --engines 4 --mode async --interest all \
-      --daemon-arg --event-batch --daemon-arg 16 ;;
+    # utraced --event-batch 1: every async event written at once (the default batches 16).
+    utraced-async-1-nobatch) $pin "${bu[@]}" --engines 1 --mode async --interest all \
+      --daemon-arg --event-batch --daemon-arg 1 ;;
+    utraced-async-4-nobatch) $pin "${bu[@]}" --engines 4 --mode async --interest all \
+      --daemon-arg --event-batch --daemon-arg 1 ;;
     # utraced --cpu 0: the daemon and the workload on CPU 0, the clients wherever they run.
     utraced-async-1-cpu0) $pin "${bu[@]}" --engines 1 --mode async --interest all \
       --daemon-arg --cpu --daemon-arg 0 ;;

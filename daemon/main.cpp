@@ -26,7 +26,8 @@ void usage(std::ostream& out) {
          "  --no-launch        refuse the `launch` method (clients can only attach)\n"
          "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
          "                     affinity comes back when they are let go); off by default\n"
-         "  --event-batch N    async events written together, up to N lines (default 1: at once)\n"
+         "  --event-batch N    async events written together, up to N lines (default 16; 1: each\n"
+         "                     at once)\n"
          "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n";
 }
 

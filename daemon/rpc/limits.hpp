@@ -14,10 +14,11 @@ struct Limits {
   std::size_t waiters_per_client = 1024;       // outstanding barrier + wait calls (--max-waiters)
   std::size_t threads_per_engine = 4096;       // threads one engine covers (--max-threads-per-engine)
   // Not limits but the daemon's batching of async `event` lines: up to this many lines wait for
-  // one write (1, the default: every event is written at once), at most event_delay_us
-  // (--event-batch, --event-delay-us). Anything else sent to the client flushes them first, in
-  // order. Measured (bench/RESULTS.md): 16 helps when everything shares one CPU, hurts otherwise.
-  std::size_t event_batch = 1;
+  // one write, at most event_delay_us (--event-batch, --event-delay-us; 1: every event is written
+  // at once). Anything else sent to the client flushes them first, in order. Measured
+  // (bench/RESULTS.md, run 6 and after): 16 pays 10-50 % per stop when the daemon and clients
+  // share a CPU or several engines are attached, and is within noise otherwise.
+  std::size_t event_batch = 16;
   std::size_t event_delay_us = 1000;
 };
 
