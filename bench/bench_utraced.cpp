@@ -14,8 +14,13 @@
 //     threads, and after attaching T more engines to one (already traced) thread. Prints
 //     "rss0_kib rss_threads_kib rss_engines_kib T" on stdout.
 //
+//   Also: --daemon-arg X (repeatable) passes X to utraced; --filter-alone / --launch-seccomp
+//   measure a seccomp filter without and with the daemon (see run_filter_alone).
+//
 // Pinning is done from outside (taskset): the daemon, the workload and the client threads all
-// inherit this process's CPU affinity.
+// inherit this process's CPU affinity. Two placements from inside, for experiments:
+//   --split       the daemon and the workload on CPU 0, the client threads on CPU 1
+//   --pin-daemon  only the daemon on CPU 0
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>

@@ -102,13 +102,15 @@ class LineScanner {
     out.clear();
     ++p_;
     while (p_ < end_) {
+      const char* run = p_;  // a run of plain bytes is appended at once
+      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
+             static_cast<unsigned char>(*p_) < 0x80)
+        ++p_;
+      out.append(run, static_cast<std::size_t>(p_ - run));
+      if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_++);
       if (c == '"') return true;
-      if (c < 0x20 || c >= 0x80) return false;  // invalid raw, or UTF-8: the general path
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
+      if (c != '\\') return false;  // a raw control byte (invalid), or UTF-8: the general path
       if (p_ == end_) return false;
       switch (*p_++) {
         case '"': out += '"'; break;

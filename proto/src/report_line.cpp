@@ -42,7 +42,15 @@ class LineWriter {
       }
     }
     out_ += '"';
-    for (unsigned char c : s) escape(c);
+    std::size_t plain = 0;  // start of the run of bytes that need no escape
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(s.data() + plain, i - plain);
+      escape(c);
+      plain = i + 1;
+    }
+    out_.append(s.data() + plain, s.size() - plain);
     out_ += '"';
   }
 
@@ -70,14 +78,10 @@ class LineWriter {
       case '\t': out_ += "\\t"; return;
       default: break;
     }
-    if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out_ += "\\u00";
-      out_ += kHex[c >> 4];
-      out_ += kHex[c & 0xf];
-      return;
-    }
-    out_ += static_cast<char>(c);
+    static constexpr char kHex[] = "0123456789abcdef";  // c < 0x20 here
+    out_ += "\\u00";
+    out_ += kHex[c >> 4];
+    out_ += kHex[c & 0xf];
   }
 
   std::string out_;
