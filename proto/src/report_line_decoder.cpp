@@ -11,7 +11,7 @@
 namespace utrace::proto {
 namespace {
 
-// A JSON integer as the lexer gave it.
+// A JSON integer as the scanner gave it.
 struct Integer {
   bool negative = false;
   std::uint64_t magnitude = 0;  // the value when !negative
@@ -44,12 +44,12 @@ Top top_key(std::string_view k) {
 
 class ReportSax {
  public:
-  std::optional<ReportLine> result() const {
+  std::optional<ReportLine> result() {
     if (!done_ || !jsonrpc_ || !params_ || !method_ || !engine_ || !tid_ || !pid_ || !event_ ||
         !action_)
       return std::nullopt;
     if ((*method_ == "report") != line_.request_id.has_value()) return std::nullopt;
-    return line_;
+    return std::move(line_);
   }
 
   bool start_object(std::size_t) {
