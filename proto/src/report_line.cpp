@@ -32,19 +32,20 @@ class LineWriter {
   void raw(std::string_view text) { out_ += text; }
 
   // The same bytes as nlohmann's dump(ensure_ascii=false, error_handler replace). Plain ASCII
-  // is escaped here; a string with any byte >= 0x80 goes through nlohmann, which checks UTF-8.
+  // is escaped here, in one pass; a string with any byte >= 0x80 is taken back and goes
+  // through nlohmann, which checks UTF-8.
   void string(std::string_view s) {
-    for (unsigned char c : s) {
-      if (c >= 0x80) {
-        out_ += nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                                    nlohmann::json::error_handler_t::replace);
-        return;
-      }
-    }
+    const std::size_t mark = out_.size();
     out_ += '"';
     std::size_t plain = 0;  // start of the run of bytes that need no escape
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        out_.resize(mark);
+        out_ += nlohmann::json(std::string(s)).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace);
+        return;
+      }
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       out_.append(s.data() + plain, i - plain);
       escape(c);

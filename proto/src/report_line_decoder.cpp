@@ -30,6 +30,13 @@ constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
+// Stores a parsed name (an event, an action); false, the line refused, when it did not parse.
+template <class T>
+bool store(const std::optional<T>& parsed, T& field) {
+  if (parsed) field = *parsed;
+  return parsed.has_value();
+}
+
 // Top-level members common to both shapes.
 enum class Top { None, Id, JsonRpc, Method, Params, Result };
 
@@ -134,25 +141,11 @@ class ReportSax {
         }
         return false;
       case Where::Params:
-        if (key_ == "event") {
-          auto k = parse_event(s);
-          event_ = k.has_value();
-          if (k) r.event = *k;
-          return event_;
-        }
-        if (key_ == "action") {
-          auto a = parse_action(s);
-          action_ = a.has_value();
-          if (a) r.action = *a;
-          return action_;
-        }
+        if (key_ == "event") return event_ = store(parse_event(s), r.event);
+        if (key_ == "action") return action_ = store(parse_action(s), r.action);
         if (key_ == "clone") return r.clone = std::move(s), true;
         if (key_ == "path") return r.path = std::move(s), true;
-        if (key_ == "for_event") {
-          auto k = parse_event(s);
-          if (k) r.for_event = *k;
-          return k.has_value();
-        }
+        if (key_ == "for_event") return (r.for_event = parse_event(s)).has_value();
         if (key_ == "jctl") {
           if (s != "stopped" && s != "continued") return false;
           r.jctl = std::move(s);
@@ -298,11 +291,7 @@ class ReplySax {
   bool string(std::string& s) {
     if (depth_ == 1) return top_ == Top::JsonRpc && (jsonrpc_ = s == "2.0");
     ReportReply& r = line_.reply;
-    if (key_ == "action") {
-      auto a = parse_action(s);
-      if (a) r.action = *a;
-      return a.has_value();
-    }
+    if (key_ == "action") return store(parse_action(s), r.action);
     if (key_ == "syscall") {
       if (s != "run" && s != "abort") return false;
       r.abort = s == "abort";
