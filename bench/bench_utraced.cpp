@@ -2,7 +2,8 @@
 // the workload's elapsed nanoseconds on stdout (diagnostics on stderr).
 //
 //   bench_utraced [--utraced PATH] [--workload PATH] --n N --engines K
-//                 --mode async|sync --interest all|one|none
+//                 --mode async|sync|concurrent --interest all|one|none
+//     concurrent: sync engines attached with "concurrent": true
 //     all:  every engine wants syscall_entry + syscall_exit
 //     one:  engine 0 wants syscall_entry + syscall_exit, the others only `exit`
 //     none: every engine wants only `exec` (no engine wants the hot syscall)
@@ -247,6 +248,7 @@ struct Args {
   long n = 100000;
   int engines = 1;
   Mode mode = Mode::Async;
+  bool concurrent = false;  // --mode concurrent
   std::string interest = "all";
   long memory_threads = 0;
   bool launch_seccomp = false;  // launch the workload with a filter trapping uname only
@@ -270,6 +272,7 @@ Args parse(int argc, char** argv) {
       const std::string m = value();
       if (m == "async") a.mode = Mode::Async;
       else if (m == "sync") a.mode = Mode::Sync;
+      else if (m == "concurrent") a.mode = Mode::Sync, a.concurrent = true;
       else die("bad --mode " + m);
     } else if (k == "--interest") {
       a.interest = value();
@@ -340,6 +343,7 @@ int run_throughput(const Args& a) {
         o.tid = w.pid;
         o.events = mask_for(a, i);
         o.mode = a.mode;
+        o.concurrent = a.concurrent;
         auto engine = c.attach(o).engine;
         gate.arrive(true);
         arrived = true;
@@ -381,7 +385,7 @@ int run_throughput(const Args& a) {
   const bool clean = daemon.stop();
 
   std::fprintf(stderr, "bench_utraced: n=%ld engines=%d mode=%s interest=%s daemon_stops=%llu reports/events:",
-               a.n, a.engines, a.mode == Mode::Sync ? "sync" : "async", a.interest.c_str(), stops);
+               a.n, a.engines, a.concurrent ? "concurrent" : a.mode == Mode::Sync ? "sync" : "async", a.interest.c_str(), stops);
   for (auto v : seen) std::fprintf(stderr, " %llu", v);
   std::fprintf(stderr, "\n");
 

@@ -77,6 +77,7 @@ void Follower::attach(const FollowSpec& spec) {
   options.tid = spec.tid;
   options.events = spec.events;
   options.mode = spec.mode;
+  options.concurrent = spec.concurrent;
   options.follow = spec.follow;
   options.syscalls = spec.syscalls;
   client::AttachResult result = client_.attach(options);

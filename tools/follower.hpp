@@ -26,6 +26,7 @@ struct FollowSpec {
   bool seccomp = false;               // launch: only those stop the program
   utrace::proto::EventMask events;
   utrace::client::Mode mode = utrace::client::Mode::Async;
+  bool concurrent = false;  // sync: asked without waiting for the engines before it
 };
 
 class Follower {

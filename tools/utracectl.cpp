@@ -30,10 +30,11 @@ commands:
   list                  print this connection's engines (JSON)
   stats                 print the daemon's counters (JSON)
   call METHOD [PARAMS]  call any method with PARAMS (a JSON object); print the result
-  attach TID [--events E1,E2,...] [--mode sync|async] [--commands]
+  attach TID [--events E1,E2,...] [--mode sync|async|concurrent] [--commands]
                         print every report and event of a new engine on thread TID, one JSON
                         object per line, until the thread is reaped; sync reports are
-                        answered "resume"
+                        answered "resume" (concurrent: a sync engine that is asked
+                        without waiting for the other engines' replies)
                         (default events: syscall_entry,syscall_exit,exit,death,reap)
                         --commands: also read commands for the engine from stdin, one per
                         line: stop, resume, detach, interrupt, report, singlestep,
@@ -88,9 +89,9 @@ proto::EventMask parse_events(const std::string& list) {
 }
 
 client::Mode parse_mode(const std::string& text) {
-  if (text == "sync") return client::Mode::Sync;
+  if (text == "sync" || text == "concurrent") return client::Mode::Sync;
   if (text == "async") return client::Mode::Async;
-  throw UsageError("--mode must be sync or async, not '" + text + "'");
+  throw UsageError("--mode must be sync, async or concurrent, not '" + text + "'");
 }
 
 void print_json(const nlohmann::json& value) { std::cout << proto::dump_line(value) << std::flush; }
@@ -123,6 +124,7 @@ int cmd_attach(const CommandLine& cl) {
   spec.tid = utracectl::parse_tid(cl.positional()[0]);
   spec.events = parse_events(cl.option("events").value_or(kDefaultEvents));
   spec.mode = parse_mode(cl.option("mode").value_or("async"));
+  spec.concurrent = cl.option("mode") == "concurrent";
   auto c = client::Client::connect(cl.socket());
   utracectl::Follower follower(c, [](const client::ReportMessage& m) { print_json(m.params()); });
   follower.attach(spec);

@@ -179,11 +179,13 @@ void EngineHub::drop_engine(const EnginePtr& e) {
   e->pending_stop = false;
   e->thread->remove_engine(e);
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
-  if (const auto& t = e->thread; t->pass && t->pass->waiting_on == e) {
+  if (const auto& t = e->thread; t->pass) {
     // Its reply will never count: the pass goes on without it.
-    e->reporting = false;
-    t->pass->waiting_on = nullptr;
-    step_later(t);
+    if (t->pass->forget(e.get())) e->reporting = false;
+    if (t->pass->waiting_on == e) {
+      t->pass->waiting_on = nullptr;
+      step_later(t);
+    }
   }
   if (auto set = std::move(e->set)) {
     auto it = set->members.find(e->thread->tid);
@@ -215,12 +217,7 @@ int EngineHub::detach_engine(const EnginePtr& e) {
   if (t->state == ThreadState::Dead) return t->pass ? EALREADY : ESRCH;
   const bool in_flight = e->reporting;
   e->reporting = false;
-  drop_engine(e);
-  if (t->pass && t->pass->waiting_on == e) {
-    // Its reply will be ignored, even STOP; the pass goes on without waiting for it.
-    t->pass->waiting_on = nullptr;
-    step_later(t);
-  }
+  drop_engine(e);  // a reply in flight will be ignored, even STOP; the pass goes on without it
   if (in_flight) return EINPROGRESS;
   settle(t);
   return 0;

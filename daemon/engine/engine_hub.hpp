@@ -39,6 +39,7 @@ struct AttachRequest {
   bool seccomp = false;  // launch: trap only `syscalls` with a seccomp filter (PROTOCOL.md)  // the threads die if the daemon does (PTRACE_O_EXITKILL)
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
+  bool concurrent = false;  // sync: asked at the pass start (Engine::concurrent)
   bool create = true;
   bool exclusive = false;
   std::string type;
@@ -163,6 +164,13 @@ class EngineHub : public StopSink {
                   const utrace::proto::Report& base, bool reverse, int signal = -1,
                   ThreadPtr held_child = nullptr);
   void step(const ThreadPtr& t);
+  // Sends the report to every concurrent sync engine of the pass that just started.
+  void ask_concurrent(const ThreadPtr& t);
+  // Sends e its report (sync) with `action` as the action so far; its reply comes to on_reply.
+  void send_sync_report(const ThreadPtr& t, const EnginePtr& e, utrace::proto::ResumeAction action);
+  // e's reply (nullopt: none usable) in its turn: applied, and barrier callers told.
+  void finish_report(const ThreadPtr& t, const EnginePtr& e,
+                     const std::optional<utrace::proto::ReportReply>& reply);
   void abandon_pass(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
   void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,

@@ -48,6 +48,7 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->thread = t;
   e->events = req.events;
   e->mode = req.mode;
+  e->concurrent = req.concurrent;
   e->type = req.type;
   e->data = req.data;
   e->report_timeout = req.report_timeout;

@@ -50,6 +50,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     AttachRequest like;
     like.events = e->events;
     like.mode = e->mode;
+    like.concurrent = e->concurrent;
     like.type = e->type;
     like.data = e->data;
     like.report_timeout = e->report_timeout;

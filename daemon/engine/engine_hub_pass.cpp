@@ -34,7 +34,8 @@ void EngineHub::abandon_pass(const ThreadPtr& t) {
   if (!t->pass) return;
   // The thread left the stop without us (SIGKILL): the replies still owed mean nothing now.
   for (auto& e : t->pass->order) e->reporting = false;
-  if (t->pass->timer) t->pass->timer->cancel();
+  for (auto& f : t->pass->in_flight)
+    if (f.timer) f.timer->cancel();
   auto child = std::move(t->pass->held_child);
   auto w = t->pass->waiting_on;
   t->pass.reset();
@@ -210,8 +211,60 @@ bool EngineHub::start_pass(const ThreadPtr& t, EventKind event, const Report& ba
   p->base.seq = ++t->seq;
   p->held_child = std::move(held_child);
   t->pass = std::move(p);
+  ask_concurrent(t);
   step(t);
   return true;
+}
+
+void EngineHub::ask_concurrent(const ThreadPtr& t) {
+  ReportPass& p = *t->pass;
+  if (p.event == EventKind::Reap) return;
+  const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
+  // What the engines before each one decided when the pass started: STOP if one holds.
+  ResumeAction before = ResumeAction::Resume;
+  for (auto& e : p.order) {
+    if (!e->attached()) continue;
+    if (e->hold) before = ResumeAction::Stop;
+    if (e->mode != EngineMode::Sync || !e->concurrent || !interested(*e, p.event, nr)) continue;
+    send_sync_report(t, e, before);
+  }
+}
+
+void EngineHub::send_sync_report(const ThreadPtr& t, const EnginePtr& e, ResumeAction action) {
+  ReportPass& p = *t->pass;
+  const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
+  Report r = p.base;
+  r.engine = e->id;
+  r.action = action;
+  if (!wants_event(*e, p.event, nr)) {
+    r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
+    r.for_event = p.event;
+  }
+  wake_waiters(e, "report");
+  ++stats_.reports_sent;
+  e->reporting = true;
+  ReportInFlight f;
+  f.engine = e;
+  const auto token = p.token;
+  std::weak_ptr<TracedThread> wt = t;
+  std::weak_ptr<Engine> we = e;
+  if (e->report_timeout.count() > 0) {
+    f.timer = std::make_shared<boost::asio::steady_timer>(io_, e->report_timeout);
+    f.timer->async_wait([this, wt, we, token](const boost::system::error_code& ec) {
+      auto t2 = wt.lock();
+      auto e2 = we.lock();
+      if (ec || !t2 || !e2) return;
+      log::engine().warn("engine {}: no reply within {} ms, applying the default action",
+                         e2->id, e2->report_timeout.count());
+      on_reply(t2, e2, token, std::nullopt);
+    });
+  }
+  p.in_flight.push_back(std::move(f));
+  e->client->send_report(r, [this, wt, we, token](std::optional<ReportReply> reply) {
+    auto t2 = wt.lock();
+    auto e2 = we.lock();
+    if (t2 && e2) on_reply(t2, e2, token, reply);
+  });
 }
 
 void EngineHub::step(const ThreadPtr& t) {
@@ -220,16 +273,20 @@ void EngineHub::step(const ThreadPtr& t) {
     EnginePtr e = p.order[p.next++];
     if (!e->attached()) continue;
     if (e->hold) p.combined = ResumeAction::Stop;  // a held engine forces STOP on the pass
+    if (ReportInFlight* f = p.find(e.get())) {
+      // Asked at the pass start (concurrent): its reply is applied now, in its turn.
+      if (!f->answered) {
+        --p.next;
+        p.waiting_on = e;
+        return;
+      }
+      auto reply = std::move(f->reply);
+      p.forget(e.get());
+      finish_report(t, e, reply);
+      continue;
+    }
     const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
     if (!interested(*e, p.event, nr)) continue;  // re-read: set_events may have cleared it
-    Report r = p.base;
-    r.engine = e->id;
-    r.action = p.combined;
-    if (!wants_event(*e, p.event, nr)) {
-      r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
-      r.for_event = p.event;
-    }
-    wake_waiters(e, "report");
     // Reap is always a notification: there is nothing left to decide.
     if (e->mode == EngineMode::Async || p.event == EventKind::Reap) {
       if (e->client->backlogged() && p.event != EventKind::Reap) {
@@ -248,6 +305,14 @@ void EngineHub::step(const ThreadPtr& t) {
         });
         return;
       }
+      Report r = p.base;
+      r.engine = e->id;
+      r.action = p.combined;
+      if (!wants_event(*e, p.event, nr)) {
+        r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
+        r.for_event = p.event;
+      }
+      wake_waiters(e, "report");
       ++stats_.events_sent;
       e->client->send_event(r);
       // An async engine keeps whatever hold it has; its standing action is resume.
@@ -256,28 +321,9 @@ void EngineHub::step(const ThreadPtr& t) {
       apply(t, e, standing);
       continue;
     }
-    ++stats_.reports_sent;
-    e->reporting = true;
+    --p.next;  // its turn ends when its reply is applied
     p.waiting_on = e;
-    const auto token = p.token;
-    std::weak_ptr<TracedThread> wt = t;
-    std::weak_ptr<Engine> we = e;
-    e->client->send_report(r, [this, wt, we, token](std::optional<ReportReply> reply) {
-      auto t2 = wt.lock();
-      auto e2 = we.lock();
-      if (t2 && e2) on_reply(t2, e2, token, reply);
-    });
-    if (e->report_timeout.count() > 0) {
-      p.timer = std::make_shared<boost::asio::steady_timer>(io_, e->report_timeout);
-      p.timer->async_wait([this, wt, we, token](const boost::system::error_code& ec) {
-        auto t2 = wt.lock();
-        auto e2 = we.lock();
-        if (ec || !t2 || !e2) return;
-        log::engine().warn("engine {}: no reply within {} ms, applying the default action",
-                           e2->id, e2->report_timeout.count());
-        on_reply(t2, e2, token, std::nullopt);
-      });
-    }
+    send_sync_report(t, e, p.combined);
     return;
   }
   finish_pass(t);
@@ -292,19 +338,33 @@ void EngineHub::step_later(const ThreadPtr& t) {
 
 void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
                          std::optional<ReportReply> reply) {
-  if (!t->pass || t->pass->token != token || t->pass->waiting_on != e) {
+  ReportInFlight* f = t->pass && t->pass->token == token ? t->pass->find(e.get()) : nullptr;
+  if (!f || f->answered) {
     log::engine().debug("engine {}: late reply ignored", e->id);
     return;  // detached while reporting, or the thread died: the reply means nothing now
   }
-  t->pass->waiting_on = nullptr;
-  if (t->pass->timer) t->pass->timer->cancel();
-  t->pass->timer.reset();
-  e->reporting = false;
+  if (f->timer) f->timer->cancel();
+  f->timer.reset();
   if (!reply) log::engine().warn("engine {}: no usable reply to report, treating it as resume", e->id);
+  if (t->pass->waiting_on != e) {
+    // A concurrent engine answered before its turn: kept until the engines before it are done.
+    f->answered = true;
+    f->reply = std::move(reply);
+    return;
+  }
+  t->pass->waiting_on = nullptr;
+  t->pass->forget(e.get());
+  ++t->pass->next;
+  finish_report(t, e, reply);
+  step(t);
+}
+
+void EngineHub::finish_report(const ThreadPtr& t, const EnginePtr& e,
+                              const std::optional<ReportReply>& reply) {
+  e->reporting = false;
   apply(t, e, reply ? *reply : ReportReply{});
   // The reply's effect is applied: now barrier() may return.
   if (e->set) check_barriers(e->set);
-  step(t);
 }
 
 void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply& reply) {

@@ -63,6 +63,7 @@ nlohmann::json engine_json(const EngineSet& set) {
     j["tid"] = set.members.begin()->first;
     j["events"] = e.events.names();
     j["mode"] = e.mode == EngineMode::Sync ? "sync" : "async";
+    j["concurrent"] = e.concurrent;
     j["type"] = e.type;
     j["held"] = !held.empty();
     if (e.syscalls) {
@@ -173,12 +174,15 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
   if (mode == "sync") req->mode = EngineMode::Sync;
   else if (mode == "async") req->mode = EngineMode::Async;
   else throw RpcException(proto::invalid_params("mode", "must be \"sync\" or \"async\""));
+  req->concurrent = p.opt_bool("concurrent").value_or(false);
+  if (req->concurrent && req->mode != EngineMode::Sync)
+    throw RpcException(proto::invalid_params("concurrent", "applies to sync engines only (\"mode\": \"sync\")"));
   req->type = p.opt_string("type").value_or("");
   if (const auto* d = p.raw("data")) req->data = *d;
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
-  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "syscalls", "events", "mode", "create", "exclusive", "type",
+  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "syscalls", "events", "mode", "concurrent", "create", "exclusive", "type",
                 "data", "match", "report_timeout_ms"});
   AttachRequest req;
   parse_engine_options(p, &req);

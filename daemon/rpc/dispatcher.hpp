@@ -42,7 +42,7 @@ class Dispatcher {
   nlohmann::json write_memory(Session&, const utrace::proto::Params&);
   nlohmann::json launch(Session&, const nlohmann::json& id, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
-  // scope, follow, events, mode, type, data, report_timeout_ms (attach and launch).
+  // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach and launch).
   static void parse_engine_options(const utrace::proto::Params&, AttachRequest* req);
   nlohmann::json stats(Session&, const utrace::proto::Params&);
 

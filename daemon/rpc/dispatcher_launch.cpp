@@ -43,7 +43,7 @@ std::string path_param(const Params& p, const char* key) {
 
 nlohmann::json Dispatcher::launch(Session& s, const nlohmann::json& id, const Params& p) {
   p.allow_only({"argv", "env", "cwd", "stdin", "stdout", "stderr", "scope", "follow", "exitkill", "syscalls", "seccomp", "events",
-                "mode", "type", "data", "report_timeout_ms"});
+                "mode", "concurrent", "type", "data", "report_timeout_ms"});
   if (!launch_enabled_)
     throw RpcException(proto::errno_error(EPERM, "launch is disabled on this daemon (--no-launch)",
                                           {{"reason", "launch_disabled"}}));

@@ -31,7 +31,17 @@ std::string_view to_string(ThreadState s);
 
 struct TracedThread;
 
-// One report pass over the thread's engines (utrace's REPORT_CALLBACKS), sequential.
+// A sync report in flight in a pass: sent, its reply not applied yet.
+struct ReportInFlight {
+  EnginePtr engine;
+  bool answered = false;                      // the reply came (or its timeout passed)
+  std::optional<utrace::proto::ReportReply> reply;  // nullopt: no usable reply, resume
+  std::shared_ptr<boost::asio::steady_timer> timer;  // the engine's report timeout, if any
+};
+
+// One report pass over the thread's engines (utrace's REPORT_CALLBACKS). Replies are applied
+// one engine at a time in report order; concurrent sync engines are asked at the pass start
+// and their replies wait for their turn.
 struct ReportPass {
   std::uint64_t token = 0;  // identifies the pass; stale replies carry an older token
   utrace::proto::EventKind event = utrace::proto::EventKind::Quiesce;
@@ -39,14 +49,31 @@ struct ReportPass {
   std::size_t next = 0;
   utrace::proto::ResumeAction combined = utrace::proto::ResumeAction::Resume;
   utrace::proto::Report base;  // event details; engine and action are filled per report
-  EnginePtr waiting_on;        // sync engine whose reply the pass awaits
+  // The engine at the cursor the pass waits for: its sync reply, or its output to drain.
+  EnginePtr waiting_on;
+  std::vector<ReportInFlight> in_flight;  // sync reports sent and not yet applied
   // Signal passes: the disposition so far (0 ignore, n deliver n); -1 outside signal passes.
   int signal = -1;
   bool abort = false;                  // syscall_entry: skip the syscall (last engine wins)
   std::optional<std::int64_t> retval;  // abort's return value / exit's new return value
-  std::shared_ptr<boost::asio::steady_timer> timer;  // report timeout of waiting_on
   // clone passes: the new child, held at its first stop until this pass ends
   std::shared_ptr<TracedThread> held_child;
+
+  ReportInFlight* find(const Engine* e) {
+    for (auto& f : in_flight)
+      if (f.engine.get() == e) return &f;
+    return nullptr;
+  }
+  // Forgets e's report (its reply will not count); false if none was in flight.
+  bool forget(const Engine* e) {
+    for (auto it = in_flight.begin(); it != in_flight.end(); ++it)
+      if (it->engine.get() == e) {
+        if (it->timer) it->timer->cancel();
+        in_flight.erase(it);
+        return true;
+      }
+    return false;
+  }
 };
 
 struct TracedThread {

@@ -33,6 +33,7 @@ nlohmann::json AttachOptions::to_params() const {
   }
   p["events"] = events.names();
   p["mode"] = to_string(mode);
+  if (concurrent) p["concurrent"] = true;
   if (!create) p["create"] = false;
   if (exclusive) p["exclusive"] = true;
   if (!type.empty()) p["type"] = type;
@@ -98,6 +99,7 @@ nlohmann::json LaunchOptions::to_params() const {
   if (!stdin_path.empty()) p["stdin"] = stdin_path;
   if (!stdout_path.empty()) p["stdout"] = stdout_path;
   if (!stderr_path.empty()) p["stderr"] = stderr_path;
+  if (concurrent) p["concurrent"] = true;
   if (follow) p["follow"] = true;
   if (!syscalls.empty()) p["syscalls"] = syscalls;
   if (seccomp) p["seccomp"] = true;
@@ -129,6 +131,7 @@ std::vector<EngineInfo> Client::list() {
     info.tid = e.value("tid", 0);
     info.pid = e.value("pid", 0);
     info.mode = e.value("mode", std::string("async")) == "sync" ? Mode::Sync : Mode::Async;
+    info.concurrent = e.value("concurrent", false);
     info.held = e.value("held", false);
     if (auto type = e.find("type"); type != e.end() && type->is_string())
       info.type = type->get<std::string>();

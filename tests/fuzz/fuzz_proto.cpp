@@ -39,7 +39,7 @@ void exercise_params(const proto::Message& m) {
     (void)p.opt_string("client");
     (void)p.opt_integer("protocol", 0, INT32_MAX);
   } else if (method == "attach") {
-    p.allow_only({"tid", "pid", "scope", "events", "mode", "create", "exclusive", "type", "data",
+    p.allow_only({"tid", "pid", "scope", "events", "mode", "concurrent", "create", "exclusive", "type", "data",
                   "match", "report_timeout_ms"});
     (void)p.opt_integer("report_timeout_ms", 0, 24 * 3600 * 1000);
     (void)p.opt_string("scope");
@@ -47,6 +47,7 @@ void exercise_params(const proto::Message& m) {
     if (p.has("pid")) (void)p.integer("pid", 1, INT32_MAX);
     (void)p.events("events");
     (void)p.opt_string("mode");
+    (void)p.opt_bool("concurrent");
     (void)p.opt_bool("create");
     (void)p.opt_bool("exclusive");
     (void)p.opt_string("type");

@@ -81,6 +81,10 @@ inline void hold_silently(Client& c, EngineId e) {
   ASSERT_EQ(c.control(e, ResumeAction::Stop), 0);
 }
 
+inline bool is_getppid(const ReportMessage& m) {
+  return m.report.syscall && m.report.syscall->name == "getppid";
+}
+
 inline json attach_params(pid_t tid, std::vector<std::string> events, const char* mode = "async") {
   return {{"tid", tid}, {"events", events}, {"mode", mode}};
 }

@@ -18,10 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool is_getppid(const ReportMessage& m) {
-  return m.report.syscall && m.report.syscall->name == "getppid";
-}
-
 // 1. A then B on a tid, both with syscall entry and exit: entry order B,A; exit order A,B.
 TEST(EngineModel, EntryReportsInReverseAttachOrderExitInAttachOrder) {
   TestDaemon d;

@@ -14,17 +14,13 @@
 #include <thread>
 #include <vector>
 
-#include "test_engine_common.hpp"
+#include "raw_client.hpp"
 
 namespace utrace::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using client::AsyncClient;
-
-bool is_getppid(const ReportMessage& m) {
-  return m.report.syscall && m.report.syscall->name == "getppid";
-}
 
 // 13. A's reply to a report will say stop but comes 500 ms late; A detaches meanwhile ->
 // EINPROGRESS; the reply is ignored, the thread is not left stopped (B still traces it), and
@@ -98,43 +94,6 @@ TEST(EngineRaces, ClearEventsWhileReportInFlightThenBarrier) {
   a.close();
   EXPECT_TRUE(eventually([&] { return released(t); }));
 }
-
-// An AsyncClient on its own io_context, driven from the test thread.
-struct RawClient {
-  boost::asio::io_context io;
-  AsyncClient c{io};
-  std::vector<ReportMessage> kept;  // reports held back, unanswered
-
-  explicit RawClient(const TestDaemon& d) {
-    std::optional<std::error_code> ec;
-    c.async_connect(d.socket(), [&](std::error_code e) { ec = e; });
-    run_until([&] { return ec.has_value(); });
-    EXPECT_FALSE(*ec);
-  }
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = Clock::now() + timeout;
-    while (!pred()) {
-      if (Clock::now() > deadline) return pred();
-      if (io.stopped()) io.restart();
-      io.run_one_for(5ms);
-    }
-    return true;
-  }
-  void run_for(std::chrono::milliseconds t) { run_until([] { return false; }, t); }
-  Reply call(const std::string& method, const json& params) {
-    std::optional<Reply> r;
-    c.call(method, params, [&](Reply x) { r = std::move(x); });
-    EXPECT_TRUE(run_until([&] { return r.has_value(); }));
-    return r ? *r : Reply{};
-  }
-  // Keeps getppid reports unanswered; answers everything else resume.
-  void keep_getppid(EngineId e) {
-    c.on_report_deferred(e, [this](const ReportMessage& m) {
-      if (is_getppid(m)) kept.push_back(m);
-      else c.reply(m, ReportReply{});
-    });
-  }
-};
 
 // 30. barrier with nothing in flight -> {} at once; with a report in flight that will be
 // answered stop, barrier returns only after the answer, and a control resume sent after the

@@ -15,10 +15,6 @@ namespace {
 
 constexpr int kIterations = 200;
 
-bool is_getppid(const ReportMessage& m) {
-  return m.report.syscall && m.report.syscall->name == "getppid";
-}
-
 TEST(DetachRaces, DetachWhileStopReplyInFlight) {
   TestDaemon d;
   Tracee t("on-input");

@@ -51,16 +51,20 @@ def main():
         check(rows.get("close", ["0", "0"])[1] == "1", "count counts close's error")
 
         # attach prints JSON lines; SIGINT detaches and leaves the thread running untraced.
-        t = Tracee(tracee_bin, "getppid-loop")
-        att = subprocess.Popen([ctl, "--socket", d.socket, "attach", str(t.pid), "--events",
-                                "syscall_entry", "--mode", "sync"], stdout=subprocess.PIPE, text=True)
-        first = json.loads(att.stdout.readline())
-        check(first["event"] == "syscall_entry" and first["tid"] == t.pid, "attach prints a JSON event")
-        att.send_signal(signal.SIGINT)
-        att.stdout.read()
-        check(att.wait(timeout=10) == 0, "attach exits 0 on SIGINT")
-        check(wait_for(lambda: t.status() and t.status()[1] == 0 and t.status()[0] == "R"),
-              "the thread runs untraced after SIGINT")
+        for mode in ["sync", "concurrent"]:
+            t = Tracee(tracee_bin, "getppid-loop")
+            att = subprocess.Popen([ctl, "--socket", d.socket, "attach", str(t.pid), "--events",
+                                    "syscall_entry", "--mode", mode], stdout=subprocess.PIPE, text=True)
+            first = json.loads(att.stdout.readline())
+            check(first["event"] == "syscall_entry" and first["tid"] == t.pid,
+                  f"attach --mode {mode} prints a JSON report")
+            att.send_signal(signal.SIGINT)
+            att.stdout.read()
+            check(att.wait(timeout=10) == 0, f"attach --mode {mode} exits 0 on SIGINT")
+            check(wait_for(lambda: t.status() and t.status()[1] == 0 and t.status()[0] == "R"),
+                  "the thread runs untraced after SIGINT")
+            if mode == "sync":
+                t.stop()
 
         # regs stops the thread for a moment and prints its registers.
         out = subprocess.run([ctl, "--socket", d.socket, "regs", str(t.pid)], capture_output=True,
@@ -94,6 +98,10 @@ def main():
         check(out.returncode == 1 and "ESRCH" in out.stderr, "attach to a missing tid: ESRCH, exit 1")
         out = subprocess.run([ctl, "--socket", d.socket, "frobnicate"], capture_output=True, text=True)
         check(out.returncode == 2 and "unknown command" in out.stderr, "unknown command: exit 2")
+        out = subprocess.run([ctl, "--socket", d.socket, "attach", "1", "--mode", "eager"],
+                             capture_output=True, text=True)
+        check(out.returncode == 2 and "--mode must be sync, async or concurrent" in out.stderr,
+              "a bad --mode: usage error naming the choices, exit 2")
     finally:
         rc = d.stop(keep_dir=bool(failures))
     out = subprocess.run([ctl, "--socket", d.socket, "hello"], capture_output=True, text=True)

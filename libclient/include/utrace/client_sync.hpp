@@ -42,6 +42,9 @@ struct AttachOptions {
   int pid = 0;  // with tid == 0: every thread of this process ("scope": "process")
   proto::EventMask events;
   Mode mode = Mode::Async;
+  // Sync only: asked at the start of each report pass, without waiting for the replies of the
+  // engines before it; its `action` is then what they had decided when the pass began.
+  bool concurrent = false;
   bool create = true;       // false: look up an existing engine of this client instead
   bool exclusive = false;   // with create: fail with EEXIST if a matching engine exists
   std::string type;         // engine type, "" for none
@@ -70,6 +73,7 @@ struct LaunchOptions {
   std::string stdin_path, stdout_path, stderr_path;  // "" : /dev/null; opened as the caller
   proto::EventMask events;
   Mode mode = Mode::Async;
+  bool concurrent = false;      // sync only: as AttachOptions::concurrent
   bool follow = false;          // follow children too (the engine covers the whole process)
   std::vector<std::string> syscalls;  // syscall events only for these names (empty: all)
   bool seccomp = false;  // with syscalls: only those stop the program (a seccomp filter)
@@ -87,6 +91,7 @@ struct EngineInfo {
   int pid = 0;
   proto::EventMask events;
   Mode mode = Mode::Async;
+  bool concurrent = false;  // a sync engine asked without waiting for the engines before it
   std::string type;   // "" when the engine has none
   bool held = false;  // the engine holds its thread stopped
 };
