@@ -70,12 +70,15 @@ configs="untraced floor floor+hop-oneway floor+hop-roundtrip"
 [ "$have_strace" = 1 ] && configs="$configs strace"
 configs="$configs utraced-async-1 utraced-async-4 utraced-sync-1 utraced-sync-4 utraced-4-attached-1-interested utraced-filtered-4"
 configs="$configs utraced-async-1-nobatch utraced-async-4-nobatch utraced-async-1-cpu0 utraced-async-4-cpu0"
+configs="$configs utraced-sync-4-concurrent utraced-sync-1-cpu0 utraced-sync-4-cpu0 utraced-sync-4-concurrent-cpu0"
+configs="$configs utraced-sync-1-cpu0-spin utraced-sync-4-concurrent-cpu0-spin"
 configs="$configs seccomp-filter-alone utraced-launch-seccomp"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
 run_one() {
   local cfg=$1 pin=$2
   local bu=("$B" --utraced "$U" --workload "$W" --n "$n")
+  local cpu0=(--daemon-arg --cpu --daemon-arg 0)
   case "$cfg" in
     untraced) printf g | $pin "$W" "$n" ;;
     floor) $pin "$F" -- "$W" "$n" 2>/dev/null ;;
@@ -98,6 +101,17 @@ run_one() {
       --daemon-arg --cpu --daemon-arg 0 ;;
     utraced-async-4-cpu0) $pin "${bu[@]}" --engines 4 --mode async --interest all \
       --daemon-arg --cpu --daemon-arg 0 ;;
+    # Sync engines attached with "concurrent": true: asked together, replies applied in order.
+    utraced-sync-4-concurrent) $pin "${bu[@]}" --engines 4 --mode concurrent --interest all ;;
+    utraced-sync-1-cpu0) $pin "${bu[@]}" --engines 1 --mode sync --interest all "${cpu0[@]}" ;;
+    utraced-sync-4-cpu0) $pin "${bu[@]}" --engines 4 --mode sync --interest all "${cpu0[@]}" ;;
+    utraced-sync-4-concurrent-cpu0) $pin "${bu[@]}" --engines 4 --mode concurrent --interest all \
+      "${cpu0[@]}" ;;
+    # utraced --spin-us 50: the daemon polls 50 µs for sync replies before it sleeps.
+    utraced-sync-1-cpu0-spin) $pin "${bu[@]}" --engines 1 --mode sync --interest all "${cpu0[@]}" \
+      --daemon-arg --spin-us --daemon-arg 50 ;;
+    utraced-sync-4-concurrent-cpu0-spin) $pin "${bu[@]}" --engines 4 --mode concurrent \
+      --interest all "${cpu0[@]}" --daemon-arg --spin-us --daemon-arg 50 ;;
     seccomp-filter-alone) $pin "${bu[@]}" --filter-alone ;;
     utraced-launch-seccomp) $pin "${bu[@]}" --launch-seccomp ;;
   esac

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "event_loop.hpp"
 #include "rpc/session.hpp"
 #include "sys/systemd_glue.hpp"
 #include "util/log.hpp"
@@ -47,7 +48,7 @@ int Daemon::run() {
   listener_->start();
   log::main().info("utraced ready (pid {})", ::getpid());
   systemd::notify("READY=1");
-  io_.run();
+  EventLoop(io_, hub_, std::chrono::microseconds(config_.spin_us)).run();
   log::main().info("utraced stopped");
   return 0;
 }

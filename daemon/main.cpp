@@ -26,6 +26,8 @@ void usage(std::ostream& out) {
          "  --no-launch        refuse the `launch` method (clients can only attach)\n"
          "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
          "                     affinity comes back when they are let go); off by default\n"
+         "  --spin-us U        after sending sync reports, poll up to U µs for the replies\n"
+         "                     instead of sleeping (default 0: off)\n"
          "  --event-batch N    async events written together, up to N lines (default 16; 1: each\n"
          "                     at once)\n"
          "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n";
@@ -76,6 +78,7 @@ int main(int argc, char** argv) try {
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
     else if (a == "--no-launch") config.launch_enabled = false;
     else if (a == "--cpu") config.cpu = static_cast<int>(number(a, value("--cpu"), 0, CPU_SETSIZE - 1));
+    else if (a == "--spin-us") config.spin_us = static_cast<long>(number(a, value("--spin-us"), 0, 1000000));
     else if (a == "--event-batch")
       config.limits.event_batch = number(a, value("--event-batch"), 1, 4096);
     else if (a == "--event-delay-us")

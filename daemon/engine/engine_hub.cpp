@@ -181,7 +181,7 @@ void EngineHub::drop_engine(const EnginePtr& e) {
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
   if (const auto& t = e->thread; t->pass) {
     // Its reply will never count: the pass goes on without it.
-    if (t->pass->forget(e.get())) e->reporting = false;
+    if (forget_report(*t->pass, e.get())) e->reporting = false;
     if (t->pass->waiting_on == e) {
       t->pass->waiting_on = nullptr;
       step_later(t);
@@ -324,6 +324,7 @@ void EngineHub::shutdown(std::function<void()> done) {
     drop_engine(e);
   }
   for (auto& t : tracer_.threads()) {
+    if (t->pass) forget_reports(*t->pass);
     t->pass.reset();
     t->birth_hold = false;
     // Threads under a RET_TRACE filter are not detached: they were launched with exitkill and

@@ -79,6 +79,8 @@ class EngineHub : public StopSink {
 
   Tracer& tracer() { return tracer_; }
   const HubStats& stats() const { return stats_; }
+  // Sync reports sent whose reply has not come yet (and whose engine is still there).
+  std::size_t reports_awaited() const { return reports_awaited_; }
 
   // Throws utrace::proto::RpcException (ESRCH, EPERM, EEXIST, ENOENT, EAGAIN, ...).
   AttachResult attach(ClientLink& client, const AttachRequest& req);
@@ -173,6 +175,9 @@ class EngineHub : public StopSink {
                      const std::optional<utrace::proto::ReportReply>& reply);
   void abandon_pass(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
+  // Removes e's report from the pass (its reply will not count); false if it had none.
+  bool forget_report(ReportPass& p, const Engine* e);
+  void forget_reports(ReportPass& p);  // every report of the pass
   void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
                 std::optional<utrace::proto::ReportReply> reply);
   void apply(const ThreadPtr& t, const EnginePtr& e, const utrace::proto::ReportReply& reply);
@@ -199,6 +204,7 @@ class EngineHub : public StopSink {
   std::chrono::steady_clock::time_point shutdown_deadline_;
   boost::asio::steady_timer shutdown_timer_;
   HubStats stats_;
+  std::size_t reports_awaited_ = 0;
 };
 
 }  // namespace utraced

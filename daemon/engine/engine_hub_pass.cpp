@@ -34,8 +34,7 @@ void EngineHub::abandon_pass(const ThreadPtr& t) {
   if (!t->pass) return;
   // The thread left the stop without us (SIGKILL): the replies still owed mean nothing now.
   for (auto& e : t->pass->order) e->reporting = false;
-  for (auto& f : t->pass->in_flight)
-    if (f.timer) f.timer->cancel();
+  forget_reports(*t->pass);
   auto child = std::move(t->pass->held_child);
   auto w = t->pass->waiting_on;
   t->pass.reset();
@@ -260,6 +259,7 @@ void EngineHub::send_sync_report(const ThreadPtr& t, const EnginePtr& e, ResumeA
     });
   }
   p.in_flight.push_back(std::move(f));
+  ++reports_awaited_;
   e->client->send_report(r, [this, wt, we, token](std::optional<ReportReply> reply) {
     auto t2 = wt.lock();
     auto e2 = we.lock();
@@ -329,6 +329,18 @@ void EngineHub::step(const ThreadPtr& t) {
   finish_pass(t);
 }
 
+bool EngineHub::forget_report(ReportPass& p, const Engine* e) {
+  const ReportInFlight* f = p.find(e);
+  if (!f) return false;
+  if (!f->answered) --reports_awaited_;
+  p.forget(e);
+  return true;
+}
+
+void EngineHub::forget_reports(ReportPass& p) {
+  while (!p.in_flight.empty()) forget_report(p, p.in_flight.back().engine.get());
+}
+
 void EngineHub::step_later(const ThreadPtr& t) {
   const auto token = t->pass->token;
   boost::asio::post(io_, [this, t, token] {
@@ -345,6 +357,7 @@ void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t t
   }
   if (f->timer) f->timer->cancel();
   f->timer.reset();
+  --reports_awaited_;
   if (!reply) log::engine().warn("engine {}: no usable reply to report, treating it as resume", e->id);
   if (t->pass->waiting_on != e) {
     // A concurrent engine answered before its turn: kept until the engines before it are done.
