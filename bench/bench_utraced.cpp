@@ -15,7 +15,8 @@
 //     threads, and after attaching T more engines to one (already traced) thread. Prints
 //     "rss0_kib rss_threads_kib rss_engines_kib T" on stdout.
 //
-//   Also: --daemon-arg X (repeatable) passes X to utraced; --filter-alone / --launch-seccomp
+//   Also: --client-poll-us U makes every client poll U µs for input before it sleeps
+//   (Client::set_poll); --daemon-arg X (repeatable) passes X to utraced; --filter-alone / --launch-seccomp
 //   measure a seccomp filter without and with the daemon (see run_filter_alone).
 //
 // Pinning is done from outside (taskset): the daemon, the workload and the client threads all
@@ -249,6 +250,7 @@ struct Args {
   int engines = 1;
   Mode mode = Mode::Async;
   bool concurrent = false;  // --mode concurrent
+  long client_poll_us = 0;  // --client-poll-us U: Client::set_poll(U µs) in every client
   std::string interest = "all";
   long memory_threads = 0;
   bool launch_seccomp = false;  // launch the workload with a filter trapping uname only
@@ -282,6 +284,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--launch-seccomp") a.launch_seccomp = true;
     else if (k == "--filter-alone") a.filter_alone = true;
     else if (k == "--daemon-arg") a.daemon_args.push_back(value());
+    else if (k == "--client-poll-us") a.client_poll_us = std::stol(value());
     else if (k == "--split") g_split = true;
     else if (k == "--pin-daemon") g_pin_daemon = true;
     else die("unknown argument " + k);
@@ -347,6 +350,7 @@ int run_throughput(const Args& a) {
         auto engine = c.attach(o).engine;
         gate.arrive(true);
         arrived = true;
+        if (a.client_poll_us > 0) c.set_poll(std::chrono::microseconds(a.client_poll_us));
         while (!done.load()) c.run_for(20ms);
         c.detach(engine);  // ESRCH once the thread is gone: fine
         c.close();

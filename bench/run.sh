@@ -72,6 +72,7 @@ configs="$configs utraced-async-1 utraced-async-4 utraced-sync-1 utraced-sync-4 
 configs="$configs utraced-async-1-nobatch utraced-async-4-nobatch utraced-async-1-cpu0 utraced-async-4-cpu0"
 configs="$configs utraced-sync-4-concurrent utraced-sync-1-cpu0 utraced-sync-4-cpu0 utraced-sync-4-concurrent-cpu0"
 configs="$configs utraced-sync-1-cpu0-spin utraced-sync-4-concurrent-cpu0-spin"
+configs="$configs utraced-sync-1-cpu0-spin-poll utraced-sync-4-concurrent-cpu0-spin-poll"
 configs="$configs seccomp-filter-alone utraced-launch-seccomp"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
@@ -112,6 +113,11 @@ run_one() {
       --daemon-arg --spin-us --daemon-arg 50 ;;
     utraced-sync-4-concurrent-cpu0-spin) $pin "${bu[@]}" --engines 4 --mode concurrent \
       --interest all "${cpu0[@]}" --daemon-arg --spin-us --daemon-arg 50 ;;
+    # ... and the clients poll 50 µs for the next report before they sleep (Client::set_poll).
+    utraced-sync-1-cpu0-spin-poll) $pin "${bu[@]}" --engines 1 --mode sync --interest all \
+      "${cpu0[@]}" --daemon-arg --spin-us --daemon-arg 50 --client-poll-us 50 ;;
+    utraced-sync-4-concurrent-cpu0-spin-poll) $pin "${bu[@]}" --engines 4 --mode concurrent \
+      --interest all "${cpu0[@]}" --daemon-arg --spin-us --daemon-arg 50 --client-poll-us 50 ;;
     seccomp-filter-alone) $pin "${bu[@]}" --filter-alone ;;
     utraced-launch-seccomp) $pin "${bu[@]}" --launch-seccomp ;;
   esac

@@ -246,6 +246,7 @@ bool Client::run_until(const std::function<bool()>& pred, Duration timeout) {
 bool Client::run_one(Duration timeout) { return core_->run_one(timeout); }
 
 void Client::set_call_timeout(Duration timeout) { core_->set_call_timeout(timeout); }
+void Client::set_poll(Duration poll) { core_->set_poll(poll); }
 boost::asio::io_context& Client::io_context() { return core_->io_context(); }
 void Client::close() { core_->close(); }
 bool Client::is_open() const { return core_->is_open(); }

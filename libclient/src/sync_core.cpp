@@ -1,5 +1,8 @@
 #include "sync_core.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -88,7 +91,7 @@ bool SyncCore::run_one(Duration timeout) {
   const auto deadline = deadline_after(timeout);
   for (;;) {
     if (dispatch_one()) return true;
-    if (!pump(deadline)) return false;
+    if (!pump(deadline)) return dispatch_one();
   }
 }
 
@@ -101,8 +104,22 @@ void SyncCore::close() {
 bool SyncCore::pump(Clock::time_point deadline) {
   if (dispatch_one()) return true;
   if (closed_) throw ClientError(close_error_);
-  if (Clock::now() >= deadline) return false;
   if (io_.stopped()) io_.restart();
+  if (Clock::now() >= deadline) {
+    // Out of time (or a zero timeout): one look at what is ready, without waiting.
+    io_.poll_one();
+    return false;
+  }
+  if (poll_.count() > 0) {
+    // Poll before sleeping, giving the CPU away while nothing is ready: input that comes
+    // within poll_ is handled without a wake-up from idle.
+    const auto until = std::min(deadline, Clock::now() + poll_);
+    do {
+      if (io_.poll_one() > 0) return true;
+      if (io_.stopped()) io_.restart();
+      ::sched_yield();
+    } while (Clock::now() < until);
+  }
   io_.run_one_until(deadline);
   return true;
 }

@@ -38,14 +38,16 @@ class SyncCore {
   bool run_one(Duration timeout);
 
   void set_call_timeout(Duration timeout) { call_timeout_ = timeout; }
+  void set_poll(Duration poll) { poll_ = poll; }
   boost::asio::io_context& io_context() { return io_; }
   AsyncClient& async() { return async_; }
   void close();
   bool is_open() const { return !closed_; }
 
  private:
-  // Makes progress: dispatches one queued message or runs one I/O completion. Returns false
-  // once the deadline has passed; throws ClientError when the connection is gone.
+  // Makes progress: dispatches one queued message or runs one I/O completion. Once the
+  // deadline has passed it only runs what is ready (no waiting) and returns false; throws
+  // ClientError when the connection is gone.
   bool pump(Clock::time_point deadline);
   // Dispatches the oldest queued report or event; false if there was none.
   bool dispatch_one();
@@ -55,6 +57,7 @@ class SyncCore {
   std::deque<ReportMessage> inbox_;
   std::map<EngineId, AsyncClient::ReportHandler> report_handlers_;
   std::map<EngineId, AsyncClient::EventHandler> event_handlers_;
+  Duration poll_{0};  // set_poll: look for input this long before sleeping
   bool closed_ = true;  // until connected
   proto::RpcError close_error_;
   Duration call_timeout_ = Duration::max();

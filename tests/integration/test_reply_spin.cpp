@@ -1,12 +1,16 @@
-// utraced --spin-us (EventLoop): after sending sync reports the daemon polls for the replies
-// instead of sleeping. It must still serve everything else while it polls, and a report that
-// is not answered must not keep it busy beyond the budget.
+// Polling instead of sleeping, on both sides of a sync report. utraced --spin-us (EventLoop):
+// after sending sync reports the daemon polls for the replies; it must still serve everything
+// else meanwhile, and a report that is not answered must not keep it busy beyond the budget.
+// Client::set_poll: the library polls for input before it sleeps, with the same bound; and
+// run_one(0) dispatches what is ready without waiting.
+#include <time.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "raw_client.hpp"
 
@@ -68,6 +72,69 @@ TEST(ReplySpin, AHeldReportDoesNotKeepTheDaemonBusy) {
   a.c.reply(a.kept[0], ReportReply{});
   EXPECT_TRUE(a.run_until([&] { return t.state() == 'S'; }));
   a.c.close();
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+}
+
+long thread_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Both sides poll: every report of a busy sync engine is dispatched and answered.
+TEST(ReplySpin, APollingClientAnswersEveryReport) {
+  TestDaemon d({"--spin-us", "50"});
+  Tracee t("getppid-loop");
+  Client a = connect(d);
+  a.set_poll(100us);
+  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry, EventKind::SyscallExit}),
+                                 client::Mode::Sync)).engine;
+  int entries = 0, exits = 0;
+  a.on_report(ea, [&](const ReportMessage& m) {
+    (m.report.event == EventKind::SyscallEntry ? entries : exits)++;
+    return ResumeAction::Resume;
+  });
+  ASSERT_TRUE(a.run_until([&] { return exits >= 2000; }, 20s));
+  a.detach(ea);
+  EXPECT_LE(entries - exits, 1);
+  EXPECT_TRUE(eventually([&] { return released(t); }));
+}
+
+// A polling client with nothing to read polls only `poll` long, then sleeps.
+TEST(ReplySpin, AnIdlePollingClientSleeps) {
+  TestDaemon d;
+  Client a = connect(d);
+  a.set_poll(2ms);
+  const long before = thread_cpu_ms();
+  a.run_for(500ms);
+  EXPECT_LT(thread_cpu_ms() - before, 200) << "the client kept polling with nothing to read";
+}
+
+// run_one(0) looks at what is ready without waiting: a report already sent is dispatched.
+TEST(ReplySpin, RunOneWithZeroTimeoutDispatchesAReadyReport) {
+  TestDaemon d;
+  Tracee t("on-input");
+  Client a = connect(d);
+  auto o = attach_opts(t.pid(), mask({EventKind::SyscallEntry}), client::Mode::Sync);
+  o.syscalls = {"getppid"};  // the read it waits in is restarted at attach: not reported
+  auto ea = a.attach(o).engine;
+  int seen = 0;
+  a.on_report(ea, [&](const ReportMessage& m) {
+    seen += is_getppid(m);
+    return ResumeAction::Resume;
+  });
+  EXPECT_FALSE(a.run_one(0ms)) << "nothing was sent yet";
+  t.send("g");
+  ASSERT_TRUE(eventually([&] { return t.state() == 't'; }));
+  std::this_thread::sleep_for(50ms);  // the report is in the socket by now
+  int calls = 0;
+  while (seen == 0 && calls < 10) {
+    a.run_one(0ms);
+    ++calls;
+  }
+  EXPECT_EQ(seen, 1) << "run_one(0) never dispatched the report";
+  EXPECT_LE(calls, 3);
+  a.close();
   EXPECT_TRUE(eventually([&] { return released(t); }));
 }
 

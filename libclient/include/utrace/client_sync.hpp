@@ -162,12 +162,18 @@ class Client {
   // Returns true once pred() holds, false if the timeout passed first. pred is checked first
   // and after every completed I/O operation or dispatched message.
   bool run_until(const std::function<bool()>& pred, Duration timeout = kForever);
-  // Dispatches at most one report or event; false if none came within the timeout.
+  // Dispatches at most one report or event; false if none came within the timeout. A zero
+  // timeout dispatches one that is ready without waiting (a polling loop may call run_one(0)).
   bool run_one(Duration timeout = kForever);
 
   // Bound on every blocking call's wait for its reply (kForever, the default: no bound);
   // exceeding it throws ClientError (client_code::kTimeout).
   void set_call_timeout(Duration timeout);
+  // Before sleeping for input, poll for it this long (0, the default: never), yielding the CPU
+  // while nothing is ready. A sync engine whose thread waits for it answers sooner, because
+  // the next report finds it awake; it costs up to `poll` of CPU per wait. Pays when the
+  // client has a CPU to itself (bench/RESULTS.md, run 8).
+  void set_poll(Duration poll);
   // For timers and signal sets of the calling program; their handlers run inside the blocking
   // calls. Such objects must be destroyed before the Client.
   boost::asio::io_context& io_context();
