@@ -12,6 +12,10 @@
 #include "sys/peer_creds.hpp"
 #include "utrace/proto/report.hpp"
 
+namespace utrace::proto {
+class EventLineCache;
+}
+
 namespace utraced {
 
 class ClientLink {
@@ -22,8 +26,10 @@ class ClientLink {
 
   virtual ~ClientLink() = default;
   // The report's encoding is the client link's business (rpc::Session writes it straight to a
-  // line, no JSON document on the hot path).
-  virtual void send_event(const utrace::proto::Report& report) = 0;
+  // line, no JSON document on the hot path). `lines`: the report pass's cache, for reports
+  // that differ from the pass's others only as EventLineCache allows (null: no cache).
+  virtual void send_event(const utrace::proto::Report& report,
+                          utrace::proto::EventLineCache* lines = nullptr) = 0;
   // A `notice` notification: something the daemon did to an engine on its own (a hold it had
   // to release, a child it could not follow).
   virtual void send_notice(const nlohmann::json& params) = 0;

@@ -314,7 +314,7 @@ void EngineHub::step(const ThreadPtr& t) {
       }
       wake_waiters(e, "report");
       ++stats_.events_sent;
-      e->client->send_event(r);
+      e->client->send_event(r, &p.event_lines);
       // An async engine keeps whatever hold it has; its standing action is resume.
       ReportReply standing;
       standing.action = e->hold ? ResumeAction::Stop : ResumeAction::Resume;

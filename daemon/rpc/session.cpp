@@ -139,8 +139,8 @@ void Session::reply_error(const nlohmann::json& id, const proto::RpcError& error
   send(proto::encode_error(id, error));
 }
 
-void Session::send_event(const proto::Report& report) {
-  send(proto::encode_report_line(report, std::nullopt), true);
+void Session::send_event(const proto::Report& report, proto::EventLineCache* lines) {
+  send(lines ? lines->line(report) : proto::encode_report_line(report, std::nullopt), true);
 }
 
 void Session::send_notice(const nlohmann::json& params) {

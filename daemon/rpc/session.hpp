@@ -43,7 +43,8 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   void reply_error(const nlohmann::json& id, const utrace::proto::RpcError& error);
 
   // ClientLink
-  void send_event(const utrace::proto::Report& report) override;
+  void send_event(const utrace::proto::Report& report,
+                  utrace::proto::EventLineCache* lines = nullptr) override;
   void send_notice(const nlohmann::json& params) override;
   void send_report(const utrace::proto::Report& report, ReplyHandler on_reply) override;
   bool backlogged() const override { return queued_bytes_ > limits_.queued_bytes; }

@@ -17,6 +17,7 @@
 #include "trace/stop_event.hpp"
 #include "utrace/proto/actions.hpp"
 #include "utrace/proto/report.hpp"
+#include "utrace/proto/report_line.hpp"
 
 namespace utraced {
 
@@ -52,6 +53,7 @@ struct ReportPass {
   // The engine at the cursor the pass waits for: its sync reply, or its output to drain.
   EnginePtr waiting_on;
   std::vector<ReportInFlight> in_flight;  // sync reports sent and not yet applied
+  utrace::proto::EventLineCache event_lines;  // the pass's event lines, encoded once
   // Signal passes: the disposition so far (0 ignore, n deliver n); -1 outside signal passes.
   int signal = -1;
   bool abort = false;                  // syscall_entry: skip the syscall (last engine wins)

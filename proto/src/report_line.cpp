@@ -147,6 +147,36 @@ std::string encode_report_line(const Report& report, std::optional<std::int64_t>
   return w.take();
 }
 
+std::string EventLineCache::line(const Report& report) {
+  if (!line_.empty() && report.action == action_ && report.event == event_ &&
+      report.for_event == for_event_) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, report.engine).ptr;
+    std::string out;
+    out.reserve(line_.size() + 20);
+    out.append(line_, 0, engine_at_);
+    out.append(digits, end);
+    out.append(line_, engine_at_ + engine_len_);
+    return out;
+  }
+  std::string out = encode_report_line(report, std::nullopt);
+  // Keys are sorted, so params' "engine" comes right after "action" (an enum name): the first
+  // "engine": in the line is it.
+  constexpr std::string_view kKey = "\"engine\":";
+  const auto at = out.find(kKey);
+  if (at == std::string::npos) {
+    line_.clear();
+    return out;
+  }
+  line_ = out;
+  engine_at_ = at + kKey.size();
+  engine_len_ = out.find_first_not_of("0123456789", engine_at_) - engine_at_;
+  action_ = report.action;
+  event_ = report.event;
+  for_event_ = report.for_event;
+  return out;
+}
+
 std::string encode_reply_line(std::int64_t request_id, const ReportReply& reply) {
   LineWriter w(96);
   w.open();

@@ -146,6 +146,29 @@ TEST(ReportLine, EncodesTheSameBytesAsTheGenericEncoder) {
   }
 }
 
+// A pass's cache gives, for every engine of the pass, the bytes encode_report_line gives:
+// engine ids of every width, and action/event/for_event changes (re-encoded).
+TEST(ReportLine, EventLineCacheGivesTheSameBytesForEveryEngineOfAPass) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    Report r = random_report(rng);
+    EventLineCache cache;
+    for (int k = 0; k < 6; ++k) {
+      switch (rng() % 4) {
+        case 0: r.engine = rng(); break;
+        case 1: r.engine = rng() % 10; break;
+        case 2: r.engine = UINT64_MAX; break;
+        default: r.engine = rng() % 100000; break;
+      }
+      if (rng() % 8 == 0) r.action = static_cast<ResumeAction>(rng() % kResumeActionCount);
+      if (rng() % 8 == 0) r.event = static_cast<EventKind>(rng() % kEventKindCount);
+      if (rng() % 8 == 0)
+        r.for_event = rng() % 2 ? std::optional<EventKind>() : static_cast<EventKind>(rng() % kEventKindCount);
+      ASSERT_EQ(cache.line(r), encode_report_line(r, std::nullopt)) << "report " << i << ", engine " << k;
+    }
+  }
+}
+
 TEST(ReportLine, DecodesWhatItEncodesLikeTheGenericDecoder) {
   std::mt19937_64 rng(2);
   for (int i = 0; i < 20000; ++i) {
