@@ -42,6 +42,12 @@ struct RawClient {
     EXPECT_TRUE(run_until([&] { return r.has_value(); }));
     return r ? *r : Reply{};
   }
+  // `attach` with these params; the engine id (0, and a test failure, if refused).
+  EngineId attach(const json& params) {
+    Reply r = call("attach", params);
+    EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
+    return r.ok() ? r.result.at("engine").get<EngineId>() : 0;
+  }
   // Keeps getppid reports unanswered; answers everything else resume.
   void keep_getppid(EngineId e) {
     c.on_report_deferred(e, [this](const ReportMessage& m) {

@@ -17,15 +17,11 @@ EngineId attach_concurrent(RawClient& c, pid_t tid, std::vector<std::string> eve
   json p = attach_params(tid, std::move(events), "sync");
   p["concurrent"] = true;
   if (report_timeout_ms) p["report_timeout_ms"] = report_timeout_ms;
-  auto r = c.call("attach", p);
-  EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
-  return r.ok() ? r.result.at("engine").get<EngineId>() : 0;
+  return c.attach(p);
 }
 
 EngineId attach_sync(RawClient& c, pid_t tid, std::vector<std::string> events) {
-  auto r = c.call("attach", attach_params(tid, std::move(events), "sync"));
-  EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
-  return r.ok() ? r.result.at("engine").get<EngineId>() : 0;
+  return c.attach(attach_params(tid, std::move(events), "sync"));
 }
 
 ReportReply stop_reply() {

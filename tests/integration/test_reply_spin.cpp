@@ -31,13 +31,10 @@ long cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
-// A busy sync engine: every syscall of a getppid loop is reported and answered; another
-// connection is served meanwhile; the counts add up.
-TEST(ReplySpin, SyncReportsAreServedWhilePolling) {
-  TestDaemon d({"--spin-us", "200"});
-  Tracee t("getppid-loop");
-  Client a = connect(d), other = connect(d);
-  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry, EventKind::SyscallExit}),
+// A sync engine on a getppid loop: its first 2000 syscalls are reported and answered; the
+// entries and exits add up.
+void answer_busy_sync_engine(Client& a, pid_t pid) {
+  auto ea = a.attach(attach_opts(pid, mask({EventKind::SyscallEntry, EventKind::SyscallExit}),
                                  client::Mode::Sync)).engine;
   int entries = 0, exits = 0;
   a.on_report(ea, [&](const ReportMessage& m) {
@@ -45,11 +42,18 @@ TEST(ReplySpin, SyncReportsAreServedWhilePolling) {
     return ResumeAction::Resume;
   });
   ASSERT_TRUE(a.run_until([&] { return exits >= 2000; }, 20s));
-  EXPECT_EQ(other.list().size(), 0u);
-  auto stats = other.stats();
-  EXPECT_GE(stats.value("reports_sent", 0ull), 4000ull);
   a.detach(ea);
   EXPECT_LE(entries - exits, 1);
+}
+
+// A busy sync engine with a polling daemon; another connection is served meanwhile.
+TEST(ReplySpin, SyncReportsAreServedWhilePolling) {
+  TestDaemon d({"--spin-us", "200"});
+  Tracee t("getppid-loop");
+  Client a = connect(d), other = connect(d);
+  answer_busy_sync_engine(a, t.pid());
+  EXPECT_EQ(other.list().size(), 0u);
+  EXPECT_GE(other.stats().value("reports_sent", 0ull), 4000ull);
   EXPECT_TRUE(eventually([&] { return released(t); }));
 }
 
@@ -58,10 +62,7 @@ TEST(ReplySpin, AHeldReportDoesNotKeepTheDaemonBusy) {
   TestDaemon d({"--spin-us", "2000"});
   Tracee t("on-input");
   RawClient a(d);
-  auto at = a.call("attach", attach_params(t.pid(), {"syscall_entry"}, "sync"));
-  ASSERT_TRUE(at.ok());
-  const EngineId ea = at.result.at("engine");
-  a.keep_getppid(ea);
+  a.keep_getppid(a.attach(attach_params(t.pid(), {"syscall_entry"}, "sync")));
   t.send("g");
   ASSERT_TRUE(a.run_until([&] { return a.kept.size() == 1; }));
   const long before = cpu_ticks(d.pid());
@@ -87,16 +88,7 @@ TEST(ReplySpin, APollingClientAnswersEveryReport) {
   Tracee t("getppid-loop");
   Client a = connect(d);
   a.set_poll(100us);
-  auto ea = a.attach(attach_opts(t.pid(), mask({EventKind::SyscallEntry, EventKind::SyscallExit}),
-                                 client::Mode::Sync)).engine;
-  int entries = 0, exits = 0;
-  a.on_report(ea, [&](const ReportMessage& m) {
-    (m.report.event == EventKind::SyscallEntry ? entries : exits)++;
-    return ResumeAction::Resume;
-  });
-  ASSERT_TRUE(a.run_until([&] { return exits >= 2000; }, 20s));
-  a.detach(ea);
-  EXPECT_LE(entries - exits, 1);
+  answer_busy_sync_engine(a, t.pid());
   EXPECT_TRUE(eventually([&] { return released(t); }));
 }
 
