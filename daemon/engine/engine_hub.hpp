@@ -171,8 +171,10 @@ class EngineHub : public StopSink {
   // Sends e its report (sync) with `action` as the action so far; its reply comes to on_reply.
   void send_sync_report(const ThreadPtr& t, const EnginePtr& e, utrace::proto::ResumeAction action);
   // e's reply (nullopt: none usable) in its turn: applied, and barrier callers told.
+  // hold_applied: e's hold took the reply when it came (a concurrent engine, ahead of its turn).
   void finish_report(const ThreadPtr& t, const EnginePtr& e,
-                     const std::optional<utrace::proto::ReportReply>& reply);
+                     const std::optional<utrace::proto::ReportReply>& reply,
+                     bool hold_applied = false);
   void abandon_pass(const ThreadPtr& t);
   void step_later(const ThreadPtr& t);
   // Removes e's report from the pass (its reply will not count); false if it had none.
@@ -180,7 +182,8 @@ class EngineHub : public StopSink {
   void forget_reports(ReportPass& p);  // every report of the pass
   void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
                 std::optional<utrace::proto::ReportReply> reply);
-  void apply(const ThreadPtr& t, const EnginePtr& e, const utrace::proto::ReportReply& reply);
+  void apply(const ThreadPtr& t, const EnginePtr& e, const utrace::proto::ReportReply& reply,
+             bool hold_applied = false);
   void finish_pass(const ThreadPtr& t);
   void reap(const ThreadPtr& t);
   utrace::proto::Report base_report(const ThreadPtr& t) const;

@@ -281,8 +281,9 @@ void EngineHub::step(const ThreadPtr& t) {
         return;
       }
       auto reply = std::move(f->reply);
+      const bool hold_applied = f->hold_applied;
       p.forget(e.get());
-      finish_report(t, e, reply);
+      finish_report(t, e, reply, hold_applied);
       continue;
     }
     const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
@@ -360,9 +361,19 @@ void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t t
   --reports_awaited_;
   if (!reply) log::engine().warn("engine {}: no usable reply to report, treating it as resume", e->id);
   if (t->pass->waiting_on != e) {
-    // A concurrent engine answered before its turn: kept until the engines before it are done.
+    // A concurrent engine answered before its turn: the pass takes the reply in its turn (the
+    // combined action, signal, abort, return value), but the engine's own hold takes it now,
+    // as utrace's did when a callback returned: barrier returns, and a control resume sent
+    // after this reply clears the stop it asked for. A detach waits for the turn.
     f->answered = true;
     f->reply = std::move(reply);
+    const ResumeAction action = f->reply ? f->reply->action : ResumeAction::Resume;
+    if (action != ResumeAction::Detach && t->pass->event != EventKind::Death) {
+      e->hold = action == ResumeAction::Stop;
+      f->hold_applied = true;
+      e->reporting = false;
+      if (e->set) check_barriers(e->set);
+    }
     return;
   }
   t->pass->waiting_on = nullptr;
@@ -373,14 +384,15 @@ void EngineHub::on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t t
 }
 
 void EngineHub::finish_report(const ThreadPtr& t, const EnginePtr& e,
-                              const std::optional<ReportReply>& reply) {
+                              const std::optional<ReportReply>& reply, bool hold_applied) {
   e->reporting = false;
-  apply(t, e, reply ? *reply : ReportReply{});
+  apply(t, e, reply ? *reply : ReportReply{}, hold_applied);
   // The reply's effect is applied: now barrier() may return.
   if (e->set) check_barriers(e->set);
 }
 
-void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply& reply) {
+void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply& reply,
+                      bool hold_applied) {
   if (!e->attached()) return;  // detached meanwhile: its reply is ignored entirely
   ReportPass& p = *t->pass;
   ResumeAction action = reply.action;
@@ -408,7 +420,7 @@ void EngineHub::apply(const ThreadPtr& t, const EnginePtr& e, const ReportReply&
     p.retval = reply.retval;
   }
   p.combined = utrace::proto::combine(p.combined, action);
-  e->hold = (action == ResumeAction::Stop);
+  if (!hold_applied) e->hold = (action == ResumeAction::Stop);
 }
 
 void EngineHub::finish_pass(const ThreadPtr& t) {

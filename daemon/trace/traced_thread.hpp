@@ -36,6 +36,7 @@ struct TracedThread;
 struct ReportInFlight {
   EnginePtr engine;
   bool answered = false;                      // the reply came (or its timeout passed)
+  bool hold_applied = false;  // the engine's hold took the reply when it came (PROTOCOL.md)
   std::optional<utrace::proto::ReportReply> reply;  // nullopt: no usable reply, resume
   std::shared_ptr<boost::asio::steady_timer> timer;  // the engine's report timeout, if any
 };

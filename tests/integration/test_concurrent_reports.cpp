@@ -75,8 +75,9 @@ TEST(ConcurrentReports, AskedTogetherAndAppliedInReportOrder) {
 }
 
 // Syscall exits go in attach order: S (sync), C (concurrent), L (sync). C is asked with S, at
-// the pass start, and sees "resume"; L waits for its turn and sees S's stop. C's barrier waits
-// until C's reply is applied, which is after S answers.
+// the pass start, and sees "resume"; L waits for its turn and sees the stops before it. C's
+// stop takes hold when C answers: C's barrier returns at once, and C's control resume, sent
+// before S answers, is not undone when C's turn comes.
 TEST(ConcurrentReports, MixedWithSequentialEngines) {
   TestDaemon d;
   Tracee t("on-input");
@@ -90,21 +91,22 @@ TEST(ConcurrentReports, MixedWithSequentialEngines) {
   t.send("g");
   ASSERT_TRUE(run_all({&s, &c, &l}, [&] { return s.kept.size() == 1 && c.kept.size() == 1; }));
   EXPECT_EQ(c.kept[0].report.action, ResumeAction::Resume);
-  c.c.reply(c.kept[0], ReportReply{});
-  std::optional<Reply> barrier;
-  c.c.call("barrier", {{"engine", ec}, {"timeout_ms", 5000}}, [&](Reply r) { barrier = std::move(r); });
+  c.c.reply(c.kept[0], stop_reply());
+  EXPECT_TRUE(c.call("barrier", {{"engine", ec}, {"timeout_ms", 5000}}).ok());
+  auto listed = c.call("list", json::object());
+  EXPECT_EQ(listed.result.at("engines").at(0).at("held"), true) << "C's stop took hold";
+  EXPECT_TRUE(c.call("control", {{"engine", ec}, {"action", "resume"}}).ok());
   run_all_for({&s, &c, &l}, 200ms);
   EXPECT_TRUE(l.kept.empty()) << "L was asked before S answered";
-  EXPECT_FALSE(barrier) << "C's barrier returned before its reply was applied";
   s.c.reply(s.kept[0], stop_reply());
-  ASSERT_TRUE(run_all({&s, &c, &l}, [&] { return l.kept.size() == 1 && barrier.has_value(); }));
-  EXPECT_TRUE(barrier->ok());
-  EXPECT_EQ(l.kept[0].report.action, ResumeAction::Stop) << "L sees S's stop";
+  ASSERT_TRUE(run_all({&s, &c, &l}, [&] { return l.kept.size() == 1; }));
+  EXPECT_EQ(l.kept[0].report.action, ResumeAction::Stop) << "L sees the stops before it";
   l.c.reply(l.kept[0], ReportReply{});
   run_all_for({&s, &c, &l}, 100ms);
   EXPECT_EQ(t.state(), 't') << "S holds it";
-  auto rc = s.call("control", {{"engine", es}, {"action", "resume"}});
-  EXPECT_TRUE(rc.ok());
+  listed = c.call("list", json::object());
+  EXPECT_EQ(listed.result.at("engines").at(0).at("held"), false) << "C's resume was undone";
+  EXPECT_TRUE(s.call("control", {{"engine", es}, {"action", "resume"}}).ok());
   EXPECT_TRUE(run_all({&s, &c, &l}, [&] { return t.state() == 'S'; }));
   s.c.close();
   c.c.close();

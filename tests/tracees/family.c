@@ -109,6 +109,21 @@ int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char* mode = argv[1];
   long n = argc > 2 ? atol(argv[2]) : 0;
+  /* Signal dispositions first: a test may send a signal as soon as it reads "ready". */
+  if (!strcmp(mode, "handlers")) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+  }
+  if (!strcmp(mode, "getpid-on-signal")) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+  }
   printf("ready %d\n", getpid());
 
   if (!strcmp(mode, "sleep")) sleep_forever();
@@ -123,7 +138,6 @@ int main(int argc, char** argv) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &set, NULL);
     for (;;) {
       if (sigwaitinfo(&set, NULL) < 0) continue;
       long r = syscall(SYS_getpid);
@@ -131,15 +145,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (!strcmp(mode, "handlers")) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGUSR2, &sa, NULL);
-    sleep_forever();
-  }
+  if (!strcmp(mode, "handlers")) sleep_forever();
 
   if (!strcmp(mode, "fork-counter")) {
     volatile int* counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
