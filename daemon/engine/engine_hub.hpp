@@ -166,6 +166,9 @@ class EngineHub : public StopSink {
                   const utrace::proto::Report& base, bool reverse, int signal = -1,
                   ThreadPtr held_child = nullptr);
   void step(const ThreadPtr& t);
+  // The pass's report as e gets it, with `action` as the action so far.
+  static utrace::proto::Report report_for(const ReportPass& p, const Engine& e,
+                                          utrace::proto::ResumeAction action);
   // Sends the report to every concurrent sync engine of the pass that just started.
   void ask_concurrent(const ThreadPtr& t);
   // Sends e its report (sync) with `action` as the action so far; its reply comes to on_reply.

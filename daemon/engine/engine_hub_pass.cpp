@@ -229,16 +229,21 @@ void EngineHub::ask_concurrent(const ThreadPtr& t) {
   }
 }
 
-void EngineHub::send_sync_report(const ThreadPtr& t, const EnginePtr& e, ResumeAction action) {
-  ReportPass& p = *t->pass;
-  const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
+Report EngineHub::report_for(const ReportPass& p, const Engine& e, ResumeAction action) {
   Report r = p.base;
-  r.engine = e->id;
+  r.engine = e.id;
   r.action = action;
-  if (!wants_event(*e, p.event, nr)) {
+  const std::int64_t nr = p.base.syscall ? p.base.syscall->nr : -1;
+  if (!wants_event(e, p.event, nr)) {
     r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
     r.for_event = p.event;
   }
+  return r;
+}
+
+void EngineHub::send_sync_report(const ThreadPtr& t, const EnginePtr& e, ResumeAction action) {
+  ReportPass& p = *t->pass;
+  const Report r = report_for(p, *e, action);
   wake_waiters(e, "report");
   ++stats_.reports_sent;
   e->reporting = true;
@@ -306,16 +311,9 @@ void EngineHub::step(const ThreadPtr& t) {
         });
         return;
       }
-      Report r = p.base;
-      r.engine = e->id;
-      r.action = p.combined;
-      if (!wants_event(*e, p.event, nr)) {
-        r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
-        r.for_event = p.event;
-      }
       wake_waiters(e, "report");
       ++stats_.events_sent;
-      e->client->send_event(r, &p.event_lines);
+      e->client->send_event(report_for(p, *e, p.combined), &p.event_lines);
       // An async engine keeps whatever hold it has; its standing action is resume.
       ReportReply standing;
       standing.action = e->hold ? ResumeAction::Stop : ResumeAction::Resume;
