@@ -160,6 +160,10 @@ std::string EventLineCache::line(const Report& report) {
     return out;
   }
   std::string out = encode_report_line(report, std::nullopt);
+  if (!asked_) {
+    asked_ = true;  // the first line of a pass: most passes have no second
+    return out;
+  }
   // Keys are sorted, so params' "engine" comes right after "action" (an enum name): the first
   // "engine": in the line is it.
   constexpr std::string_view kKey = "\"engine\":";

@@ -23,15 +23,17 @@ namespace utrace::proto {
 std::string encode_report_line(const Report& report, std::optional<std::int64_t> request_id);
 
 // The `event` lines of one report pass. Its reports differ from engine to engine only in
-// `engine`, `action`, `event` and `for_event`: the first one is encoded, and the next ones
-// with the same action and event are that line with the engine id replaced (the same bytes as
-// encode_report_line). Use one cache per pass: it does not compare the other fields.
+// `engine`, `action`, `event` and `for_event`: a line is encoded and kept once a second one
+// is asked for (a pass with one engine copies nothing), and the next ones with the same action
+// and event are that line with the engine id replaced (the same bytes as encode_report_line).
+// Use one cache per pass: it does not compare the other fields.
 class EventLineCache {
  public:
   std::string line(const Report& report);
 
  private:
   std::string line_;  // empty: nothing cached yet
+  bool asked_ = false;  // a line was asked for before
   std::size_t engine_at_ = 0, engine_len_ = 0;  // the engine id's digits in line_
   ResumeAction action_ = ResumeAction::Resume;
   EventKind event_ = EventKind::Quiesce;
