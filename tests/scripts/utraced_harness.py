@@ -11,11 +11,12 @@ import time
 
 
 class Daemon:
-    def __init__(self, binary, log_level="debug", args=()):
+    def __init__(self, binary, log_level="debug", args=(), wrapper=()):
+        # wrapper: a command line the daemon is started under (e.g. setpriv ... --), optional
         self.dir = tempfile.mkdtemp(prefix="utraced-test-")
         self.socket = os.path.join(self.dir, "utraced.sock")
         self.log_path = os.path.join(self.dir, "daemon.log")
-        self.proc = subprocess.Popen([binary, "--socket", self.socket, "--log-level", log_level,
+        self.proc = subprocess.Popen([*wrapper, binary, "--socket", self.socket, "--log-level", log_level,
                                       *args],
                                      stderr=open(self.log_path, "w"))
         deadline = time.time() + 10
