@@ -333,7 +333,18 @@ def start_daemon(suite, args=(), extra_wrapper=(), log_level="info"):
 
 
 def daemon_alive(d):
-    return d.proc.poll() is None
+    """The daemon process runs and a fresh connection gets `hello` answered within 5 s."""
+    if d.proc.poll() is not None:
+        return False
+    try:
+        c = Conn(d.socket, timeout=5)
+        try:
+            ok = code_of(c.call("hello", {"client": "liveness"}, timeout=5)) == 0
+        finally:
+            c.close()
+    except (OSError, EOFError, TimeoutError, ValueError):
+        ok = False
+    return ok and d.proc.poll() is None
 
 
 def proc_status(pid, tid=None):
