@@ -4,6 +4,32 @@ namespace utrace::proto {
 
 void LineFramer::feed(std::string_view data, const LineHandler& on_line,
                       const OversizeHandler& on_oversize) {
+  if (!held_.empty()) {
+    held_.append(data);
+    return resume(on_line, on_oversize, PauseCheck());
+  }
+  run(data, on_line, on_oversize, nullptr);
+}
+
+void LineFramer::feed(std::string_view data, const LineHandler& on_line,
+                      const OversizeHandler& on_oversize, const PauseCheck& paused) {
+  if (!held_.empty()) {
+    held_.append(data);
+    return resume(on_line, on_oversize, paused);
+  }
+  run(data, on_line, on_oversize, &paused);
+}
+
+void LineFramer::resume(const LineHandler& on_line, const OversizeHandler& on_oversize,
+                        const PauseCheck& paused) {
+  if (held_.empty()) return;
+  std::string pending = std::move(held_);
+  held_.clear();
+  run(pending, on_line, on_oversize, paused ? &paused : nullptr);
+}
+
+void LineFramer::run(std::string_view data, const LineHandler& on_line,
+                     const OversizeHandler& on_oversize, const PauseCheck* paused) {
   while (!data.empty()) {
     std::size_t nl = data.find('\n');
     std::string_view chunk = data.substr(0, nl);
@@ -13,6 +39,13 @@ void LineFramer::feed(std::string_view data, const LineHandler& on_line,
       discarding_ = false;
       data.remove_prefix(nl + 1);
       continue;
+    }
+    // Pause only where a line (or an oversize report) is about to be handed over; a partial
+    // line goes to buf_ as usual.
+    if (paused && (nl != std::string_view::npos || buf_.size() + chunk.size() > max_line_) &&
+        (*paused)()) {
+      held_.append(data);
+      return;
     }
     if (buf_.size() + chunk.size() > max_line_) {
       std::size_t seen = buf_.size() + chunk.size();

@@ -20,7 +20,41 @@ bool valid_id(const nlohmann::json& id) {
 
 }  // namespace
 
-Message parse_message(std::string_view line) {
+bool nesting_exceeds(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return true;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return false;
+}
+
+Message parse_message(std::string_view line, std::size_t max_depth) {
+  // Before nlohmann builds (and later copies, dumps and frees, all recursively) anything.
+  if (nesting_exceeds(line, max_depth)) {
+    Message m = invalid(rpc_code::kInvalidRequest,
+                        "nesting too deep: more than " + std::to_string(max_depth) +
+                            " nested arrays/objects (the nesting depth limit)");
+    m.error->data = {{"limit", "nesting_depth"}, {"value", max_depth}};
+    return m;
+  }
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return invalid(rpc_code::kParseError, "parse error: not valid JSON");
   return classify_message(j);

@@ -278,3 +278,131 @@ TEST(Framing, HandlerThrowingDoesNotCorruptNextLine) {
   f.feed("b\n", on_line, on_oversize);
   EXPECT_EQ(lines, Lines{"b"});
 }
+
+// ---- pausing (issue 12: a client's queued requests are not executed while its output is over
+// the bound; the rest of the read is kept and resumed later, nothing lost or reordered) ----
+
+namespace {
+
+struct Pausable {
+  explicit Pausable(std::size_t max = kDefaultMaxLine) : framer(max) {}
+  LineFramer::LineHandler on_line() {
+    return [this](std::string_view l) {
+      lines.emplace_back(l);
+      if (pause_after && lines.size() % pause_after == 0) paused = true;
+    };
+  }
+  LineFramer::OversizeHandler on_oversize() {
+    return [this](std::size_t n) {
+      oversize.push_back(n);
+      lines.push_back("<oversize>");
+      if (pause_after && lines.size() % pause_after == 0) paused = true;
+    };
+  }
+  LineFramer::PauseCheck check() {
+    return [this] {
+      ++asked;
+      return paused;
+    };
+  }
+  void feed(std::string_view d) { framer.feed(d, on_line(), on_oversize(), check()); }
+  void resume() {
+    paused = false;
+    framer.resume(on_line(), on_oversize(), check());
+  }
+
+  LineFramer framer;
+  Lines lines;
+  std::vector<std::size_t> oversize;
+  bool paused = false;
+  std::size_t pause_after = 0;  // pause after every N lines
+  int asked = 0;
+};
+
+}  // namespace
+
+TEST(FramingPause, PausedBeforeTheFirstLineHoldsEverything) {
+  Pausable p;
+  p.paused = true;
+  p.feed("a\nb\nc");
+  EXPECT_TRUE(p.lines.empty());
+  EXPECT_EQ(p.framer.held(), 5u);
+  p.resume();
+  EXPECT_EQ(p.lines, (Lines{"a", "b"}));
+  EXPECT_EQ(p.framer.held(), 0u);
+  EXPECT_EQ(p.framer.buffered(), 1u);  // "c" waits for its newline as usual
+  p.feed("\n");
+  EXPECT_EQ(p.lines, (Lines{"a", "b", "c"}));
+}
+
+TEST(FramingPause, PauseAfterEachLineResumesOneAtATimeInOrder) {
+  Pausable p;
+  p.pause_after = 1;
+  std::string data;
+  Lines want;
+  for (int i = 0; i < 50; ++i) {
+    want.push_back("line-" + std::to_string(i));
+    data += want.back() + (i % 3 ? "\r\n" : "\n\n");
+  }
+  p.feed(data);
+  EXPECT_EQ(p.lines.size(), 1u);
+  for (int i = 0; i < 200 && p.framer.held(); ++i) p.resume();
+  EXPECT_EQ(p.lines, want);
+  EXPECT_EQ(p.framer.held(), 0u);
+}
+
+TEST(FramingPause, DataFedWhilePausedGoesAfterTheHeldBytes) {
+  Pausable p;
+  p.pause_after = 2;
+  p.feed("1\n2\n3\n4");
+  EXPECT_EQ(p.lines, (Lines{"1", "2"}));
+  p.feed("5\n6\n");  // still paused: appended behind "3\n4", nothing framed
+  EXPECT_EQ(p.lines, (Lines{"1", "2"}));
+  p.resume();
+  EXPECT_EQ(p.lines, (Lines{"1", "2", "3", "45"}));
+  p.resume();
+  EXPECT_EQ(p.lines, (Lines{"1", "2", "3", "45", "6"}));
+  // The 3-argument feed never pauses, and frames what is held first.
+  p.paused = true;
+  p.feed("7\n8\n");
+  p.framer.feed("9\n", p.on_line(), p.on_oversize());
+  EXPECT_EQ(p.lines, (Lines{"1", "2", "3", "45", "6", "7", "8", "9"}));
+}
+
+TEST(FramingPause, APartialLineIsNotAPausePoint) {
+  Pausable p;
+  p.paused = true;
+  p.feed("abc");  // no line to hand over: buffered as usual, not held
+  EXPECT_EQ(p.framer.buffered(), 3u);
+  EXPECT_EQ(p.framer.held(), 0u);
+  p.feed("def\nx\n");
+  EXPECT_TRUE(p.lines.empty());
+  p.resume();
+  EXPECT_EQ(p.lines, (Lines{"abcdef", "x"}));
+}
+
+TEST(FramingPause, OversizeLinesPauseLikeLines) {
+  Pausable p(4);
+  p.pause_after = 1;
+  p.feed("toolong\nok\nalsotoolong\nyes\n");
+  EXPECT_EQ(p.lines, (Lines{"<oversize>"}));
+  for (int i = 0; i < 10 && p.framer.held(); ++i) p.resume();
+  EXPECT_EQ(p.lines, (Lines{"<oversize>", "ok", "<oversize>", "yes"}));
+  EXPECT_EQ(p.oversize, (std::vector<std::size_t>{7, 11}));
+}
+
+TEST(FramingPause, EveryChunkingAndPausePatternGivesTheSameLines) {
+  const std::string data = "alpha\nbeta\r\n\ngamma-gamma\nd\nepsilon-is-long\nz\n";
+  const Lines want = {"alpha", "beta", "gamma-gamma", "d", "<oversize>", "z"};
+  for (std::size_t chunk = 1; chunk <= data.size(); ++chunk)
+    for (std::size_t every = 1; every <= 3; ++every) {
+      Pausable p(12);
+      p.pause_after = every;
+      for (std::size_t off = 0; off < data.size(); off += chunk) {
+        p.feed(std::string_view(data).substr(off, chunk));
+        if (off % 2) p.resume();  // resumes interleaved with feeds
+      }
+      for (int i = 0; i < 50 && p.framer.held(); ++i) p.resume();
+      EXPECT_EQ(p.lines, want) << "chunk " << chunk << " every " << every;
+    }
+}

@@ -367,3 +367,81 @@ TEST(Errors, RpcExceptionCarriesError) {
     EXPECT_STREQ(ex.what(), ex.error().message.c_str());
   }
 }
+
+// ---- nesting depth limit (issue 12: ~70,000 '[' crashed the daemon in a recursive copy) ----
+
+namespace {
+
+// {"jsonrpc":"2.0","id":1,"method":"hello","params":{"client":[[...]]}}: the message object
+// and params are 2 levels, so `arrays` '[' make the depth arrays + 2.
+std::string nested_request(std::size_t arrays) {
+  return R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"client":)" +
+         std::string(arrays, '[') + std::string(arrays, ']') + "}}";
+}
+
+void expect_depth_refused(const Message& m, std::size_t limit) {
+  expect_invalid(m, rpc_code::kInvalidRequest, "deep nesting");
+  ASSERT_TRUE(m.error.has_value());
+  EXPECT_NE(m.error->message.find("nesting depth limit"), std::string::npos) << m.error->message;
+  EXPECT_EQ(m.error->data.value("limit", ""), "nesting_depth");
+  EXPECT_EQ(m.error->data.value("value", std::size_t{0}), limit);
+  EXPECT_TRUE(m.id.is_null());
+}
+
+}  // namespace
+
+TEST(MessageDepth, SeventyThousandOpenBracketsAreRefusedWithoutParsing) {
+  std::string line = R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"x":)" +
+                     std::string(70000, '[');  // never closed, as in the report
+  expect_depth_refused(parse_message(line), kMaxDepth);
+  expect_depth_refused(parse_message(nested_request(70000)), kMaxDepth);
+  expect_depth_refused(parse_message(std::string(70000, '{')), kMaxDepth);
+}
+
+TEST(MessageDepth, ExactlyAtTheLimitIsParsedOneOverIsRefused) {
+  static_assert(kMaxDepth == 64, "PROTOCOL.md documents 64");
+  auto at = parse_message(nested_request(kMaxDepth - 2));
+  ASSERT_EQ(at.kind, MessageKind::Request) << (at.error ? at.error->message : "");
+  EXPECT_EQ(at.method, "hello");
+  EXPECT_FALSE(nesting_exceeds(nested_request(kMaxDepth - 2), kMaxDepth));
+  EXPECT_TRUE(nesting_exceeds(nested_request(kMaxDepth - 1), kMaxDepth));
+  expect_depth_refused(parse_message(nested_request(kMaxDepth - 1)), kMaxDepth);
+}
+
+TEST(MessageDepth, ALimitCanBeGiven) {
+  expect_depth_refused(parse_message(nested_request(3), 4), 4);
+  EXPECT_EQ(parse_message(nested_request(2), 4).kind, MessageKind::Request);
+  EXPECT_EQ(parse_message(R"({"jsonrpc":"2.0","id":1,"method":"hello"})", 1).kind,
+            MessageKind::Request);
+  expect_depth_refused(parse_message(R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{}})", 1), 1);
+}
+
+TEST(MessageDepth, BracketsInsideStringsDoNotCount) {
+  const std::string brackets(100000, '[');
+  std::string line = R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"client":")" +
+                     brackets + std::string(100, '{') + R"("}})";
+  auto m = parse_message(line);
+  ASSERT_EQ(m.kind, MessageKind::Request);
+  EXPECT_EQ(m.params["client"].get<std::string>().size(), 100100u);
+  // An escaped quote does not end the string; an escaped backslash before a quote does.
+  std::string esc = R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"client":"\"[[[[[[\\"}})";
+  EXPECT_FALSE(nesting_exceeds(esc, 3));
+  EXPECT_EQ(parse_message(esc, 3).kind, MessageKind::Request);
+  // After an escaped backslash the quote closes the string: the brackets after it count.
+  EXPECT_TRUE(nesting_exceeds(R"(["\\",[[[]]]])", 3));
+  EXPECT_FALSE(nesting_exceeds(R"(["\\",[[]]])", 3));
+  // Keys count as strings too.
+  EXPECT_FALSE(nesting_exceeds(R"({"[[[[{{{{":1})", 1));
+}
+
+TEST(MessageDepth, ClosersBringTheDepthBack) {
+  // Many siblings at a shallow depth are fine: only the depth counts, not the number.
+  std::string wide = R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"client":[)";
+  for (int i = 0; i < 10000; ++i) wide += (i ? ",[[1]]" : "[[1]]");
+  wide += "]}}";
+  EXPECT_FALSE(nesting_exceeds(wide, 5));
+  EXPECT_EQ(parse_message(wide).kind, MessageKind::Request);
+  // Stray closers never make the count negative (the JSON is invalid anyway).
+  EXPECT_TRUE(nesting_exceeds("]]]]]][[[", 2));
+  expect_invalid(parse_message("]]]]"), rpc_code::kParseError, "stray closers");
+}
