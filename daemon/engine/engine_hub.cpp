@@ -2,6 +2,7 @@
 // (settle) and shutdown. attach is in engine_hub_attach.cpp, barrier/wait in engine_hub_wait.cpp.
 #include "engine/engine_hub.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,6 +169,11 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, Threa
   if (e->thread->state != ThreadState::Stopped) tracer_.poll();  // a stop may be on its way
   if (!e->attached() || e->thread->state == ThreadState::Dead) return ESRCH;
   if (e->thread->state != ThreadState::Stopped) return EINVAL;
+  // Registers and memory are reached through the tid with the daemon's privilege: make sure
+  // the tid is still our tracee in a ptrace-stop (the kernel answers ESRCH otherwise), so that
+  // no other task that took the tid (an untraced sibling's exec) can be reached through it.
+  std::uint64_t msg = 0;
+  if (ptrace_ops::get_event_msg(e->thread->tid, &msg) == ESRCH) return ESRCH;
   *out = e->thread;
   return 0;
 }
@@ -225,6 +231,19 @@ int EngineHub::detach_engine(const EnginePtr& e) {
 
 void EngineHub::detach_client(ClientLink& client) {
   waiters_by_client_.erase(client.client_id());
+  // Launches still before their exec are cancelled: the program never started (its child may
+  // be blocked opening a stdio path), and nothing may stay allocated for a client that left.
+  for (auto it = launches_.begin(); it != launches_.end();) {
+    if (it->second.client != &client) {
+      ++it;
+      continue;
+    }
+    if (auto t = tracer_.find(it->first); t && t->prelaunch) ::kill(t->tid, SIGKILL);
+    ::close(it->second.error_fd);
+    log::engine().info("launch of pid {} abandoned by client {}: cancelled", it->first,
+                       client.client_id());
+    it = launches_.erase(it);
+  }
   for (auto& set : engines_of(client)) {
     auto members = set->members;
     for (auto& [tid, e] : members) {

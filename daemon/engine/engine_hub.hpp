@@ -122,7 +122,12 @@ class EngineHub : public StopSink {
   EngineSetPtr lookup_set(const ClientLink& client, std::uint64_t id) const;
   // The member on tid; with tid 0, the only member. nullptr when there is none.
   EnginePtr lookup(const ClientLink& client, std::uint64_t id, pid_t tid) const;
-  ThreadPtr seize_thread(pid_t tid, bool exitkill);
+  // Seizes tid for client (or returns the thread if it is traced already), checked again after
+  // the seize; throws RpcException.
+  ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill);
+  // The thread exec'd: every engine whose client may no longer trace it (new credentials) is
+  // taken away before anything can touch the new image (PROTOCOL.md "Security").
+  void on_exec_credentials(const ThreadPtr& t);
   // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
   EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
   void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);
@@ -200,6 +205,9 @@ class EngineHub : public StopSink {
     std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done;
     EngineSetPtr engine;
     int error_fd = -1;  // the child writes its exec errno here
+    ClientLink* client = nullptr;
+    // The exec stop's credential check took the engine away: the launch fails with this.
+    std::optional<utrace::proto::RpcError> denied;
   };
   std::unordered_map<pid_t, PendingLaunch> launches_;
   std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls

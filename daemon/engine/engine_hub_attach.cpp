@@ -15,10 +15,12 @@ namespace utraced {
 using utrace::proto::errno_error;
 using utrace::proto::RpcException;
 
-ThreadPtr EngineHub::seize_thread(pid_t tid, bool exitkill) {
+ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill) {
+  // Traced already (for this or another client): its credentials can only change by exec now,
+  // and every exec stop checks each engine again (on_exec_credentials). The caller checked.
   if (ThreadPtr t = tracer_.find(tid)) return t;
   auto st = proc::read_status(tid);
-  if (!st) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+  if (!st) throw RpcException(no_such_thread(tid));
   ThreadPtr t;
   int err = tracer_.seize(tid, st->tgid, &t, exitkill);
   if (err == EPERM) {
@@ -29,13 +31,20 @@ ThreadPtr EngineHub::seize_thread(pid_t tid, bool exitkill) {
                                          " is already traced by pid " +
                                          std::to_string(now->tracer_pid),
                                      {{"tid", tid}, {"tracer_pid", now->tracer_pid}}));
-    if (!now) throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(tid)));
+    if (!now) throw RpcException(no_such_thread(tid));
     throw RpcException(errno_error(EPERM, "the kernel refused to trace thread " +
                                               std::to_string(tid), {{"tid", tid}}));
   }
-  if (err)
-    throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(tid),
-                                   {{"tid", tid}}));
+  if (err) throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(tid), {{"tid", tid}}));
+  // The check before the seize saw whatever had this tid then: an exec of a set-uid program,
+  // or a recycled pid, may have come in between. Check again the thread the daemon now traces
+  // (its tid cannot be reused while we trace it) and let it go before anything is returned.
+  if (auto denied = check_trace_access(client.creds(), tid)) {
+    log::engine().info("tid={}: refused after the seize ({}), letting it go", tid,
+                       denied->message);
+    settle(t);  // no engines: stopped and detached at its next stop, never left stopped
+    throw RpcException(*denied);
+  }
   return t;
 }
 
@@ -84,9 +93,14 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
                                                    " has more threads than one engine may cover",
                                        {{"limit", "threads_per_engine"},
                                         {"value", limits_.threads_per_engine}}));
+      // Each thread on its own: threads of one process may hold different credentials.
+      if (auto denied = check_trace_access(set->client->creds(), tid)) {
+        if (denied->code == ESRCH) continue;  // exited meanwhile
+        throw RpcException(*denied);
+      }
       ThreadPtr t;
       try {
-        t = seize_thread(tid, req.exitkill);
+        t = seize_thread(*set->client, tid, req.exitkill);
       } catch (const RpcException& ex) {
         if (ex.error().code == ESRCH) continue;  // exited meanwhile
         if (ex.error().code == EPERM) {
@@ -147,7 +161,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
               EEXIST, "an engine matching the exclusive attach exists on thread " +
                           std::to_string(req.tid), {{"tid", req.tid}}));
   }
-  if (!t) t = seize_thread(req.tid, req.exitkill);
+  if (!t) t = seize_thread(client, req.tid, req.exitkill);
   auto set = std::make_shared<EngineSet>();
   set->id = next_engine_id_++;
   set->client = &client;
@@ -170,8 +184,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   }
   std::vector<pid_t> tids;
   for (auto& [tid, m] : set->members) tids.push_back(tid);
-  if (tids.empty())
-    throw RpcException(errno_error(ESRCH, "no such thread " + std::to_string(req.tid)));
+  if (tids.empty()) throw RpcException(no_such_thread(req.tid));
   return {set, true, tids};
 }
 

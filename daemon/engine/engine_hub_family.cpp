@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "engine/engine_hub.hpp"
+#include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
 #include "trace/launcher.hpp"
 #include "trace/seccomp_filter.hpp"
@@ -37,10 +38,25 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   const bool same_process = tgid == parent->tgid;
   std::vector<EnginePtr> parents = parent->engines;
   parents.insert(parents.end(), parent->attaching.begin(), parent->attaching.end());
+  // Each following client is checked for the child as for an attach of its own (its
+  // credentials are its parent thread's, but a process-scope engine must never reach a thread
+  // its client could not attach directly). Once per client.
+  std::unordered_map<const ClientLink*, bool> allowed;
   for (auto& e : parents) {
     auto set = e->set;
     if (!e->attached() || !set || !set->follows(same_process) || set->members.count(child))
       continue;
+    auto [it, fresh] = allowed.try_emplace(e->client, true);
+    if (fresh) {
+      auto denied = check_trace_access(e->client->creds(), child, AccessCheck::Exec);
+      it->second = !denied || denied->code == ESRCH;  // ESRCH: gone already; its death follows
+    }
+    if (!it->second) {
+      send_notice(e, "credentials",
+                  "child " + std::to_string(child) +
+                      " not followed: the client may not trace it (PROTOCOL.md, Security)");
+      continue;
+    }
     if (set->members.size() >= limits_.threads_per_engine) {
       send_notice(e, "follow_limit",
                   "child " + std::to_string(child) + " not followed: the engine covers " +
@@ -61,6 +77,42 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
                      tgid);
   tracer_.replay_unclaimed(child);  // its first stop may have come before this event
   return c;
+}
+
+void EngineHub::on_exec_credentials(const ThreadPtr& t) {
+  // The exec stop: the new image's credentials (set-uid, set-gid, file capabilities, a
+  // non-dumpable binary) are committed, and nothing of it has run. The kernel granted them
+  // because the daemon, not the client, is the tracer: an engine whose client could not trace
+  // the thread now is taken away here, before any report, wait result or examine call.
+  std::vector<EnginePtr> engines = t->engines;
+  engines.insert(engines.end(), t->attaching.begin(), t->attaching.end());
+  std::unordered_map<const ClientLink*, std::optional<RpcError>> verdicts;
+  for (auto& e : engines) {
+    if (!e->attached() || !e->client) continue;
+    auto [it, fresh] = verdicts.try_emplace(e->client);
+    if (fresh) it->second = check_trace_access(e->client->creds(), t->tid, AccessCheck::Exec);
+    const auto& denied = it->second;
+    if (!denied || denied->code == ESRCH) continue;  // ESRCH: killed meanwhile, death follows
+    const std::string why = denied->data.is_object() && denied->data.contains("reason")
+                                ? denied->data["reason"].get<std::string>()
+                                : std::string("denied");
+    log::engine().info("tid={}: engine {} of client {} taken away at exec: {}", t->tid, e->id,
+                       e->client->client_id(), denied->message);
+    if (auto l = launches_.find(t->tid); l != launches_.end() && l->second.engine == e->set) {
+      // A launch still waiting for this exec: the launch itself fails (its client has no
+      // engine id yet to be told about).
+      l->second.denied = utrace::proto::errno_error(
+          EPERM, "the program cannot be traced by this client after its exec (" + why + ")",
+          {{"reason", why}});
+    } else {
+      send_notice(e, "credentials",
+                  "engine " + std::to_string(e->id) + " was taken away from tid " +
+                      std::to_string(t->tid) + " at its exec: the client may no longer trace it (" +
+                      why + ")");
+    }
+    e->reporting = false;
+    drop_engine(e);  // no settle here: on_stop goes on, and lets the thread go if none is left
+  }
 }
 
 void EngineHub::release_child(const ThreadPtr& child) {
@@ -173,7 +225,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   ++stats_.engines_attached;
   ++stats_.launched;
   add_member(set, t, req.attach);
-  launches_[t->tid] = PendingLaunch{std::move(done), set, child.error_fd};
+  launches_[t->tid] = PendingLaunch{std::move(done), set, child.error_fd, &client, std::nullopt};
   log::engine().info("launched pid {} for client {}: {}", t->tid, client.client_id(), spec.path);
   launcher::release(child);
 }
@@ -185,6 +237,7 @@ void EngineHub::finish_launch(const ThreadPtr& t, int err) {
   launches_.erase(it);
   if (err == 0) {
     ::close(l.error_fd);
+    if (l.denied) return l.done(nullptr, &*l.denied);
     if (!l.engine->attached) return;  // its client went away: the program runs on untraced
     auto m = l.engine->members.find(t->tid);
     if (m != l.engine->members.end()) m->second->hold = true;  // the launch hold

@@ -57,6 +57,8 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   const bool step_trap = t->stepping && t->stop.kind == StopKind::SignalDelivery &&
                          t->stop.signo == SIGTRAP;
   t->stepping = false;
+  // Before anything else sees the new image: engines whose clients may not trace it now go.
+  if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   t->splice_attaching();
   if (t->prelaunch) {
     // A launched program before its execve: nothing to report; at the exec stop the launch

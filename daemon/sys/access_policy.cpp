@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "sys/proc.hpp"
-#include "sys/proc.hpp"
 
 namespace utraced {
 
@@ -57,6 +56,10 @@ std::optional<std::pair<uid_t, gid_t>> dump_owner(pid_t tid) {
 
 }  // namespace
 
+RpcError no_such_thread(pid_t tid) {
+  return errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
+}
+
 int effective_ptrace_scope() {
   int scope = std::max(read_scope(kYamaPath), 0);
   if (const char* p = std::getenv(kYamaPathEnv); p && *p) {
@@ -66,51 +69,62 @@ int effective_ptrace_scope() {
   return scope;
 }
 
-std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid) {
+std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid, AccessCheck kind) {
   auto st = proc::read_status(tid);
-  if (!st || st->state == 'Z' || st->state == 'X')
-    return errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
+  if (!st || st->state == 'Z' || st->state == 'X') return no_such_thread(tid);
   if (st->tgid == ::getpid()) return deny(tid, "daemon", "the daemon itself cannot be traced");
-  if (auto flags = proc::read_flags(tid); !flags || (*flags & proc::kPfKthread))
-    return flags ? deny(tid, "kthread", "kernel threads cannot be traced")
-                 : errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
-
   const bool ptrace_cap = client.has_cap(proc::kCapSysPtrace);
+  if (auto flags = proc::read_flags(tid); !flags || (*flags & proc::kPfKthread)) {
+    if (!flags) return no_such_thread(tid);
+    if (!ptrace_cap && client.proc_hidepid >= 2) return no_such_thread(tid);
+    return deny(tid, "kthread", "kernel threads cannot be traced");
+  }
+
   if (!ptrace_cap) {
-    // __ptrace_may_access: the caller's ids against all of the target's real/effective/saved.
+    // What __ptrace_may_access refuses: the same refusal also hides the thread from a /proc
+    // mounted with hidepid= (has_pid_permissions asks ptrace_may_access too). There the client
+    // learns nothing: a thread it cannot see is reported like one that does not exist
+    // (hidepid=invisible), or refused without a reason (hidepid=noaccess).
+    const char* reason = nullptr;
+    std::string why;
+    // The caller's ids against all of the target's real/effective/saved.
     for (uid_t u : {st->uids[0], st->uids[1], st->uids[2]})
-      if (u != client.uid)
-        return deny(tid, "uid", "belongs to another user (uids " + std::to_string(st->uids[0]) +
-                                    "/" + std::to_string(st->uids[1]) + "/" +
-                                    std::to_string(st->uids[2]) + ", client uid " +
-                                    std::to_string(client.uid) + ") and the client lacks "
-                                    "CAP_SYS_PTRACE");
+      if (!reason && u != client.uid) {
+        reason = "uid";
+        why = "runs as another user";
+      }
     for (gid_t g : {st->gids[0], st->gids[1], st->gids[2]})
-      if (g != client.gid)
-        return deny(tid, "gid", "runs with another group (gids " + std::to_string(st->gids[0]) +
-                                    "/" + std::to_string(st->gids[1]) + "/" +
-                                    std::to_string(st->gids[2]) + ", client gid " +
-                                    std::to_string(client.gid) + ") and the client lacks "
-                                    "CAP_SYS_PTRACE");
+      if (!reason && g != client.gid) {
+        reason = "gid";
+        why = "runs with another group";
+      }
     // cap_ptrace_access_check: the target may not hold capabilities the client does not.
     const std::uint64_t client_prm = client.caps_known ? client.cap_prm : 0;
-    if (!st->has_caps || (st->cap_prm & ~client_prm) != 0)
-      return deny(tid, "capabilities",
-                  "holds capabilities the client does not have, and the client lacks "
-                  "CAP_SYS_PTRACE");
-    // Dumpable: the kernel gives a task's /proc files (not the world-readable /proc/TID
-    // directory itself, which always shows the euid) to its euid/egid when its mm is dumpable,
-    // to root otherwise. When the target's euid and egid are root too the two cannot be told
-    // apart: refuse.
-    auto owner = dump_owner(tid);
-    if (!owner || owner->first != st->uids[1] || owner->second != st->gids[1] ||
-        (st->uids[1] == 0 && st->gids[1] == 0))
-      return deny(tid, "dumpable",
-                  owner && st->uids[1] == 0 && st->gids[1] == 0
-                      ? "is root's and cannot be shown dumpable to a client without "
-                        "CAP_SYS_PTRACE"
-                      : "is not dumpable and the client lacks CAP_SYS_PTRACE");
+    if (!reason && (!st->has_caps || (st->cap_prm & ~client_prm) != 0)) {
+      reason = "capabilities";
+      why = "holds capabilities the client does not have";
+    }
+    if (!reason) {
+      // Dumpable: the kernel gives a task's /proc files (not the world-readable /proc/TID
+      // directory itself, which always shows the euid) to its euid/egid when its mm is
+      // dumpable, to root otherwise. When the target's euid and egid are root too the two
+      // cannot be told apart: refuse.
+      auto owner = dump_owner(tid);
+      if (!owner) return no_such_thread(tid);
+      if (owner->first != st->uids[1] || owner->second != st->gids[1] ||
+          (st->uids[1] == 0 && st->gids[1] == 0)) {
+        reason = "dumpable";
+        why = "is not dumpable";
+      }
+    }
+    if (reason) {
+      if (client.proc_hidepid >= 2) return no_such_thread(tid);
+      if (client.proc_hidepid == 1)
+        return deny(tid, "hidden", "not permitted (the client lacks CAP_SYS_PTRACE)");
+      return deny(tid, reason, why + " and the client lacks CAP_SYS_PTRACE");
+    }
   }
+  if (kind == AccessCheck::Exec) return std::nullopt;
 
   // Yama (security_ptrace_access_check), read at every check so a change applies at once.
   switch (effective_ptrace_scope()) {

@@ -2,6 +2,11 @@
 // decided for the *client* (DESIGN.md section 6): the daemon runs as root with CAP_SYS_PTRACE
 // and must not be a way around it. The rules, in the order they are checked, are in
 // proto/PROTOCOL.md section "Permissions".
+//
+// The check runs at every point where a client gains or keeps access to a thread: before and
+// again after the seize of each thread (the thread the daemon now traces cannot change under
+// it except by exec), for each thread a process-scope attach or a follow adopts, and at every
+// exec stop with the new credentials (AccessCheck::Exec).
 #pragma once
 
 #include <sys/types.h>
@@ -14,10 +19,22 @@
 
 namespace utraced {
 
-// nullopt when allowed; otherwise the error to return: ESRCH (no such thread) or EPERM with
-// data {"tid", "reason"}, reason one of "daemon", "kthread", "uid", "gid", "capabilities",
-// "dumpable", "yama".
-std::optional<utrace::proto::RpcError> check_trace_access(const PeerCreds& client, pid_t tid);
+enum class AccessCheck {
+  Attach,  // a new engine (or member): every rule, Yama included
+  Exec,    // the thread exec'd: the credential rules (uids, gids, capabilities, dumpable)
+           // against the new image; Yama's relationship rule is an attach-time rule in the
+           // kernel too, and is not re-run
+};
+
+// nullopt when allowed; otherwise the error to return: ESRCH (no such thread, or one the
+// client cannot see through its /proc) or EPERM with data {"tid", "reason"}, reason one of
+// "daemon", "kthread", "uid", "gid", "capabilities", "dumpable", "yama", "hidden". Messages name
+// no ids, owner or tracer of the target (least disclosure: PROTOCOL.md "Security").
+std::optional<utrace::proto::RpcError> check_trace_access(const PeerCreds& client, pid_t tid,
+                                                          AccessCheck kind = AccessCheck::Attach);
+
+// ESRCH "no such thread TID": also the answer about a thread the client cannot see.
+utrace::proto::RpcError no_such_thread(pid_t tid);
 
 // Yama's ptrace_scope as the policy sees it: the larger of /proc/sys/kernel/yama/ptrace_scope
 // (0 when absent) and the file named by $UTRACED_YAMA_PATH, if set (for tests: it can only make

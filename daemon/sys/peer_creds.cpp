@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "sys/proc.hpp"
@@ -25,6 +27,35 @@ bool same_user_namespace(pid_t pid) {
   return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino;
 }
 
+// hidepid of the proc mount at /proc in pid's mount namespace: 0, 1 or 2 (-1: none found).
+int read_hidepid(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/mountinfo");
+  std::string line;
+  int found = -1;
+  while (std::getline(in, line)) {
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    if (!(f >> id >> parent >> dev >> root >> point) || point != "/proc") continue;
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream tail(line.substr(dash + 3));
+    std::string fstype, source, super;
+    if (!(tail >> fstype >> source >> super) || fstype != "proc") continue;
+    int level = 0;
+    std::istringstream opts(super);
+    for (std::string o; std::getline(opts, o, ',');) {
+      if (o.rfind("hidepid=", 0) != 0) continue;
+      std::string v = o.substr(8);
+      if (v == "1" || v == "noaccess") level = 1;
+      else if (v == "0" || v == "off") level = 0;
+      else level = 2;  // 2, invisible, 4, ptraceable
+    }
+    found = level;  // the last mount at /proc is the one on top
+  }
+  return found;
+}
+
 // Reads the peer's capabilities; true only if they are confirmed to be the peer's.
 bool read_caps(int fd, PeerCreds& c) {
   int pidfd = -1;
@@ -38,7 +69,10 @@ bool read_caps(int fd, PeerCreds& c) {
     // The peer still exists, so /proc/PID was the peer (its pid cannot have been reused).
     c.cap_eff = st->cap_eff;
     c.cap_prm = st->cap_prm;
-    ok = true;
+    const int hidepid = read_hidepid(c.pid);
+    // Still the peer after the mountinfo read: its pid was not reused in between.
+    ok = ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0;
+    if (ok) c.proc_hidepid = hidepid < 0 ? 1 : hidepid;
   }
   ::close(pidfd);
   return ok;

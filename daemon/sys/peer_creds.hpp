@@ -11,6 +11,10 @@
 //
 // Capabilities are only honoured when the peer lives in the daemon's own user namespace: a
 // "root" in a child user namespace has a full CapEff that means nothing outside it.
+//
+// With the same check, the hidepid= option of the peer's own /proc mount (from
+// /proc/PID/mountinfo) is read: errors about threads the peer could not see there say no more
+// than that (access_policy.hpp). Unknown counts as hidepid=noaccess.
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +33,9 @@ struct PeerCreds {
   std::uint64_t cap_prm = 0;
   // True when the capability sets were read and confirmed (pidfd check, same user namespace).
   bool caps_known = false;
+  // The peer's /proc: 0 shows every process, 1 (hidepid=noaccess) shows other users' processes
+  // but not their files, 2 (invisible, ptraceable) hides them.
+  int proc_hidepid = 1;
 
   bool has_cap(int cap) const { return caps_known && cap >= 0 && cap < 64 && (cap_eff >> cap) & 1; }
 
