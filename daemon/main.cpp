@@ -23,6 +23,7 @@ void usage(std::ostream& out) {
          "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
          "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
          "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n"
+         "  --max-depth N      arrays/objects nested in one JSON line (default 64, at most 1024)\n"
          "  --no-launch        refuse the `launch` method (clients can only attach)\n"
          "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
          "                     affinity comes back when they are let go); off by default\n"
@@ -76,6 +77,8 @@ int main(int argc, char** argv) try {
       config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24);
     else if (a == "--max-threads-per-engine")
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
+    else if (a == "--max-depth")
+      config.limits.nesting_depth = number(a, value("--max-depth"), 2, 1024);
     else if (a == "--no-launch") config.launch_enabled = false;
     else if (a == "--cpu") config.cpu = static_cast<int>(number(a, value("--cpu"), 0, CPU_SETSIZE - 1));
     else if (a == "--spin-us") config.spin_us = static_cast<long>(number(a, value("--spin-us"), 0, 1000000));

@@ -1,5 +1,7 @@
 #include "rpc/session.hpp"
 
+#include <cerrno>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -64,35 +66,55 @@ void Session::stop() {
 }
 
 void Session::do_read() {
+  if (reading_ || closed_) return;
+  reading_ = true;
   socket_.async_read_some(
       boost::asio::buffer(rbuf_), [self = shared_from_this()](const boost::system::error_code& ec,
                                                               std::size_t n) {
+        self->reading_ = false;
         if (self->closed_) return;
         if (ec) return self->stop();
-        self->framer_.feed(
-            std::string_view(self->rbuf_.data(), n),
-            [&](std::string_view line) {
-              if (!self->closed_) self->on_line(line);
-            },
-            [&](std::size_t bytes) {
-              self->reply_error(nullptr, proto::RpcError{proto::rpc_code::kInvalidRequest,
-                                                         "line too long: over " +
-                                                             std::to_string(self->framer_.max_line()) +
-                                                             " bytes",
-                                                         {{"limit", self->framer_.max_line()},
-                                                          {"seen", bytes}}});
-            });
+        self->frame(std::string_view(self->rbuf_.data(), n), false);
         if (self->closed_) return;
-        // A client that does not read what it asked for stops being read (bounded memory).
-        if (self->backlogged()) self->read_paused_ = true;
-        else self->do_read();
+        // A client that does not read what it asked for stops being read (bounded memory):
+        // the lines it sent meanwhile wait in framer_ (at most one read's worth).
+        if (self->backlogged()) self->input_paused_ = true;
+        if (!self->input_paused_) self->do_read();
       });
+}
+
+void Session::frame(std::string_view data, bool resume) {
+  auto on_line = [this](std::string_view line) {
+    if (!closed_) this->on_line(line);
+  };
+  auto on_oversize = [this](std::size_t bytes) {
+    reply_error(nullptr, proto::RpcError{proto::rpc_code::kInvalidRequest,
+                                         "line too long: over " +
+                                             std::to_string(framer_.max_line()) + " bytes",
+                                         {{"limit", framer_.max_line()}, {"seen", bytes}}});
+  };
+  // Asked before each line: the output bound is checked per request, not per read.
+  auto paused = [this] {
+    if (closed_) return true;
+    if (!input_paused_ && backlogged()) input_paused_ = true;
+    return input_paused_;
+  };
+  if (resume) framer_.resume(on_line, on_oversize, paused);
+  else framer_.feed(data, on_line, on_oversize, paused);
+}
+
+void Session::resume_input() {
+  if (closed_ || input_paused_) return;
+  frame({}, true);
+  if (closed_) return;
+  if (backlogged()) input_paused_ = true;
+  if (!input_paused_) do_read();
 }
 
 void Session::on_line(std::string_view line) {
   // The hot path: the reply to a sync report, decoded without a JSON document.
   if (auto reply = proto::decode_reply_line(line)) return on_reply(reply->request_id, reply->reply);
-  proto::Message m = proto::parse_message(line);
+  proto::Message m = proto::parse_message(line, limits_.nesting_depth);
   switch (m.kind) {
     case proto::MessageKind::Invalid:
       return reply_error(m.id, *m.error);
@@ -132,32 +154,59 @@ void Session::on_reply(std::int64_t id, std::optional<proto::ReportReply> reply)
 }
 
 void Session::reply_result(const nlohmann::json& id, const nlohmann::json& result) {
-  send(proto::encode_result(id, result));
+  send_reply(id, proto::encode_result(id, result));
 }
 
 void Session::reply_error(const nlohmann::json& id, const proto::RpcError& error) {
-  send(proto::encode_error(id, error));
+  send_reply(id, proto::encode_error(id, error));
+}
+
+void Session::send_reply(const nlohmann::json& id, std::string line) {
+  if (line.size() > limits_.queued_bytes) {
+    const std::size_t size = line.size();
+    line = proto::encode_error(
+        id, proto::errno_error(EAGAIN,
+                               "the reply (" + std::to_string(size) +
+                                   " bytes) is over the unsent output bound of this connection",
+                               {{"limit", "queued_bytes"},
+                                {"value", limits_.queued_bytes},
+                                {"size", size}}));
+  }
+  send(std::move(line));
 }
 
 void Session::send_event(const proto::Report& report, proto::EventLineCache* lines) {
+  if (closed_) return;
+  ++stats_.events_sent;
   send(lines ? lines->line(report) : proto::encode_report_line(report, std::nullopt), true);
 }
 
 void Session::send_notice(const nlohmann::json& params) {
+  if (closed_) return;
+  ++stats_.notices_sent;
   send(proto::encode_notification("notice", params));
 }
 
 void Session::send_report(const proto::Report& report, ReplyHandler on_reply) {
   if (closed_) return;
+  ++stats_.reports_sent;
   const std::int64_t id = next_request_id_++;
   pending_.emplace(id, std::move(on_reply));
   send(proto::encode_report_line(report, id));
 }
 
 void Session::on_low_water() {
-  if (read_paused_) {
-    read_paused_ = false;
-    do_read();
+  if (input_paused_) {
+    input_paused_ = false;
+    // Not from here (a write completion, or end_write_batch() amid a batch of ptrace stops):
+    // the held lines are executed by a handler of their own, in order, before any new read.
+    if (!resume_posted_) {
+      resume_posted_ = true;
+      boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->resume_posted_ = false;
+        self->resume_input();
+      });
+    }
   }
   auto callbacks = std::move(drained_);
   drained_.clear();

@@ -27,6 +27,15 @@ namespace utraced {
 class Dispatcher;
 class EngineHub;
 
+// What one connection caused, for `stats` (a client that is not root sees only these).
+struct ClientStats {
+  std::uint64_t reports_sent = 0;      // sync `report` requests sent to it
+  std::uint64_t events_sent = 0;       // async `event` notifications sent to it
+  std::uint64_t notices_sent = 0;      // `notice` notifications sent to it
+  std::uint64_t engines_attached = 0;  // engines its `attach` calls created
+  std::uint64_t launched = 0;          // programs its `launch` calls started
+};
+
 class Session : public ClientLink, public std::enable_shared_from_this<Session> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
@@ -39,8 +48,14 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   void stop();
   bool closed() const { return closed_; }
 
+  // A reply line longer than Limits::queued_bytes is never queued: the client gets EAGAIN
+  // (data.limit "queued_bytes") for that request instead.
   void reply_result(const nlohmann::json& id, const nlohmann::json& result);
   void reply_error(const nlohmann::json& id, const utrace::proto::RpcError& error);
+
+  const ClientStats& stats() const { return stats_; }
+  ClientStats& stats() { return stats_; }
+  const Limits& limits() const { return limits_; }
 
   // ClientLink
   void send_event(const utrace::proto::Report& report,
@@ -64,7 +79,14 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
 
  private:
   void do_read();
+  // Frames received bytes (or, with data empty and resume true, the bytes held by a pause).
+  // Stops before the next line once the unsent output is over Limits::queued_bytes: those
+  // lines wait, in order, in framer_ until the output has drained to half the bound.
+  void frame(std::string_view data, bool resume);
+  void resume_input();
   void on_line(std::string_view line);
+  // Queues a reply line, or EAGAIN instead when the line alone is over the output bound.
+  void send_reply(const nlohmann::json& id, std::string line);
   void on_response(const nlohmann::json& id, const nlohmann::json& result,
                    const std::optional<utrace::proto::RpcError>& error);
   // The reply to report `id`; nullopt when the client answered with an error or garbage.
@@ -93,7 +115,10 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   std::string wbuf_;
   const Limits& limits_;
   std::size_t queued_bytes_ = 0;  // in out_ and wbuf_
-  bool read_paused_ = false;      // stopped reading while backlogged
+  bool input_paused_ = false;     // no line is executed and nothing read while backlogged
+  bool reading_ = false;          // an async_read_some is outstanding
+  bool resume_posted_ = false;    // a resume_input() is scheduled
+  ClientStats stats_;
   std::vector<std::function<void()>> drained_;
   bool writing_ = false;
   bool write_posted_ = false;  // a do_write() is scheduled
