@@ -1,7 +1,9 @@
 #include "rpc/dispatcher.hpp"
 
+#include <linux/capability.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -74,6 +76,10 @@ nlohmann::json engine_json(const EngineSet& set) {
     }
   }
   return j;
+}
+
+bool daemon_wide_view(const PeerCreds& creds) {
+  return creds.uid == 0 && creds.has_cap(CAP_SYS_PTRACE);
 }
 
 pid_t opt_tid(const Params& p) {
@@ -202,6 +208,7 @@ nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
     }
   }
   AttachResult r = hub_.attach(s, req);
+  if (r.created) ++s.stats().engines_attached;
   return {{"engine", r.engine->id}, {"tids", r.tids}, {"created", r.created}};
 }
 
@@ -330,23 +337,56 @@ nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
 }
 
 nlohmann::json Dispatcher::list(Session& s, const Params& p) {
-  p.allow_only({});
+  p.allow_only({"from", "limit"});
+  const auto from = static_cast<std::uint64_t>(p.opt_integer("from", 0, INT64_MAX).value_or(0));
+  const auto limit = static_cast<std::size_t>(
+      p.opt_integer("limit", 1, static_cast<std::int64_t>(kListMaxEngines)).value_or(kListMaxEngines));
+  // One page is at most `limit` engines and about kListPageBytes of JSON (plus the one engine
+  // that crosses it), and never over half the connection's output bound: no `list` allocates
+  // more than that, however many engines the client has.
+  const std::size_t budget = std::min(kListPageBytes, s.limits().queued_bytes / 2);
+  const auto all = hub_.engines_of(s);  // sorted by id
   nlohmann::json engines = nlohmann::json::array();
-  for (const auto& e : hub_.engines_of(s)) engines.push_back(engine_json(*e));
-  return {{"engines", engines}};
+  std::size_t bytes = 0;
+  auto it = std::lower_bound(all.begin(), all.end(), from,
+                             [](const EngineSetPtr& e, std::uint64_t id) { return e->id < id; });
+  for (; it != all.end(); ++it) {
+    if (engines.size() >= limit || (!engines.empty() && bytes >= budget)) break;
+    nlohmann::json j = engine_json(**it);
+    bytes += j.dump().size() + 1;
+    engines.push_back(std::move(j));
+  }
+  nlohmann::json r = {{"engines", std::move(engines)}, {"total", all.size()}};
+  if (it != all.end()) r["next"] = (*it)->id;
+  return r;
 }
 
 nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
   p.allow_only({});
+  const ClientStats& own = s.stats();
+  nlohmann::json r = {{"engines", hub_.engines_of(s).size()},
+                      {"client",
+                       {{"reports_sent", own.reports_sent},
+                        {"events_sent", own.events_sent},
+                        {"notices_sent", own.notices_sent},
+                        {"engines_attached", own.engines_attached},
+                        {"launched", own.launched}}}};
+  // Daemon-wide activity (other users' engines, stops, launches) only for a client that could
+  // trace every process itself: uid 0 with CAP_SYS_PTRACE (PROTOCOL.md, stats).
+  if (!daemon_wide_view(s.creds())) {
+    r["view"] = "client";
+    return r;
+  }
   const auto& st = hub_.stats();
-  return {{"engines", hub_.engines_of(s).size()},
-          {"engines_total", hub_.engine_count()},
-          {"threads_traced", hub_.tracer().size()},
-          {"stops", st.stops},
-          {"reports_sent", st.reports_sent},
-          {"events_sent", st.events_sent},
-          {"children_held", st.children_held},
-          {"launched", st.launched}};
+  r["view"] = "daemon";
+  r["engines_total"] = hub_.engine_count();
+  r["threads_traced"] = hub_.tracer().size();
+  r["stops"] = st.stops;
+  r["reports_sent"] = st.reports_sent;
+  r["events_sent"] = st.events_sent;
+  r["children_held"] = st.children_held;
+  r["launched"] = st.launched;
+  return r;
 }
 
 }  // namespace utraced

@@ -2,6 +2,7 @@
 // failure into a JSON-RPC error reply; knows nothing about sockets beyond Session's reply calls.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
@@ -17,6 +18,11 @@ class Session;
 
 class Dispatcher {
  public:
+  // `list` pages: at most kListMaxEngines engines (the default `limit`) and about
+  // kListPageBytes of JSON per reply (PROTOCOL.md, list).
+  static constexpr std::size_t kListMaxEngines = 1000;
+  static constexpr std::size_t kListPageBytes = 256 * 1024;
+
   explicit Dispatcher(EngineHub& hub);
 
   // Handles a Request or Notification. Notifications never get a reply, not even an error.

@@ -68,14 +68,18 @@ nlohmann::json Dispatcher::launch(Session& s, const nlohmann::json& id, const Pa
   req.stdio[0] = path_param(p, "stdin");
   req.stdio[1] = path_param(p, "stdout");
   req.stdio[2] = path_param(p, "stderr");
-  req.path = launcher::resolve_program(req.argv.front(), req.env);
-  if (req.path.empty())
-    throw RpcException(proto::errno_error(ENOENT, "program '" + req.argv.front() + "' not found in PATH",
-                                          {{"argv0", req.argv.front()}}));
+  // Looked up in PATH by the child once it has the client's identity (launcher.hpp): the daemon
+  // itself never searches a directory for a client.
+  req.path = req.argv.front();
   std::weak_ptr<Session> ws = s.shared_from_this();
   hub_.launch(s, req, [ws, id](const AttachResult* r, const proto::RpcError* err) {
     auto session = ws.lock();
-    if (!session || session->closed() || id.is_null()) return;
+    if (!session || session->closed()) return;
+    if (!err) {
+      ++session->stats().launched;
+      ++session->stats().engines_attached;
+    }
+    if (id.is_null()) return;
     if (err) return session->reply_error(id, *err);
     session->reply_result(id, {{"engine", r->engine->id},
                                {"pid", r->tids.front()},

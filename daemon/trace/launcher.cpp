@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,8 +41,34 @@ const char* step_name(int step) {
   ::_exit(127);
 }
 
-[[noreturn]] void run_child(const Spec& spec, char* const* argv, char* const* envp, int go_fd,
-                            int err_fd) {
+// execvp's loop over prepared candidates, with the caller's (the client's) credentials: a
+// candidate that is missing (ENOENT, ENOTDIR, ...) or not permitted (EACCES, remembered) is
+// skipped; any other error ends the search with that error.
+[[noreturn]] void exec_candidates(char* const* candidates, char* const* argv, char* const* envp,
+                                  int err_fd) {
+  bool eacces = false;
+  int last = ENOENT;
+  for (char* const* c = candidates; *c; ++c) {
+    ::execve(*c, argv, envp);
+    last = errno;
+    switch (last) {
+      case EACCES: eacces = true; [[fallthrough]];
+      case ENOENT:
+      case ENOTDIR:
+      case ESTALE:
+      case ENODEV:
+      case ETIMEDOUT:
+        continue;
+      default:
+        fail(err_fd, kExec);
+    }
+  }
+  errno = eacces ? EACCES : last;
+  fail(err_fd, kExec);
+}
+
+[[noreturn]] void run_child(const Spec& spec, char* const* candidates, char* const* argv,
+                            char* const* envp, int go_fd, int err_fd) {
   sigset_t all;
   ::sigemptyset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -80,8 +105,7 @@ const char* step_name(int step) {
   }
   // Nothing of the daemon's leaks into the program (the error pipe is already close-on-exec).
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  ::execve(spec.path.c_str(), argv, envp);
-  fail(err_fd, kExec);
+  exec_candidates(candidates, argv, envp, err_fd);
 }
 
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
@@ -103,6 +127,9 @@ int spawn_held(const Spec& spec, Child* out) {
     ::close(go[1]);
     return e;
   }
+  // Everything the child needs is built before the fork: it only makes system calls.
+  const auto candidate_paths = program_candidates(spec.path, spec.env);
+  auto candidates = c_strings(candidate_paths);
   auto argv = c_strings(spec.argv);
   auto envp = c_strings(spec.env);
   pid_t pid = ::fork();
@@ -114,7 +141,7 @@ int spawn_held(const Spec& spec, Child* out) {
   if (pid == 0) {
     ::close(go[1]);
     ::close(err[0]);
-    run_child(spec, argv.data(), envp.data(), go[0], err[1]);
+    run_child(spec, candidates.data(), argv.data(), envp.data(), go[0], err[1]);
   }
   ::close(go[0]);
   ::close(err[1]);
@@ -143,24 +170,23 @@ bool read_failure(int error_fd, std::string* step, int* err) {
   return true;
 }
 
-std::string resolve_program(const std::string& name, const std::vector<std::string>& env) {
-  if (name.empty()) return "";
-  if (name.find('/') != std::string::npos) return name;
+std::vector<std::string> program_candidates(const std::string& name,
+                                            const std::vector<std::string>& env) {
+  if (name.empty()) return {};
+  if (name.find('/') != std::string::npos) return {name};
   std::string path = "/usr/local/bin:/usr/bin:/bin";
   for (const auto& e : env)
     if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  std::vector<std::string> out;
   std::size_t pos = 0;
   while (pos <= path.size()) {
     std::size_t end = path.find(':', pos);
     if (end == std::string::npos) end = path.size();
     std::string dir = path.substr(pos, end - pos);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    struct stat st;
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-      return candidate;
+    out.push_back((dir.empty() ? "." : dir) + "/" + name);
     pos = end + 1;
   }
-  return "";
+  return out;
 }
 
 }  // namespace utraced::launcher

@@ -3,6 +3,11 @@
 // opens its stdio, and execs. A failure after the fork is written to an error pipe as
 // {step, errno}; a successful exec closes that pipe (O_CLOEXEC).
 //
+// Program lookup: argv[0] without a '/' is searched in the PATH of the program's environment by
+// the child, after it has taken the client's identity and changed to its cwd (as execvp does),
+// so the daemon never stat()s or searches a directory for a client: the client gets exactly the
+// errors (ENOENT, EACCES, ...) it would get itself, reported as step "exec".
+//
 // Privilege: for a client that is not root the child takes the client's uid, gid and groups and
 // sets PR_SET_NO_NEW_PRIVS, so set-uid/set-gid bits and file capabilities are ignored: a
 // set-uid program runs with the client's own privilege, as if it had no set-uid bit.
@@ -16,7 +21,8 @@
 namespace utraced::launcher {
 
 struct Spec {
-  std::string path;               // the file to exec (argv[0] resolved)
+  std::string path;               // the program: with a '/', exec'd as it is; else searched in
+                                  // env's PATH (default /usr/local/bin:/usr/bin:/bin) by the child
   std::vector<std::string> argv;  // argv as the program sees it
   std::vector<std::string> env;   // "NAME=value"
   std::string cwd;                // "" keeps the daemon's (/)
@@ -42,8 +48,10 @@ void release(Child& child);
 // Returns false when the child wrote nothing (it was killed).
 bool read_failure(int error_fd, std::string* step, int* err);
 
-// Looks `name` up like execvp does: names with a '/' are used as they are; others are searched
-// in the PATH given (or /usr/local/bin:/usr/bin:/bin). "" when nothing executable is found.
-std::string resolve_program(const std::string& name, const std::vector<std::string>& env);
+// The files the child tries to exec for `name`, in order, like execvp: a name with a '/' is the
+// only candidate; otherwise DIR/name for each DIR of the PATH in env ("" counts as "."), or of
+// /usr/local/bin:/usr/bin:/bin when env has no PATH. Pure string work: nothing is looked at.
+std::vector<std::string> program_candidates(const std::string& name,
+                                            const std::vector<std::string>& env);
 
 }  // namespace utraced::launcher
