@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
@@ -17,7 +18,8 @@ namespace utraced {
 
 Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
                    EngineHub& hub, const Limits& limits)
-    : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), limits_(limits) {
+    : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), limits_(limits),
+      accept_timer_(io) {
   // Bind under a temporary name and rename once listening, so that the socket path never
   // exists without accepting connections (a client starting with us would get ECONNREFUSED).
   const std::string tmp = path + ".new." + std::to_string(::getpid());
@@ -42,7 +44,7 @@ Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatc
 Listener::Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
                    Dispatcher& dispatcher, EngineHub& hub, const Limits& limits)
     : io_(io), path_(path), owns_path_(false), acceptor_(io), dispatcher_(dispatcher), hub_(hub),
-      limits_(limits) {
+      limits_(limits), accept_timer_(io) {
   acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
 }
 
@@ -57,6 +59,7 @@ void Listener::start() {
 
 void Listener::stop() {
   boost::system::error_code ignored;
+  accept_timer_.cancel();
   acceptor_.close(ignored);
   auto sessions = sessions_;
   for (auto& [id, s] : sessions) s->stop();
@@ -67,13 +70,19 @@ void Listener::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 boost::asio::local::stream_protocol::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) {
+    if (ec) return accept_failed(ec);
+    backoff_ = std::chrono::milliseconds(0);
+    {
       auto creds = PeerCreds::of_socket(socket.native_handle());
       if (!creds) {
-        log::rpc().warn("cannot read peer credentials, closing connection");
+        if (std::uint64_t suppressed = 0; refuse_log_.allow(&suppressed))
+          log::rpc().warn("cannot read peer credentials, closing connection ({} more refusals "
+                          "not logged in the last second)", suppressed);
       } else if (per_uid_[creds->uid] >= limits_.connections_per_uid) {
-        log::rpc().warn("uid {} has {} connections already, refusing one more", creds->uid,
-                        per_uid_[creds->uid]);
+        if (std::uint64_t suppressed = 0; refuse_log_.allow(&suppressed))
+          log::rpc().warn("uid {} has {} connections already, refusing one more ({} more refusals "
+                          "not logged in the last second)",
+                          creds->uid, per_uid_[creds->uid], suppressed);
         auto err = utrace::proto::errno_error(
             EAGAIN, "too many connections for uid " + std::to_string(creds->uid),
             {{"limit", "connections_per_uid"}, {"value", limits_.connections_per_uid}});
@@ -92,11 +101,41 @@ void Listener::do_accept() {
         sessions_.emplace(id, s);
         s->start();
       }
-    } else {
-      log::rpc().warn("accept failed: {}", ec.message());
     }
     if (acceptor_.is_open()) do_accept();
   });
+}
+
+void Listener::accept_failed(const boost::system::error_code& ec) {
+  const int e = ec.value();
+  const bool resources = ec.category() == boost::system::system_category() &&
+                         (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM);
+  if (resources)
+    backoff_ = backoff_.count() == 0 ? kAcceptBackoffMin : std::min(backoff_ * 2, kAcceptBackoffMax);
+  if (std::uint64_t suppressed = 0; accept_log_.allow(&suppressed))
+    log::rpc().warn("accept failed: {} ({} more failures not logged in the last second){}",
+                    ec.message(), suppressed,
+                    resources ? "; retrying in " + std::to_string(backoff_.count()) + " ms" : "");
+  if (!acceptor_.is_open()) return;
+  if (!resources) return do_accept();
+  // Re-arming at once would spin: the same accept fails again until an fd is freed.
+  accept_timer_.expires_after(backoff_);
+  accept_timer_.async_wait([this](const boost::system::error_code& tec) {
+    if (!tec && acceptor_.is_open()) do_accept();
+  });
+}
+
+bool RateLimitedLog::allow(std::uint64_t* suppressed) {
+  const auto now = std::chrono::steady_clock::now();
+  if (logged_ && now - last_ < std::chrono::seconds(1)) {
+    ++suppressed_;
+    return false;
+  }
+  logged_ = true;
+  last_ = now;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
 }
 
 }  // namespace utraced
