@@ -174,6 +174,12 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, Threa
   // no other task that took the tid (an untraced sibling's exec) can be reached through it.
   std::uint64_t msg = 0;
   if (ptrace_ops::get_event_msg(e->thread->tid, &msg) == ESRCH) return ESRCH;
+  // ptrace_access_vm's rule: a tracer without CAP_SYS_PTRACE reaches no memory of a task that
+  // made itself non-dumpable (prctl PR_SET_DUMPABLE 0, a credential change) since the attach.
+  // Its credentials cannot otherwise have changed under a stopped thread (exec is checked).
+  if (!client.creds().has_cap(proc::kCapSysPtrace) &&
+      check_trace_access(client.creds(), e->thread->tid, AccessCheck::Exec))
+    return EPERM;
   *out = e->thread;
   return 0;
 }

@@ -103,7 +103,8 @@ class EngineHub : public StopSink {
   void wait(ClientLink& client, std::uint64_t engine, pid_t tid, std::chrono::milliseconds timeout,
             std::function<void(int, const char*, pid_t)> done);
   // The thread an engine may examine (registers, memory): 0, EINVAL (no hold), EDOM (several
-  // threads and no tid given) or ESRCH.
+  // threads and no tid given), EPERM (the thread made itself non-dumpable and the client lacks
+  // CAP_SYS_PTRACE) or ESRCH.
   int examinable(ClientLink& client, std::uint64_t engine, pid_t tid, ThreadPtr* out);
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
