@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -185,6 +186,17 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   spec.cwd = req.cwd;
   for (int i = 0; i < 3; ++i) spec.stdio[i] = req.stdio[i];
   const auto& creds = client.creds();
+  if (creds.uid == 0) {
+    // A uid-0 client runs the program as root without dropping anything: only one that holds
+    // every capability the daemon has may, or the program would get more than its client.
+    auto self = proc::read_status(::getpid());
+    const std::uint64_t mine = self ? self->cap_prm : ~0ull;
+    if (!creds.caps_known || (mine & ~creds.cap_prm) != 0)
+      return fail(errno_error(EPERM,
+                              "a uid-0 client without all of the daemon's capabilities cannot "
+                              "launch (the program would get capabilities its client lacks)",
+                              {{"reason", "capabilities"}}));
+  }
   spec.drop_privileges = creds.uid != 0;
   spec.uid = creds.uid;
   spec.gid = creds.gid;
