@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "utrace/proto/base64.hpp"
 #include "utrace/proto/errors.hpp"
@@ -76,6 +77,10 @@ void exercise_params(const proto::Message& m) {
     if (auto d = p.opt_string("data")) {
       if (auto bytes = proto::base64_decode(*d)) (void)proto::base64_encode(*bytes);
     }
+  } else if (method == "list") {
+    p.allow_only({"from", "limit"});
+    (void)p.opt_integer("from", 0, INT64_MAX);
+    (void)p.opt_integer("limit", 1, 1000);
   } else {
     // Unknown methods: still walk a few generic accessors.
     (void)p.has("engine");
@@ -105,6 +110,12 @@ void check_fast_decoders(std::string_view line, const proto::Message& m) {
 
 void handle_line(std::string_view line) {
   proto::Message m = proto::parse_message(line);  // never throws
+  // The nesting limit: refused (before parsing) exactly when the flat scan says too deep.
+  const bool too_deep = m.kind == proto::MessageKind::Invalid && m.error &&
+                        m.error->code == proto::rpc_code::kInvalidRequest &&
+                        m.error->data.is_object() &&
+                        m.error->data.value("limit", "") == "nesting_depth";
+  if (too_deep != proto::nesting_exceeds(line, proto::kMaxDepth)) std::abort();
   check_fast_decoders(line, m);
   // Re-encoding what was accepted must not throw either (invalid UTF-8 is replaced).
   switch (m.kind) {
@@ -151,5 +162,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   framer.feed(bytes.substr(0, cut), on_line, on_oversize);
   framer.feed(bytes.substr(cut), on_line, on_oversize);
   framer.feed("\n", on_line, on_oversize);  // flush the last partial line
+
+  // Pausing the framer (as a Session does while a client's output is over its bound) must give
+  // the same lines in the same order, whatever the pause pattern: here a pause at every check
+  // whose bit in the input's last byte is set, resumed until nothing is held.
+  std::vector<std::string> plain, paused_lines;
+  auto collect = [](std::vector<std::string>& v) {
+    return [&v](std::string_view l) { v.emplace_back(l); };
+  };
+  auto collect_oversize = [](std::vector<std::string>& v) {
+    return [&v](std::size_t n) { v.push_back("<oversize " + std::to_string(n) + ">"); };
+  };
+  proto::LineFramer a(4096), b(4096);
+  a.feed(bytes.substr(0, cut), collect(plain), collect_oversize(plain));
+  a.feed(bytes.substr(cut), collect(plain), collect_oversize(plain));
+  a.feed("\n", collect(plain), collect_oversize(plain));
+  const std::uint8_t pattern = size ? data[size - 1] : 0;
+  unsigned checks = 0;
+  bool fresh = false;  // the first check after a resume lets a line through: progress
+  auto pause = [&] {
+    if (fresh) return fresh = false;
+    return ((pattern >> (checks++ % 8)) & 1) != 0;
+  };
+  auto drain = [&] {
+    for (int i = 0; i < 1 << 22 && b.held(); ++i) {
+      fresh = true;
+      b.resume(collect(paused_lines), collect_oversize(paused_lines), pause);
+    }
+  };
+  b.feed(bytes.substr(0, cut), collect(paused_lines), collect_oversize(paused_lines), pause);
+  if (pattern & 1) drain();  // sometimes feed more while bytes are held
+  b.feed(bytes.substr(cut), collect(paused_lines), collect_oversize(paused_lines), pause);
+  drain();
+  b.feed("\n", collect(paused_lines), collect_oversize(paused_lines), pause);
+  drain();
+  if (b.held() || plain != paused_lines) std::abort();
   return 0;
 }

@@ -13,5 +13,9 @@ trap 'rm -rf "$work"' EXIT
 artifacts=${UTRACED_BUILD_ROOT:-$work}/fuzz-artifacts
 mkdir -p "$work/corpus" "$artifacts"
 cp "$corpus"/* "$work/corpus/"
+# Large generated seeds (deep nesting, long request batches): see gen_seeds.py.
+if command -v python3 >/dev/null 2>&1; then
+  python3 "$(dirname "$0")/gen_seeds.py" "$work/corpus" || exit 1
+fi
 "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$artifacts/" "$work/corpus"
