@@ -392,10 +392,14 @@ def is_privileged_for(uid, gid, pid, tid=None):
 
 # ------------------------------------------------------------------------------- attacker
 
-def run_as(user, fn, *args, timeout=120):
+def run_as(user, fn, *args, timeout=120, pre_drop=None):
     """Run fn(*args) in a forked child that has become `user` (no supplementary groups), in
     its own process group; returns fn's JSON-able result. Everything the child started is
-    killed (process group) when it is done or times out."""
+    killed (process group) when it is done or times out.
+
+    pre_drop (optional): called with no arguments in the child, still root, just before it
+    drops its privileges (e.g. to enter a private mount namespace); if it raises, run_as raises
+    AttackerError with its traceback and fn is not run."""
     sys.stdout.flush()
     sys.stderr.flush()
     rfd, wfd = os.pipe()
@@ -407,6 +411,14 @@ def run_as(user, fn, *args, timeout=120):
             os.setpgid(0, 0)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            if pre_drop is not None:
+                try:
+                    pre_drop()
+                except BaseException as e:
+                    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+                    with os.fdopen(wfd, "wb") as w:
+                        w.write(json.dumps({"exception": "pre_drop (as root): " + tb}).encode())
+                    os._exit(1)
             os.setgroups([])
             os.setgid(user.gid)
             os.setuid(user.uid)

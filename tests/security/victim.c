@@ -18,11 +18,16 @@
  *                           Prints "ready PID ROOTTID USERTID", then waits for "q" on stdin;
  *                           the root thread then checks it is still root and not traced, and
  *                           prints "root-thread ok" (or "root-thread BAD ..."); exits 0.
+ *   victim nodump           prints "ready PID ADDR" (ADDR: hex address of a 16-byte buffer
+ *                           holding "canary-nodump-ok"), reads one line, calls getppid() while
+ *                           still dumpable, then prctl(PR_SET_DUMPABLE, 0) and getppid() again;
+ *                           prints "bye ppid=P ppid2=P2 dumpable=D canary=BUF" and exits 0
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,14 +216,35 @@ static int mode_percred(const char* mode) {
   return 0;
 }
 
+/* nodump */
+static volatile char canary[17] = "canary-nodump-ok";
+
+static int mode_nodump(void) {
+  printf("ready %d %lx\n", (int)getpid(), (unsigned long)(uintptr_t)canary);
+  fflush(stdout);
+  char line[64];
+  read_line(line, sizeof line);
+  long ppid = syscall(SYS_getppid); /* dumpable: the attacker may examine it here */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  long ppid2 = syscall(SYS_getppid); /* non-dumpable: it may not */
+  int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  char buf[17];
+  for (int i = 0; i < 16; ++i) buf[i] = canary[i];
+  buf[16] = 0;
+  printf("bye ppid=%ld ppid2=%ld dumpable=%d canary=%s\n", ppid, ppid2, dumpable, buf);
+  fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: victim ids|ids-sleep|exec-on-input|fork-exec-on-input|thread-exec|percred\n");
+    fprintf(stderr, "usage: victim ids|ids-sleep|exec-on-input|fork-exec-on-input|thread-exec|percred|nodump\n");
     return 2;
   }
   const char* mode = argv[1];
   char line[64];
   if (strcmp(mode, "ids") == 0) return mode_ids();
+  if (strcmp(mode, "nodump") == 0) return mode_nodump();
   if (strcmp(mode, "ids-sleep") == 0 && argc >= 3) {
     print_ids();
     sleep_ms(atol(argv[2]));
