@@ -57,7 +57,7 @@ struct AttachResult {
 // A program started by launch(), seized and on its way to its exec stop.
 struct LaunchRequest {
   AttachRequest attach;  // the engine to create on it (its tid is ignored)
-  std::string path;               // the program file (argv[0] looked up in PATH)
+  std::string path;  // argv[0] as given: the child looks it up in PATH as the client
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string cwd;

@@ -77,6 +77,8 @@ std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid, A
   if (auto flags = proc::read_flags(tid); !flags || (*flags & proc::kPfKthread)) {
     if (!flags) return no_such_thread(tid);
     if (!ptrace_cap && client.proc_hidepid >= 2) return no_such_thread(tid);
+    if (!ptrace_cap && client.proc_hidepid == 1)
+      return deny(tid, "hidden", "not permitted (the client lacks CAP_SYS_PTRACE)");
     return deny(tid, "kthread", "kernel threads cannot be traced");
   }
 

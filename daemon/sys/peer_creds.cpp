@@ -1,5 +1,6 @@
 #include "sys/peer_creds.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,6 +57,13 @@ int read_hidepid(pid_t pid) {
   return found;
 }
 
+// The process behind a pidfd has not exited (a pidfd polls readable once it has). Unlike
+// pidfd_send_signal(pidfd, 0) this needs no CAP_KILL, which the hardened unit does not give.
+bool still_alive(int pidfd) {
+  struct pollfd p {pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
 // Reads the peer's capabilities; true only if they are confirmed to be the peer's.
 bool read_caps(int fd, PeerCreds& c) {
   int pidfd = -1;
@@ -64,14 +72,13 @@ bool read_caps(int fd, PeerCreds& c) {
   bool ok = false;
   auto st = proc::read_status(c.pid);
   if (st && st->has_caps && st->tgid == c.pid && st->uids[1] == c.uid &&
-      same_user_namespace(c.pid) &&
-      ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0) {
+      same_user_namespace(c.pid) && still_alive(pidfd)) {
     // The peer still exists, so /proc/PID was the peer (its pid cannot have been reused).
     c.cap_eff = st->cap_eff;
     c.cap_prm = st->cap_prm;
     const int hidepid = read_hidepid(c.pid);
     // Still the peer after the mountinfo read: its pid was not reused in between.
-    ok = ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0;
+    ok = still_alive(pidfd);
     if (ok) c.proc_hidepid = hidepid < 0 ? 1 : hidepid;
   }
   ::close(pidfd);

@@ -3,8 +3,8 @@
 //
 // The pid in SO_PEERCRED could in principle have been reused between connect and accept. Where
 // the kernel has SO_PEERPIDFD (Linux 6.5+) we take a pidfd of the peer, read /proc/PID/status,
-// and then check with pidfd_send_signal(pidfd, 0) that the peer process still exists: while it
-// exists its pid cannot have been reused, so the status we read was the peer's. The pidfd is
+// and then check by polling the pidfd (readable once the process exited) that the peer still
+// exists: while it exists its pid cannot have been reused, so the status we read was the peer's. The pidfd is
 // closed again at once (PeerCreds stays a plain copyable value). Without SO_PEERPIDFD, or if the
 // check fails, the capabilities are taken as unknown, i.e. none: the client is then treated as
 // an ordinary user of its uid (never more privileged than SO_PEERCRED alone says).
