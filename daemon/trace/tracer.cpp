@@ -134,6 +134,29 @@ void Tracer::sweep_unclaimed() {
   }
 }
 
+void Tracer::watch_vanish(const ThreadPtr& t, int round) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(
+      sweep_timer_.get_executor(), std::chrono::milliseconds(round < 5 ? 20 : 200));
+  std::weak_ptr<TracedThread> wt = t;
+  timer->async_wait([this, wt, timer, round](const boost::system::error_code& ec) {
+    auto t = wt.lock();
+    if (ec || !t || find(t->tid) != t || t->state == ThreadState::Dead) return;
+    if (t->state != ThreadState::Running) return watch_vanish(t, round + 1);
+    poll();  // a death status may be waiting
+    if (find(t->tid) != t || t->state == ThreadState::Dead) return;
+    auto st = proc::read_status(t->tid);
+    if (st && st->tracer_pid == ::getpid()) return watch_vanish(t, round + 1);  // still exiting
+    // Not ours any more, and its death never came: the leader vanished in an untraced
+    // thread's exec (or the tid is free). Its death is reported as an exit with status 0, as
+    // for a leader that vanishes in a traced thread's exec (rekey_exec).
+    threads_.erase(t->tid);
+    t->set_state(ThreadState::Dead);
+    log::trace().debug("tid={}: vanished after its exit stop (an untraced thread's exec)",
+                       t->tid);
+    sink_.on_death(t, WaitStatus(0));
+  });
+}
+
 void Tracer::rekey_exec(pid_t tid, pid_t former) {
   auto moving = find(former);
   if (!moving) return;
@@ -251,6 +274,7 @@ void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
                        std::strerror(err));
   // ESRCH: killed out of the stop; its death status follows. Either way it is not stopped now.
   t->set_state(ThreadState::Running);
+  if (t->stop.kind == StopKind::Exit && t->tid == t->tgid) watch_vanish(t);
 }
 
 void Tracer::interrupt(const ThreadPtr& t) {

@@ -73,6 +73,11 @@ class Tracer {
   void rekey_exec(pid_t tid, pid_t former);
   // Detaches children whose parent event never came (the parent was killed first).
   void sweep_unclaimed();
+  // A thread restarted from its exit stop normally reports its death at once. A thread group
+  // leader whose process is exec'd by a thread the daemon does not trace vanishes instead (the
+  // exec'ing thread takes its tid, untraced): no status ever comes. Until its death is
+  // collected, check now and then that the tid still names our tracee; if not, it is dead.
+  void watch_vanish(const ThreadPtr& thread, int round = 0);
 
   struct Unclaimed {
     WaitStatus status;

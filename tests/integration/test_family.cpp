@@ -178,6 +178,37 @@ TEST(Family, ExecByANonLeaderThreadMovesItsEngines) {
   EXPECT_TRUE(eventually([&] { return released(*t); }));
 }
 
+// Only the leader is traced, and an untraced thread execs: the leader vanishes inside the exec
+// (the exec'ing thread takes its tid, untraced) and the kernel reports no death for it. Its
+// engine still gets exit, death and reap once each; afterwards the engine is gone (ESRCH) and
+// a new attach to the tid reaches the new image (no record of the old leader is left).
+TEST(Family, LeaderVanishingInAnUntracedThreadsExecStillDies) {
+  TestDaemon d;
+  auto t = Tracee::family("exec-thread");
+  const auto [leader, ta, tb] = read_tids(*t);
+  ASSERT_GT(tb, 0);
+  Client c = connect(d);
+  auto all = mask({EventKind::Exit, EventKind::Death, EventKind::Reap});
+  auto el = c.attach(attach_opts(leader, all)).engine;
+  std::vector<std::string> seen;
+  c.on_event([&](const ReportMessage& m) {
+    if (m.report.engine == el) seen.push_back(std::string(proto::to_string(m.report.event)));
+  });
+  t->send("x");
+  ASSERT_TRUE(pump({&c}, [&] { return seen.size() >= 3; }))
+      << "events seen: " << seen.size();
+  pump_for({&c}, 100ms);
+  EXPECT_EQ(seen, (std::vector<std::string>{"exit", "death", "reap"}));
+  EXPECT_EQ(c.control(el, ResumeAction::Stop), ESRCH);
+  // The tid now names the exec'd program: a new engine traces it for real.
+  auto again = c.attach(attach_opts(leader, mask({EventKind::Death}))).engine;
+  int rc = c.control(again, ResumeAction::Stop);
+  EXPECT_TRUE(rc == 0 || rc == EINPROGRESS) << rc;
+  EXPECT_TRUE(eventually([&] { return t->state() == 't'; }));
+  EXPECT_EQ(c.detach(again), 0);
+  EXPECT_TRUE(eventually([&] { return released(*t); }));
+}
+
 // 40. Attach to a process while it creates 50 threads: every thread ends up with the engine.
 TEST(Family, ProcessAttachDuringThreadCreationMissesNone) {
   TestDaemon d;
