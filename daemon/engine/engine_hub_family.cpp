@@ -13,6 +13,7 @@
 #include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
 #include "trace/launcher.hpp"
+#include "trace/ptrace.hpp"
 #include "trace/seccomp_filter.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
@@ -49,15 +50,15 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
       continue;
     auto [it, fresh] = allowed.try_emplace(e->client, true);
     if (fresh) {
+      // Fail closed: a child whose /proc cannot be read (killed already) is not followed.
       auto denied = check_trace_access(e->client->creds(), child, AccessCheck::Exec);
-      it->second = !denied || denied->code == ESRCH;  // ESRCH: gone already; its death follows
+      it->second = !denied;
+      if (denied && denied->code != ESRCH)
+        send_notice(e, "credentials",
+                    "child " + std::to_string(child) +
+                        " not followed: the client may not trace it (PROTOCOL.md, Security)");
     }
-    if (!it->second) {
-      send_notice(e, "credentials",
-                  "child " + std::to_string(child) +
-                      " not followed: the client may not trace it (PROTOCOL.md, Security)");
-      continue;
-    }
+    if (!it->second) continue;
     if (set->members.size() >= limits_.threads_per_engine) {
       send_notice(e, "follow_limit",
                   "child " + std::to_string(child) + " not followed: the engine covers " +
@@ -91,9 +92,17 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
   for (auto& e : engines) {
     if (!e->attached() || !e->client) continue;
     auto [it, fresh] = verdicts.try_emplace(e->client);
-    if (fresh) it->second = check_trace_access(e->client->creds(), t->tid, AccessCheck::Exec);
+    if (fresh) {
+      it->second = check_trace_access(e->client->creds(), t->tid, AccessCheck::Exec);
+      // ESRCH: its /proc could not be read. Only a thread killed meanwhile (no longer in a
+      // ptrace-stop; its death follows) keeps its engines; any other failure fails closed.
+      std::uint64_t msg = 0;
+      if (it->second && it->second->code == ESRCH &&
+          ptrace_ops::get_event_msg(t->tid, &msg) == ESRCH)
+        it->second.reset();
+    }
     const auto& denied = it->second;
-    if (!denied || denied->code == ESRCH) continue;  // ESRCH: killed meanwhile, death follows
+    if (!denied) continue;
     const std::string why = denied->data.is_object() && denied->data.contains("reason")
                                 ? denied->data["reason"].get<std::string>()
                                 : std::string("denied");

@@ -76,9 +76,9 @@ std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid, A
   const bool ptrace_cap = client.has_cap(proc::kCapSysPtrace);
   if (auto flags = proc::read_flags(tid); !flags || (*flags & proc::kPfKthread)) {
     if (!flags) return no_such_thread(tid);
-    if (!ptrace_cap && client.proc_hidepid >= 2) return no_such_thread(tid);
-    if (!ptrace_cap && client.proc_hidepid == 1)
-      return deny(tid, "hidden", "not permitted (the client lacks CAP_SYS_PTRACE)");
+    const int hidepid = kind == AccessCheck::Attach && !ptrace_cap ? client.proc_hidepid : 0;
+    if (hidepid >= 2) return no_such_thread(tid);
+    if (hidepid == 1) return deny(tid, "hidden", "not permitted (the client lacks CAP_SYS_PTRACE)");
     return deny(tid, "kthread", "kernel threads cannot be traced");
   }
 
@@ -120,8 +120,10 @@ std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid, A
       }
     }
     if (reason) {
-      if (client.proc_hidepid >= 2) return no_such_thread(tid);
-      if (client.proc_hidepid == 1)
+      // Only a new attach hides: a thread the client traces already is one it has seen, and
+      // there ESRCH must keep meaning "gone" (a refusal must never read as that).
+      if (kind == AccessCheck::Attach && client.proc_hidepid >= 2) return no_such_thread(tid);
+      if (kind == AccessCheck::Attach && client.proc_hidepid == 1)
         return deny(tid, "hidden", "not permitted (the client lacks CAP_SYS_PTRACE)");
       return deny(tid, reason, why + " and the client lacks CAP_SYS_PTRACE");
     }

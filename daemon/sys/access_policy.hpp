@@ -20,10 +20,12 @@
 namespace utraced {
 
 enum class AccessCheck {
-  Attach,  // a new engine (or member): every rule, Yama included
-  Exec,    // the thread exec'd: the credential rules (uids, gids, capabilities, dumpable)
-           // against the new image; Yama's relationship rule is an attach-time rule in the
-           // kernel too, and is not re-run
+  Attach,  // a new engine (or member): every rule, Yama included; a refusal about a thread the
+           // client's /proc hides reads like "no such thread"
+  Exec,    // a thread the client traces already (exec, a followed child, examine): the
+           // credential rules (uids, gids, capabilities, dumpable) only; Yama's relationship
+           // rule is an attach-time rule in the kernel too. ESRCH here means only that the
+           // thread is gone or its /proc could not be read: callers must fail closed.
 };
 
 // nullopt when allowed; otherwise the error to return: ESRCH (no such thread, or one the

@@ -197,13 +197,13 @@ def attack_exec(sock, plain, target, variant, protected_file, uid, gid):
         conn.close()
 
 
-def run_case(suite, d, victims, user, kind, variant):
-    case = f"{variant}/{kind}"
+def run_case(suite, d, victims, user, kind, variant, pre_drop=None, tag=""):
+    case = f"{variant}{tag}/{kind}"
     target = victims.by_kind(kind)
-    pfile = os.path.join(victims.protected, f"pwned-{kind}-{variant}")
+    pfile = os.path.join(victims.protected, f"pwned-{kind}-{variant}{tag}")
     try:
         res = S.run_as(user, attack_exec, d.socket, victims.plain, target, variant, pfile,
-                       user.uid, user.gid, timeout=90)
+                       user.uid, user.gid, timeout=90, pre_drop=pre_drop)
     except S.AttackerError as e:
         suite.fail(case, "the attacker ran to the end", str(e))
         return
@@ -253,6 +253,12 @@ def main():
         for variant in ("follow", "thread", "noexec"):
             run_case(suite, d, victims, user, "suid", variant)
         run_case(suite, d, victims, user, "fcap", "noexec")
+        # The attacker's /proc hides other users' processes (hidepid=invisible, as hardened
+        # systems mount it): the daemon answers it "no such thread" about what it cannot see,
+        # which must never be read as "the thread is gone, keep the engine" at the exec.
+        from test_hidepid import private_proc
+        run_case(suite, d, victims, user, "suid", "direct", pre_drop=private_proc("invisible"),
+                 tag="-hidepid")
     return suite.exit_code()
 
 
