@@ -209,7 +209,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   spec.drop_privileges = creds.uid != 0;
   spec.uid = creds.uid;
   spec.gid = creds.gid;
-  if (spec.drop_privileges) spec.groups = proc::read_groups(creds.pid);
+  if (spec.drop_privileges) spec.groups = creds.groups;  // as the kernel gave them at connect
   std::shared_ptr<const SyscallSet> trapped;
   if (req.attach.seccomp) {
     if (!req.attach.syscalls)

@@ -7,12 +7,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "sys/proc.hpp"
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
@@ -93,6 +97,20 @@ std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) return std::nullopt;
   PeerCreds c{uc.pid, uc.uid, uc.gid};
   c.caps_known = uc.pid > 0 && read_caps(fd, c);
+  // Supplementary groups as the kernel recorded them at connect (never looked up later by the
+  // pid, which can be recycled: another process's groups would be handed to a launch).
+  std::vector<gid_t> groups(64);
+  for (int tries = 0; tries < 4; ++tries) {
+    socklen_t glen = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) == 0) {
+      groups.resize(glen / sizeof(gid_t));
+      c.groups = std::move(groups);
+      c.groups_known = true;
+      break;
+    }
+    if (errno != ERANGE) break;
+    groups.resize(glen / sizeof(gid_t) + 1);
+  }
   return c;
 }
 

@@ -86,17 +86,4 @@ bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs) {
   return false;
 }
 
-std::vector<gid_t> read_groups(pid_t tid) {
-  std::vector<gid_t> out;
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Groups:", 0) != 0) continue;
-    std::istringstream fields(line.substr(7));
-    gid_t g;
-    while (fields >> g) out.push_back(g);
-  }
-  return out;
-}
-
 }  // namespace utraced::proc

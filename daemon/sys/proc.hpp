@@ -37,8 +37,6 @@ std::string exe_path(pid_t pid);
 // The syscall number a thread of the process other than `except` is blocked in, if it is one of
 // `nrs` (from /proc/PID/task/TID/syscall). Used to see a sibling waiting in execve.
 bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs);
-// Supplementary groups of a task (the "Groups:" line of /proc/TID/status).
-std::vector<gid_t> read_groups(pid_t tid);
 
 inline constexpr unsigned long kPfKthread = 0x00200000;
 inline constexpr unsigned long kPfExiting = 0x00000004;
