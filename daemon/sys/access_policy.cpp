@@ -134,6 +134,12 @@ std::optional<RpcError> check_trace_access(const PeerCreds& client, pid_t tid, A
   switch (effective_ptrace_scope()) {
     case 0: break;
     case 1:
+      // The walk looks for the connecting process's pid: only while that process exists (its
+      // pidfd says so) can the pid not have been reused by another process.
+      if (!ptrace_cap && !client.connector_alive())
+        return deny(tid, "yama",
+                    "ptrace_scope 1: the process that opened this connection has exited, so "
+                    "its descendants cannot be told");
       if (!ptrace_cap && !is_descendant(client.pid, st->tgid))
         return deny(tid, "yama",
                     "ptrace_scope 1: not a descendant of the client process " +

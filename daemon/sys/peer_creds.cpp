@@ -85,11 +85,16 @@ bool read_caps(int fd, PeerCreds& c) {
     ok = still_alive(pidfd);
     if (ok) c.proc_hidepid = hidepid < 0 ? 1 : hidepid;
   }
-  ::close(pidfd);
+  c.pidfd = std::shared_ptr<const int>(new int(pidfd), [](const int* p) {
+    ::close(*p);
+    delete p;
+  });
   return ok;
 }
 
 }  // namespace
+
+bool PeerCreds::connector_alive() const { return pidfd && still_alive(*pidfd); }
 
 std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
   struct ucred uc {};

@@ -4,8 +4,9 @@
 // The pid in SO_PEERCRED could in principle have been reused between connect and accept. Where
 // the kernel has SO_PEERPIDFD (Linux 6.5+) we take a pidfd of the peer, read /proc/PID/status,
 // and then check by polling the pidfd (readable once the process exited) that the peer still
-// exists: while it exists its pid cannot have been reused, so the status we read was the peer's. The pidfd is
-// closed again at once (PeerCreds stays a plain copyable value). Without SO_PEERPIDFD, or if the
+// exists: while it exists its pid cannot have been reused, so the status we read was the peer's.
+// The pidfd is kept for the connection's life (PeerCreds::pidfd), so later rules about the
+// client process can check the same way that its pid was not reused. Without SO_PEERPIDFD, or if the
 // check fails, the capabilities are taken as unknown, i.e. none: the client is then treated as
 // an ordinary user of its uid (never more privileged than SO_PEERCRED alone says).
 //
@@ -20,6 +21,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -42,7 +44,14 @@ struct PeerCreds {
   std::vector<gid_t> groups;
   bool groups_known = false;
 
+  // A pidfd of the connecting process, kept for the connection's life (shared by copies;
+  // closed with the last), so that rules about "the client process" (Yama's descendant walk)
+  // can tell whether PeerCreds::pid still names it. Null without SO_PEERPIDFD.
+  std::shared_ptr<const int> pidfd;
+
   bool has_cap(int cap) const { return caps_known && cap >= 0 && cap < 64 && (cap_eff >> cap) & 1; }
+  // The connecting process still exists, so `pid` is still its pid (false when unknown).
+  bool connector_alive() const;
 
   static std::optional<PeerCreds> of_socket(int fd);
 };

@@ -80,6 +80,9 @@ def run_abandoned(suite, d, victims, user):
         return
     leaked = []
     fds_ok = S.H.wait_for(lambda: S.fd_count(d.pid) <= base, timeout=5)
+    # A cancelled launch's child is killed; the daemon reaps it a moment later.
+    S.H.wait_for(lambda: not [k for k in daemon_children(d.pid) if k not in kids_before],
+                 timeout=5)
     kids = [k for k in daemon_children(d.pid) if k not in kids_before]
     suite.check(fds_ok, case, f"the daemon's fd count returns to its baseline ({base} -> "
                 f"{S.fd_count(d.pid)}) after 5 abandoned launches", res["replies"])
