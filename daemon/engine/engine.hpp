@@ -51,6 +51,7 @@ struct Engine {
   bool pending_stop = false;  // control(stop) returned EINPROGRESS; becomes hold at the next stop
   bool reporting = false;     // a report to this engine is in flight (sync mode)
   bool cancel_reap = false;   // replied detach to death: no reap report
+  bool exitkill = false;      // asked for PTRACE_O_EXITKILL (attach/launch "exitkill")
   // Sync mode: asked at the start of each pass with the other concurrent engines, without
   // waiting for the replies of the engines before it (PROTOCOL.md, attach "concurrent").
   bool concurrent = false;

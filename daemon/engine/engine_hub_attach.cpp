@@ -62,6 +62,7 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->data = req.data;
   e->report_timeout = req.report_timeout;
   e->syscalls = req.syscalls;
+  e->exitkill = req.exitkill;
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (t->pass ? t->attaching : t->engines).push_back(e);
   set->members[t->tid] = e;

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -73,6 +74,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     like.data = e->data;
     like.report_timeout = e->report_timeout;
     like.syscalls = e->syscalls;
+    like.exitkill = e->exitkill;
     add_member(set, c, like);
   }
   log::trace().debug("tid={}: child {} (tgid {}) held for the clone report", parent->tid, child,
@@ -122,6 +124,18 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
     }
     e->reporting = false;
     drop_engine(e);  // no settle here: on_stop goes on, and lets the thread go if none is left
+  }
+  // PTRACE_O_EXITKILL stays only while an engine that asked for it is on the thread: otherwise
+  // a client whose engine is gone (taken away here, or detached before) could still have the
+  // new, perhaps privileged, image killed along with the daemon.
+  const bool wanted = t->seccomp_set != nullptr ||
+                      std::any_of(t->engines.begin(), t->engines.end(),
+                                  [](const EnginePtr& e) { return e->exitkill; }) ||
+                      std::any_of(t->attaching.begin(), t->attaching.end(),
+                                  [](const EnginePtr& e) { return e->exitkill; });
+  if (t->want_exitkill && !wanted) {
+    t->want_exitkill = false;
+    if (t->exitkill && ptrace_ops::set_options(t->tid, false) == 0) t->exitkill = false;
   }
 }
 
