@@ -100,7 +100,10 @@ std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
   struct ucred uc {};
   socklen_t len = sizeof uc;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) return std::nullopt;
-  PeerCreds c{uc.pid, uc.uid, uc.gid};
+  PeerCreds c;
+  c.pid = uc.pid;
+  c.uid = uc.uid;
+  c.gid = uc.gid;
   c.caps_known = uc.pid > 0 && read_caps(fd, c);
   // Supplementary groups as the kernel recorded them at connect (never looked up later by the
   // pid, which can be recycled: another process's groups would be handed to a launch).

@@ -603,3 +603,30 @@ def b64(data):
 
 def b64d(text):
     return base64.b64decode(text)
+
+
+# ------------------------------------------------------------------------------- victims
+
+def send_line(p, line):
+    """Writes a line to a victim's stdin; a victim that is gone already is not an error (the
+    test reports how it ended)."""
+    try:
+        p.stdin.write(line + b"\n")
+        p.stdin.flush()
+    except BrokenPipeError:
+        pass
+
+
+def finish_victim(p, rd, pump, out):
+    """Lets a `victim ids`-style program open its file (the injection point an attacker would
+    rewrite) and quit, pumping the connection meanwhile; records its exit code and stdout in
+    out["exit"], out["stdout"]."""
+    send_line(p, b"o")
+    rd.wait_for(lambda t: "opened" in t, 5, pump=pump)
+    send_line(p, b"q")
+    deadline = time.monotonic() + 15
+    while p.poll() is None and time.monotonic() < deadline:
+        pump(0.02)
+    rd.wait_for(lambda t: False, 0.2, pump=pump)
+    out["exit"] = p.poll()
+    out["stdout"] = rd.text

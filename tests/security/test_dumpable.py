@@ -31,14 +31,6 @@ import seclib as S  # noqa: E402
 CANARY = b"canary-nodump-ok"
 
 
-def send_line(p, line):
-    try:
-        p.stdin.write(line + b"\n")
-        p.stdin.flush()
-    except BrokenPipeError:  # the victim is gone (the test reports how it ended)
-        pass
-
-
 def environ_owner(pid):
     """uid owning /proc/PID/environ: the euid when dumpable, 0 when not (None: gone)."""
     try:
@@ -88,7 +80,7 @@ def attack_nodump(sock, plain):
             return out
         engine = r["result"]["engine"]
         out["dumpable_owner_before"] = environ_owner(vpid)
-        send_line(p, b"go")
+        S.send_line(p, b"go")
 
         def next_report(timeout):
             deadline = time.monotonic() + timeout
@@ -294,7 +286,7 @@ def attack_exec(sock, plain, target):
                 log(f"report {pr.get('event')}")
                 conn.answer(m, {"action": "resume"})
 
-        send_line(p, b"go")
+        S.send_line(p, b"go")
         if not rd.wait_for(lambda t: "ids " in t and t.endswith("\n"), 15, pump=pump):
             out["error"] = "the exec'd program did not print its ids: " + rd.text
             return out
@@ -319,15 +311,7 @@ def attack_exec(sock, plain, target):
             "read_memory", {"engine": engine, "tid": vpid, "addr": 0x400000, "size": 8}))
         out["codes"]["barrier"] = S.code_of(conn.call("barrier", {"engine": engine,
                                                                   "timeout_ms": 1000}))
-        send_line(p, b"o")
-        rd.wait_for(lambda t: "opened" in t, 5, pump=pump)
-        send_line(p, b"q")
-        deadline = time.monotonic() + 15
-        while p.poll() is None and time.monotonic() < deadline:
-            pump(0.02)
-        rd.wait_for(lambda t: False, 0.2, pump=pump)
-        out["exit"] = p.poll()
-        out["stdout"] = rd.text
+        S.finish_victim(p, rd, pump, out)
         out["notices"] = conn.notices
         out["engine"] = engine
         out["vpid"] = vpid

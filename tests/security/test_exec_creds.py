@@ -24,14 +24,6 @@ import seclib as S  # noqa: E402
 O_WRONLY_CREAT = 0o101
 
 
-def send_line(p, line):
-    try:
-        p.stdin.write(line + b"\n")
-        p.stdin.flush()
-    except BrokenPipeError:  # the victim is gone (the test reports how it ended)
-        pass
-
-
 def attack_exec(sock, plain, target, variant, protected_file, uid, gid):
     """Runs as the attacker. Returns what happened; the test decides."""
     out = {"violations": [], "log": [], "codes": {}, "pre_exec_examine": None}
@@ -151,7 +143,7 @@ def attack_exec(sock, plain, target, variant, protected_file, uid, gid):
             conn.call("control", {"engine": engine, "tid": ctl_tid, "action": "resume"})
         pump(0.05)
 
-        send_line(p, b"go")
+        S.send_line(p, b"go")
         if not rd.wait_for(lambda t: "ids " in t and t.endswith("\n"), 15, pump=pump):
             out["error"] = "the privileged program did not print its ids: " + rd.text
         ids = S.parse_ids(rd.text)
@@ -180,15 +172,7 @@ def attack_exec(sock, plain, target, variant, protected_file, uid, gid):
                 if S.is_privileged_for(uid, gid, vpid):
                     out["violations"].append("examined the privileged image unheld")
         # Let the program open its file (the injection point), then quit.
-        send_line(p, b"o")
-        rd.wait_for(lambda t: "opened" in t, 5, pump=pump)
-        send_line(p, b"q")
-        deadline = time.monotonic() + 15
-        while p.poll() is None and time.monotonic() < deadline:
-            pump(0.02)
-        rd.wait_for(lambda t: False, 0.2, pump=pump)
-        out["exit"] = p.poll()
-        out["stdout"] = rd.text
+        S.finish_victim(p, rd, pump, out)
         out["notices"] = conn.notices
         return out
     finally:
