@@ -23,6 +23,8 @@ void usage(std::ostream& out) {
          "  --max-queue BYTES  unsent output per connection before it is paused (default 4 MiB)\n"
          "  --max-waiters N    outstanding barrier/wait calls per connection (default 1024)\n"
          "  --max-threads-per-engine N  threads one engine may cover (default 4096)\n"
+         "  --max-threads-per-client N  threads all engines of one connection may cover,\n"
+         "                     summed (default 16384)\n"
          "  --max-depth N      arrays/objects nested in one JSON line (default 64, at most 1024)\n"
          "  --no-launch        refuse the `launch` method (clients can only attach)\n"
          "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
@@ -77,6 +79,9 @@ int main(int argc, char** argv) try {
       config.limits.waiters_per_client = number(a, value("--max-waiters"), 1, 1u << 24);
     else if (a == "--max-threads-per-engine")
       config.limits.threads_per_engine = number(a, value("--max-threads-per-engine"), 1, 1u << 22);
+    else if (a == "--max-threads-per-client")
+      config.limits.threads_per_client =
+          number(a, value("--max-threads-per-client"), 1, 1u << 24);
     else if (a == "--max-depth")
       config.limits.nesting_depth = number(a, value("--max-depth"), 2, 1024);
     else if (a == "--no-launch") config.launch_enabled = false;

@@ -190,6 +190,10 @@ void EngineHub::drop_engine(const EnginePtr& e) {
   e->hold = false;
   e->pending_stop = false;
   e->thread->remove_engine(e);
+  if (e->client) {
+    auto it = members_by_client_.find(e->client->client_id());
+    if (it != members_by_client_.end() && --it->second == 0) members_by_client_.erase(it);
+  }
   log::engine().info("engine {} detached from tid {}", e->id, e->thread->tid);
   if (const auto& t = e->thread; t->pass) {
     // Its reply will never count: the pass goes on without it.

@@ -132,6 +132,9 @@ class EngineHub : public StopSink {
   // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
   EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
   void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);
+  // The client covers Limits::threads_per_client threads already.
+  bool client_full(const ClientLink& client) const;
+  static utrace::proto::RpcError client_full_error(std::size_t limit);
   int control_one(const EnginePtr& e, utrace::proto::ResumeAction action);
   int detach_engine(const EnginePtr& e);
   void drop_engine(const EnginePtr& e);
@@ -212,6 +215,9 @@ class EngineHub : public StopSink {
   };
   std::unordered_map<pid_t, PendingLaunch> launches_;
   std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls
+  // Engine members (threads covered) of each client, summed over its engines (Limits::
+  // threads_per_client): counted in add_member, uncounted in drop_engine.
+  std::unordered_map<std::uint64_t, std::size_t> members_by_client_;
   std::uint64_t next_engine_id_ = 1;
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;

@@ -65,6 +65,7 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->exitkill = req.exitkill;
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (t->pass ? t->attaching : t->engines).push_back(e);
+  ++members_by_client_[set->client->client_id()];
   set->members[t->tid] = e;
   if (req.exitkill && !t->want_exitkill) {
     // Set at the thread's next stop (options only change in a stop): stop it for that.
@@ -89,6 +90,7 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
     bool added = false;
     for (pid_t tid : proc::list_tasks(tgid)) {
       if (set->members.count(tid)) continue;
+      if (client_full(*set->client)) throw RpcException(client_full_error(limits_.threads_per_client));
       if (set->members.size() >= limits_.threads_per_engine)
         throw RpcException(errno_error(EAGAIN, "process " + std::to_string(tgid) +
                                                    " has more threads than one engine may cover",
@@ -128,6 +130,16 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
   }
 }
 
+bool EngineHub::client_full(const ClientLink& client) const {
+  auto it = members_by_client_.find(client.client_id());
+  return it != members_by_client_.end() && it->second >= limits_.threads_per_client;
+}
+
+utrace::proto::RpcError EngineHub::client_full_error(std::size_t limit) {
+  return errno_error(EAGAIN, "the engines of this connection cover too many threads",
+                     {{"limit", "threads_per_client"}, {"value", limit}});
+}
+
 AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   if (shutting_down_) throw RpcException(errno_error(ESHUTDOWN, "the daemon is shutting down"));
   if (auto err = check_trace_access(client.creds(), req.tid)) throw RpcException(*err);
@@ -153,6 +165,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
     throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
                                    {{"limit", "engines_per_client"},
                                     {"value", limits_.engines_per_client}}));
+  if (client_full(client)) throw RpcException(client_full_error(limits_.threads_per_client));
   if (req.exclusive && t) {
     // utrace: exclusivity is checked against every engine on the thread, from any client.
     for (auto* list : {&t->engines, &t->attaching})

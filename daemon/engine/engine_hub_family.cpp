@@ -60,6 +60,13 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
                         " not followed: the client may not trace it (PROTOCOL.md, Security)");
     }
     if (!it->second) continue;
+    if (client_full(*e->client)) {
+      send_notice(e, "follow_limit",
+                  "child " + std::to_string(child) + " not followed: the connection's engines "
+                  "cover " + std::to_string(limits_.threads_per_client) +
+                      " threads (threads_per_client)");
+      continue;
+    }
     if (set->members.size() >= limits_.threads_per_engine) {
       send_notice(e, "follow_limit",
                   "child " + std::to_string(child) + " not followed: the engine covers " +
@@ -198,6 +205,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
                        std::function<void(const AttachResult*, const RpcError*)> done) {
   auto fail = [&](const RpcError& e) { done(nullptr, &e); };
   if (shutting_down_) return fail(errno_error(ESHUTDOWN, "the daemon is shutting down"));
+  if (client_full(client)) return fail(client_full_error(limits_.threads_per_client));
   if (engines_of(client).size() >= limits_.engines_per_client)
     return fail(errno_error(EAGAIN, "too many engines on this connection",
                             {{"limit", "engines_per_client"},

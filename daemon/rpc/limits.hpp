@@ -16,6 +16,9 @@ struct Limits {
   std::size_t queued_bytes = 4 * 1024 * 1024;
   std::size_t waiters_per_client = 1024;       // outstanding barrier + wait calls (--max-waiters)
   std::size_t threads_per_engine = 4096;       // threads one engine covers (--max-threads-per-engine)
+  // Threads covered by all engines of one connection, summed (--max-threads-per-client): without
+  // it, 4096 process engines over a 4096-thread process are 16 M engine records (~5 GB).
+  std::size_t threads_per_client = 16384;
   // Arrays/objects nested in one line (--max-depth); deeper lines get -32600 without being
   // parsed (utrace/proto/message.hpp, kMaxDepth).
   std::size_t nesting_depth = 64;

@@ -75,6 +75,40 @@ def threads_per_engine(utraced, tracee_bin):
     check(rc == 0, "daemon exits 0 (threads_per_engine run)")
 
 
+def threads_per_client(utraced, tracee_bin):
+    # --max-threads-per-client 4: the threads covered by all of one connection's engines are
+    # bounded (engines_per_client alone would let 4096 process engines over a 4096-thread
+    # process cost ~5 GB). A second process engine over the 3-thread process would make 6:
+    # EAGAIN naming threads_per_client, nothing of it stays attached; another connection is not
+    # affected, and detaching gives the budget back.
+    d = Daemon(utraced, log_level="info", args=["--max-threads-per-client", "4"])
+    t = Tracee(tracee_bin, "threads3")
+    try:
+        c = Client(d.socket)
+        r1 = call(c, 1, "attach", {"pid": t.pid, "scope": "process", "events": ["clone"]})
+        check(len(r1.get("result", {}).get("tids", [])) == 3,
+              "a process engine over 3 threads fits a limit of 4")
+        r = call(c, 2, "attach", {"pid": t.pid, "scope": "process", "events": ["clone"]})
+        err = r.get("error", {})
+        check(err.get("code") == 11 and err.get("data", {}).get("limit") == "threads_per_client",
+              "a second one (6 threads) is refused: EAGAIN naming threads_per_client")
+        r = call(c, 3, "list", {})
+        check(len(r.get("result", {}).get("engines", [])) == 1,
+              "the refused engine left nothing attached")
+        other = Client(d.socket)
+        r = call(other, 1, "attach", {"pid": t.pid, "scope": "process", "events": ["clone"]})
+        check("result" in r, "another connection has its own budget")
+        other.close()
+        call(c, 4, "control", {"engine": r1["result"]["engine"], "action": "detach"})
+        r = call(c, 5, "attach", {"pid": t.pid, "scope": "process", "events": ["clone"]})
+        check("result" in r, "after a detach the threads count no more")
+        c.close()
+    finally:
+        t.stop()
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 (threads_per_client run)")
+
+
 def event_batching(utraced, tracee_bin):
     # --event-batch 16: async events wait for company at most --event-delay-us, and any other
     # line (a reply) flushes them first, in order; seq stays gap-free.
@@ -526,6 +560,7 @@ def main():
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0")
     threads_per_engine(utraced, tracee_bin)
+    threads_per_client(utraced, tracee_bin)
     event_batching(utraced, tracee_bin)
     nesting_depth(utraced, tracee_bin)
     list_flood(utraced, tracee_bin)
