@@ -214,6 +214,7 @@ class EngineHub : public StopSink {
     std::optional<utrace::proto::RpcError> denied;
   };
   std::unordered_map<pid_t, PendingLaunch> launches_;
+  static constexpr std::size_t kLaunchesInFlight = 16;  // per connection
   std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls
   // Engine members (threads covered) of each client, summed over its engines (Limits::
   // threads_per_client): counted in add_member, uncounted in drop_engine.

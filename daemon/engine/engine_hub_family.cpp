@@ -206,6 +206,12 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   auto fail = [&](const RpcError& e) { done(nullptr, &e); };
   if (shutting_down_) return fail(errno_error(ESHUTDOWN, "the daemon is shutting down"));
   if (client_full(client)) return fail(client_full_error(limits_.threads_per_client));
+  // Each launch in flight is a process of the daemon's until its exec: a few per connection.
+  std::size_t in_flight = 0;
+  for (auto& [tid, l] : launches_) in_flight += l.client == &client ? 1 : 0;
+  if (in_flight >= kLaunchesInFlight)
+    return fail(errno_error(EAGAIN, "too many launches of this connection are still starting",
+                            {{"limit", "launches_in_flight"}, {"value", kLaunchesInFlight}}));
   if (engines_of(client).size() >= limits_.engines_per_client)
     return fail(errno_error(EAGAIN, "too many engines on this connection",
                             {{"limit", "engines_per_client"},

@@ -24,6 +24,9 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 constexpr int kProtocol = 1;
+// Bounds of an engine's `type` and `data` (copied into each engine record it has).
+constexpr std::size_t kMaxEngineType = 256;
+constexpr std::size_t kMaxEngineData = 4096;
 
 std::string errno_text(int err, std::uint64_t engine) {
   switch (err) {
@@ -184,7 +187,16 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
   if (req->concurrent && req->mode != EngineMode::Sync)
     throw RpcException(proto::invalid_params("concurrent", "applies to sync engines only (\"mode\": \"sync\")"));
   req->type = p.opt_string("type").value_or("");
-  if (const auto* d = p.raw("data")) req->data = *d;
+  // Kept in every engine record (one per thread covered): bounded like any client resource.
+  if (req->type.size() > kMaxEngineType)
+    throw RpcException(proto::invalid_params(
+        "type", "is longer than " + std::to_string(kMaxEngineType) + " bytes"));
+  if (const auto* d = p.raw("data")) {
+    if (d->dump().size() > kMaxEngineData)
+      throw RpcException(proto::invalid_params(
+          "data", "is over " + std::to_string(kMaxEngineData) + " bytes as JSON"));
+    req->data = *d;
+  }
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {

@@ -10,6 +10,7 @@ import shutil
 import socket
 import stat
 import sys
+import tempfile
 import threading
 import time
 
@@ -107,6 +108,56 @@ def threads_per_client(utraced, tracee_bin):
         t.stop()
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0 (threads_per_client run)")
+
+
+def engine_records(utraced, tracee_bin):
+    # An engine's type and data are kept in every engine record: bounded (-32602 naming the
+    # parameter). Launches still before their exec are a few per connection (EAGAIN
+    # launches_in_flight), and a closed connection cancels them (their processes go away).
+    d = Daemon(utraced, log_level="info")
+    t = Tracee(tracee_bin, "sleep")
+    fifo_dir = tempfile.mkdtemp(prefix="utraced-fifo-")
+    fifo = os.path.join(fifo_dir, "never-opened")
+    os.mkfifo(fifo)
+    try:
+        c = Client(d.socket)
+        r = call(c, 1, "attach", {"tid": t.pid, "events": ["death"], "data": "x" * 5000})
+        check(r.get("error", {}).get("code") == -32602 and
+              r["error"].get("data", {}).get("parameter") == "data",
+              "attach with 5000 bytes of data: -32602 naming data")
+        r = call(c, 2, "attach", {"tid": t.pid, "events": ["death"], "type": "t" * 300})
+        check(r.get("error", {}).get("code") == -32602 and
+              r["error"].get("data", {}).get("parameter") == "type",
+              "attach with a 300-byte type: -32602 naming type")
+        r = call(c, 3, "attach", {"tid": t.pid, "events": ["death"], "type": "t" * 256,
+                                  "data": {"k": "v" * 4000}})
+        check("result" in r, "type and data within the bounds attach")
+        # 16 launches that block opening their stdin (a FIFO nobody opens), then one more.
+        for i in range(16):
+            c.send({"jsonrpc": "2.0", "id": 100 + i, "method": "launch",
+                    "params": {"argv": ["/bin/true"], "stdin": fifo}})
+        r = call(c, 200, "launch", {"argv": ["/bin/true"], "stdin": fifo})
+        err = r.get("error", {})
+        check(err.get("code") == 11 and err.get("data", {}).get("limit") == "launches_in_flight",
+              "a 17th launch still before its exec: EAGAIN naming launches_in_flight")
+        kids = lambda: [p for p in os.listdir("/proc") if p.isdigit() and
+                        proc_ppid(int(p)) == d.proc.pid]
+        check(len(kids()) >= 16, f"16 launched processes wait before their exec ({len(kids())})")
+        c.close()
+        check(wait_for(lambda: not kids()), "closing the connection cancels them: none is left")
+    finally:
+        t.stop()
+        shutil.rmtree(fifo_dir, ignore_errors=True)
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 (engine records run)")
+
+
+def proc_ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def event_batching(utraced, tracee_bin):
@@ -561,6 +612,7 @@ def main():
     check(rc == 0, "daemon exits 0")
     threads_per_engine(utraced, tracee_bin)
     threads_per_client(utraced, tracee_bin)
+    engine_records(utraced, tracee_bin)
     event_batching(utraced, tracee_bin)
     nesting_depth(utraced, tracee_bin)
     list_flood(utraced, tracee_bin)
