@@ -35,7 +35,9 @@ ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exit
     throw RpcException(errno_error(EPERM, "the kernel refused to trace thread " +
                                               std::to_string(tid), {{"tid", tid}}));
   }
-  if (err) throw RpcException(errno_error(err, "cannot trace thread " + std::to_string(tid), {{"tid", tid}}));
+  if (err)
+    throw RpcException(
+        errno_error(err, "cannot trace thread " + std::to_string(tid), {{"tid", tid}}));
   // The check before the seize saw whatever had this tid then: an exec of a set-uid program,
   // or a recycled pid, may have come in between. Check again the thread the daemon now traces
   // (its tid cannot be reused while we trace it) and let it go before anything is returned.
@@ -90,7 +92,8 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
     bool added = false;
     for (pid_t tid : proc::list_tasks(tgid)) {
       if (set->members.count(tid)) continue;
-      if (client_full(*set->client)) throw RpcException(client_full_error(limits_.threads_per_client));
+      if (client_full(*set->client))
+        throw RpcException(client_full_error(limits_.threads_per_client));
       if (set->members.size() >= limits_.threads_per_engine)
         throw RpcException(errno_error(EAGAIN, "process " + std::to_string(tgid) +
                                                    " has more threads than one engine may cover",

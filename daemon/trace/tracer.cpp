@@ -146,6 +146,8 @@ void Tracer::watch_vanish(const ThreadPtr& t, int round) {
     if (find(t->tid) != t || t->state == ThreadState::Dead) return;
     auto st = proc::read_status(t->tid);
     if (st && st->tracer_pid == ::getpid()) return watch_vanish(t, round + 1);  // still exiting
+    // /proc unreadable (the daemon out of fds, say) while the tid exists: cannot tell yet.
+    if (!st && (::kill(t->tid, 0) == 0 || errno != ESRCH)) return watch_vanish(t, round + 1);
     // Not ours any more, and its death never came: the leader vanished in an untraced
     // thread's exec (or the tid is free). Its death is reported as an exit with status 0, as
     // for a leader that vanishes in a traced thread's exec (rekey_exec).
