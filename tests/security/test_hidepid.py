@@ -146,14 +146,6 @@ def attack(sock_path, plain, targets, mode):
     return out
 
 
-def unused_pid():
-    maxpid = int(open("/proc/sys/kernel/pid_max").read())
-    for p in range(maxpid - 1, 1, -1):
-        if not os.path.exists(f"/proc/{p}"):
-            return p
-    return 2 ** 22 + 1
-
-
 def find_kthread():
     for d in sorted(os.listdir("/proc"), key=lambda x: (len(x), x)):
         if not d.isdigit() or d == "1":
@@ -279,7 +271,7 @@ def main():
             targets["kernel thread"] = kt
         else:
             suite.note("set-up", "no kernel thread visible in /proc: that target is left out")
-        targets["missing"] = unused_pid()
+        targets["missing"] = S.unused_pid()
         st1 = S.proc_status(1) or {}
         suite.check(st1.get("Uid", "").split()[:1] == ["0"], "set-up", "pid 1 runs as root",
                     st1.get("Uid"))
