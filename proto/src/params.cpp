@@ -19,6 +19,10 @@ Params::Params(const nlohmann::json& j) : json_(j.is_null() ? kEmpty : j) {
 }
 
 void Params::allow_only(std::initializer_list<std::string_view> known) const {
+  allow_only(std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+void Params::allow_only(std::span<const std::string_view> known) const {
   for (auto& [k, v] : json_.items())
     if (std::find(known.begin(), known.end(), k) == known.end()) bad(k, "unknown parameter");
 }

@@ -5,8 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "utrace/proto/report_fields.hpp"
+
 namespace utrace::proto {
 namespace {
+
+// Written by hand for speed: write_params and encode_reply_line write each declared field
+// (report_fields.hpp). A new field: write it here, read it in report_line_decoder.cpp, then
+// count it here; tests/unit/test_report_line.cpp checks each declared field against report.cpp.
+static_assert(fields::field_count<Report>() == 20 && fields::field_count<SyscallInfo>() == 3 &&
+                  fields::field_count<SignalInfo>() == 3 && fields::field_count<ReportReply>() == 4,
+              "a report or reply field was declared: write it in the hot path too");
 
 // Appends JSON text. Objects are written with their keys already in sorted order (the order
 // nlohmann's std::map gives the generic encoders).

@@ -303,7 +303,8 @@ TEST(ReportReply, EmptyObjectIsResume) {
 
 TEST(ReportReply, EveryActionRoundTrips) {
   for (int a = 0; a < kResumeActionCount; ++a) {
-    ReportReply r{static_cast<ResumeAction>(a)};
+    ReportReply r;
+    r.action = static_cast<ResumeAction>(a);
     json j = to_json(r);
     EXPECT_EQ(j, json({{"action", std::string(to_string(r.action))}}));
     EXPECT_EQ(reply_from_json(j).action, r.action);

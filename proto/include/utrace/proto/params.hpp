@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,7 @@ class Params {
 
   // Rejects any field not in `known`, naming it.
   void allow_only(std::initializer_list<std::string_view> known) const;
+  void allow_only(std::span<const std::string_view> known) const;
 
   bool has(std::string_view key) const;
   std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max) const;
