@@ -37,7 +37,7 @@ def main():
             level = [l for l in sec.stdout.splitlines() if "Overall exposure level" in l]
             print("     " + (level[0].strip() if level else "no security score"))
         else:
-            print("skip systemd-analyze not installed")
+            print("SKIP systemd-analyze verify/security: systemd-analyze not installed")
 
         # Socket activation: fd 3 is a listening socket, LISTEN_PID is the daemon's own pid.
         path = os.path.join(tmp, "activated.sock")
