@@ -144,29 +144,34 @@ std::string in_child(const std::function<bool()>& setup, const std::function<std
 
 class Permissions : public ::testing::Test {
  protected:
+  // Why the test users are not there. Only a run that is not root may skip for it: as root,
+  // a missing or failing useradd is a broken environment, and a credential matrix that did
+  // not run must not count as passed.
   static inline bool users_ok_ = false;
-  static inline std::string skip_why_;
+  static inline bool may_skip_ = false;
+  static inline std::string why_;
   static inline Ids a_{}, b_{};
 
   static void SetUpTestSuite() {
     if (::geteuid() != 0) {
-      skip_why_ = "needs root";
+      may_skip_ = true;
+      why_ = "needs root";
       return;
     }
     if (!have_useradd()) {
-      skip_why_ = "useradd/userdel missing";
+      why_ = "running as root, but useradd/userdel are missing";
       return;
     }
     for (const char* n : {"utraced-test-a", "utraced-test-b"}) {
       std::system((std::string("userdel ") + n + " >/dev/null 2>&1").c_str());
       if (std::system((std::string("useradd -M -r -U -s /usr/sbin/nologin ") + n).c_str()) != 0) {
-        skip_why_ = std::string("useradd ") + n + " failed";
+        why_ = std::string("running as root, but useradd ") + n + " failed";
         return;
       }
     }
     auto a = user_ids("utraced-test-a"), b = user_ids("utraced-test-b");
     if (!a || !b || a->gid == b->gid) {
-      skip_why_ = "test users not usable";
+      why_ = "running as root, but the test users made by useradd are not usable";
       return;
     }
     a_ = *a;
@@ -180,7 +185,8 @@ class Permissions : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!users_ok_) GTEST_SKIP() << skip_why_;
+    if (!users_ok_ && may_skip_) GTEST_SKIP() << why_;
+    ASSERT_TRUE(users_ok_) << why_;
     char tmpl[] = "/tmp/utraced-yama-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     yama_dir_ = tmpl;
