@@ -16,8 +16,6 @@
 namespace utrace::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // 1. A then B on a tid, both with syscall entry and exit: entry order B,A; exit order A,B.
 TEST(EngineModel, EntryReportsInReverseAttachOrderExitInAttachOrder) {
   TestDaemon d;
@@ -149,16 +147,17 @@ TEST(EngineModel, ThreadRunsOnlyWhenEveryHoldIsReleased) {
   hold_silently(a, ea);
   EXPECT_EQ(b.control(eb, ResumeAction::Stop), 0) << "the thread is already stopped";
   EXPECT_EQ(t.state(), 't');
+  const long ticks_held = cpu_ticks(t.pid());
   EXPECT_EQ(a.control(ea, ResumeAction::Resume), 0);
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(t.state(), 't') << "B's hold was released by A";
+  // control's {} means its effect is complete (PROTOCOL.md), and B's list is answered after
+  // it: had A's resume released the thread, it would be restarted by now.
   EXPECT_TRUE(b.list().at(0).held);
-  auto t0 = Clock::now();
+  EXPECT_EQ(t.state(), 't') << "B's hold was released by A";
+  EXPECT_EQ(cpu_ticks(t.pid()), ticks_held) << "the spinning thread ran while B held it";
   EXPECT_EQ(b.control(eb, ResumeAction::Resume), 0);
-  EXPECT_TRUE(eventually([&] { return t.state() == 'R'; }, 1000ms));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
-  // The scenario says 10 ms; allow for a loaded 2-core machine.
-  EXPECT_LT(ms, 100) << "thread took " << ms << " ms to run after the last release";
+  // How soon it runs (the scenario's 10 ms) is for bench/; here: it runs, and makes progress.
+  EXPECT_TRUE(eventually([&] { return t.state() == 'R'; }, 10s)) << "state " << t.state();
+  EXPECT_TRUE(eventually([&] { return cpu_ticks(t.pid()) > ticks_held; }, 10s));
   a.close();
   b.close();
   EXPECT_TRUE(eventually([&] { return released(t); }));
@@ -316,9 +315,10 @@ TEST(EngineModel, DetachReplyEndsTheEngine) {
   // Entry order is B then A; A's answer detaches it.
   ASSERT_TRUE(pump({&a, &b}, [&] { return b_getppid == 1 && a_getppid == 1; }));
   ASSERT_TRUE(a.list().empty());
-  auto t0 = Clock::now();
+  // "At once" without a clock: with timeout_ms 0 a barrier that had to wait would fail with
+  // ETIMEDOUT straight away; the engine is gone, so it says ESRCH without waiting.
+  EXPECT_EQ(code_of(a.request("barrier", {{"engine", ea}, {"timeout_ms", 0}})), ESRCH);
   EXPECT_EQ(a.barrier(ea, 2000ms), ESRCH);
-  EXPECT_LT(Clock::now() - t0, 500ms);
   EXPECT_EQ(a.control(ea, ResumeAction::Stop), ESRCH);
   EXPECT_EQ(a.set_events(ea, {}), ESRCH);
   const int before = a_reports;

@@ -47,11 +47,14 @@ TEST(EngineModel, DisconnectLeavesGroupStopInForce) {
   auto ea = a.attach(attach_opts(t.pid(), {})).engine;
   hold_silently(a, ea);
   ASSERT_EQ(::kill(t.pid(), SIGSTOP), 0);
-  a.run_for(100ms);
+  EXPECT_TRUE(signal_pending(t.pid(), SIGSTOP)) << "held: the SIGSTOP waits";
   a.close();
   EXPECT_TRUE(eventually([&] { return t.tracer() == 0; }));
   EXPECT_TRUE(eventually([&] { return t.state() == 'T'; })) << "state " << t.state();
-  std::this_thread::sleep_for(100ms);
+  // Untraced, nothing pending that could end the stop: it stays stopped until SIGCONT (no
+  // need to watch it for a while).
+  EXPECT_FALSE(signal_pending(t.pid(), SIGCONT));
+  EXPECT_FALSE(signal_pending(t.pid(), SIGSTOP)) << "the SIGSTOP was never taken";
   EXPECT_EQ(t.state(), 'T');
   ::kill(t.pid(), SIGCONT);
   EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));

@@ -3,8 +3,14 @@
 // else meanwhile, and a report that is not answered must not keep it busy beyond the budget.
 // Client::set_poll: the library polls for input before it sleeps, with the same bound; and
 // run_one(0) dispatches what is ready without waiting.
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include <fstream>
 #include <sstream>
@@ -16,20 +22,6 @@
 
 namespace utrace::test {
 namespace {
-
-// utime + stime of a process, in clock ticks.
-long cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stol(f);
-    if (i == 15) stime = std::stol(f);
-  }
-  return utime + stime;
-}
 
 // A sync engine on a getppid loop: its first 2000 syscalls are reported and answered; the
 // entries and exits add up.
@@ -44,6 +36,25 @@ void answer_busy_sync_engine(Client& a, pid_t pid) {
   ASSERT_TRUE(a.run_until([&] { return exits >= 2000; }, 20s));
   a.detach(ea);
   EXPECT_LE(entries - exits, 1);
+}
+
+// Whether one of this process's sockets (the client's connection: the only one here) has a
+// whole line ready to read. MSG_PEEK leaves it for the client.
+bool socket_has_line() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return false;
+  bool found = false;
+  while (auto* ent = ::readdir(dir)) {
+    if (ent->d_name[0] == '.') continue;
+    const int fd = std::atoi(ent->d_name);
+    struct stat st {};
+    if (fd == ::dirfd(dir) || ::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    char buf[65536];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 && std::memchr(buf, '\n', static_cast<std::size_t>(n))) found = true;
+  }
+  ::closedir(dir);
+  return found;
 }
 
 // A busy sync engine with a polling daemon; another connection is served meanwhile.
@@ -65,6 +76,14 @@ TEST(ReplySpin, AHeldReportDoesNotKeepTheDaemonBusy) {
   a.keep_getppid(a.attach(attach_params(t.pid(), {"syscall_entry"}, "sync")));
   t.send("g");
   ASSERT_TRUE(a.run_until([&] { return a.kept.size() == 1; }));
+  // The condition itself: with the report unanswered, the daemon goes to sleep (a polling
+  // daemon is always R).
+  const std::string daemon_status = "/proc/" + std::to_string(d.pid()) + "/status";
+  EXPECT_TRUE(eventually([&] { return status_file_field(daemon_status, "State")[0] == 'S'; },
+                         10s))
+      << "the daemon never slept with a report unanswered";
+  // And a bound on CPU time (not wall time: a loaded machine does not raise it): a daemon
+  // that polls for the whole 600 ms uses about 600 ms of CPU, one that sleeps about none.
   const long before = cpu_ticks(d.pid());
   a.run_for(600ms);
   const long used_ms = (cpu_ticks(d.pid()) - before) * 1000 / ::sysconf(_SC_CLK_TCK);
@@ -97,6 +116,8 @@ TEST(ReplySpin, AnIdlePollingClientSleeps) {
   TestDaemon d;
   Client a = connect(d);
   a.set_poll(2ms);
+  // CPU time of this thread, not wall time: a client polling for the whole 500 ms uses about
+  // 500 ms of CPU whatever the load; one that sleeps after 2 ms uses about none.
   const long before = thread_cpu_ms();
   a.run_for(500ms);
   EXPECT_LT(thread_cpu_ms() - before, 200) << "the client kept polling with nothing to read";
@@ -116,9 +137,10 @@ TEST(ReplySpin, RunOneWithZeroTimeoutDispatchesAReadyReport) {
     return ResumeAction::Resume;
   });
   EXPECT_FALSE(a.run_one(0ms)) << "nothing was sent yet";
+  EXPECT_FALSE(socket_has_line()) << "a line is pending before the tracee did anything";
   t.send("g");
   ASSERT_TRUE(eventually([&] { return t.state() == 't'; }));
-  std::this_thread::sleep_for(50ms);  // the report is in the socket by now
+  ASSERT_TRUE(eventually([] { return socket_has_line(); }, 10s)) << "no report line came";
   int calls = 0;
   while (seen == 0 && calls < 10) {
     a.run_one(0ms);
