@@ -50,6 +50,43 @@ def utracectl_counts(path):
     return counts
 
 
+def proc_field(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def program_asleep(ancestor, comm):
+    """Whether a descendant of `ancestor` named `comm` is in state S (sleeping, not stopped)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        if proc_field(entry, "Name") != comm or not proc_field(entry, "State").startswith("S"):
+            continue
+        pid = entry
+        for _ in range(64):  # walk up to the ancestor
+            pid = proc_field(pid, "PPid")
+            if pid in ("", "0"):
+                break
+            if int(pid) == ancestor:
+                return True
+    return False
+
+
+def wait_for(pred, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()
+
+
 def run(cmd, env=None):
     return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, env=env, timeout=60).returncode
@@ -96,7 +133,11 @@ def main():
         # Ctrl-C is passed on to the program, which dies of it; utracectl then exits too.
         p = subprocess.Popen([utracectl, "run", "--output", "/dev/null", "--", "/bin/sleep", "30"],
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        # Ctrl-C once the program runs: utracectl released it from the launch hold (after it
+        # learnt its pid), so `sleep` is past its exec and asleep in nanosleep, not held ('t').
+        # (launch makes the program a child of the daemon, in a session of its own.)
+        running = wait_for(lambda: program_asleep(d.proc.pid, "sleep"), timeout=30)
+        check(running, "the traced program runs (a `sleep` under utracectl in state S)")
         p.send_signal(signal.SIGINT)
         try:
             rc = p.wait(timeout=10)
