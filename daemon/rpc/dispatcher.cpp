@@ -12,21 +12,27 @@
 #include "sys/names.hpp"
 #include "trace/examine.hpp"
 #include "utrace/proto/base64.hpp"
+#include "utrace/proto/method_params.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
 
 namespace proto = utrace::proto;
+using proto::ParamSpec;
 using proto::Params;
 using proto::RpcException;
+namespace params = proto::params;
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
 constexpr int kProtocol = 1;
-// Bounds of an engine's `type` and `data` (copied into each engine record it has).
-constexpr std::size_t kMaxEngineType = 256;
-constexpr std::size_t kMaxEngineData = 4096;
+static_assert(static_cast<std::size_t>(params::kMaxMemoryIo) == examine::kMaxMemoryIo);
+static_assert(static_cast<std::size_t>(params::list::limit.max) == Dispatcher::kListMaxEngines);
+
+[[noreturn]] void bad(const ParamSpec& spec, const std::string& why) {
+  throw RpcException(proto::invalid_params(std::string(spec.name), why));
+}
 
 std::string errno_text(int err, std::uint64_t engine) {
   switch (err) {
@@ -86,7 +92,11 @@ bool daemon_wide_view(const PeerCreds& creds) {
 }
 
 pid_t opt_tid(const Params& p) {
-  return static_cast<pid_t>(p.opt_integer("tid", 1, INT32_MAX).value_or(0));
+  return static_cast<pid_t>(p.opt_integer(params::tid).value_or(0));
+}
+
+std::uint64_t engine_param(const Params& p) {
+  return static_cast<std::uint64_t>(p.integer(params::engine));
 }
 
 }  // namespace
@@ -142,11 +152,10 @@ void Dispatcher::handle(Session& session, const proto::Message& m) {
 }
 
 nlohmann::json Dispatcher::hello(Session& s, const Params& p) {
-  p.allow_only({"client", "protocol"});
-  if (auto name = p.opt_string("client")) s.name = *name;
-  if (auto v = p.opt_integer("protocol", 0, INT32_MAX); v && *v != kProtocol)
-    throw RpcException(proto::invalid_params(
-        "protocol", "this daemon speaks protocol " + std::to_string(kProtocol)));
+  p.allow_only(params::hello::table);
+  if (auto name = p.opt_string(params::hello::client)) s.name = *name;
+  if (auto v = p.opt_integer(params::hello::protocol); v && *v != kProtocol)
+    bad(params::hello::protocol, "this daemon speaks protocol " + std::to_string(kProtocol));
   return {{"server", "utraced"},
           {"version", kVersion},
           {"protocol", kProtocol},
@@ -156,67 +165,50 @@ nlohmann::json Dispatcher::hello(Session& s, const Params& p) {
 }
 
 void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
-  req->report_timeout =
-      std::chrono::milliseconds(p.opt_integer("report_timeout_ms", 0, 24 * 3600 * 1000).value_or(0));
-  auto scope = p.opt_string("scope").value_or("thread");
-  if (scope == "process") req->scope = EngineScope::Process;
-  else if (scope != "thread")
-    throw RpcException(proto::invalid_params("scope", "must be \"thread\" or \"process\""));
-  req->follow = p.opt_bool("follow").value_or(false);
-  req->exitkill = p.opt_bool("exitkill").value_or(false);
-  if (const auto* list = p.raw("syscalls"); list && !list->is_null()) {
-    if (!list->is_array())
-      throw RpcException(proto::invalid_params("syscalls", "must be a list of syscall names or numbers"));
+  namespace opt = params::engine_options;
+  req->report_timeout = std::chrono::milliseconds(p.opt_integer(opt::report_timeout_ms).value_or(0));
+  if (p.opt_choice(opt::scope).value_or("thread") == "process") req->scope = EngineScope::Process;
+  req->follow = p.opt_bool(opt::follow).value_or(false);
+  req->exitkill = p.opt_bool(opt::exitkill).value_or(false);
+  if (const auto* list = p.opt_json(opt::syscalls); list && !list->is_null()) {
+    if (!list->is_array()) bad(opt::syscalls, "must be a list of syscall names or numbers");
     auto set = std::make_shared<SyscallSet>();
     for (const auto& x : *list) {
       std::int64_t nr = -1;
       if (x.is_string()) nr = names::syscall_number(x.get<std::string>());
       else if (x.is_number_integer()) nr = x.get<std::int64_t>();
       if (nr < 0 || nr >= static_cast<std::int64_t>(set->size()))
-        throw RpcException(proto::invalid_params("syscalls", "unknown syscall " + x.dump()));
+        bad(opt::syscalls, "unknown syscall " + x.dump());
       set->set(static_cast<std::size_t>(nr));
     }
     req->syscalls = std::move(set);
   }
-  req->events = p.events("events");
-  auto mode = p.opt_string("mode").value_or("async");
-  if (mode == "sync") req->mode = EngineMode::Sync;
-  else if (mode == "async") req->mode = EngineMode::Async;
-  else throw RpcException(proto::invalid_params("mode", "must be \"sync\" or \"async\""));
-  req->concurrent = p.opt_bool("concurrent").value_or(false);
+  req->events = p.events(opt::events);
+  req->mode = p.opt_choice(opt::mode).value_or("async") == "sync" ? EngineMode::Sync : EngineMode::Async;
+  req->concurrent = p.opt_bool(opt::concurrent).value_or(false);
   if (req->concurrent && req->mode != EngineMode::Sync)
-    throw RpcException(proto::invalid_params("concurrent", "applies to sync engines only (\"mode\": \"sync\")"));
-  req->type = p.opt_string("type").value_or("");
-  // Kept in every engine record (one per thread covered): bounded like any client resource.
-  if (req->type.size() > kMaxEngineType)
-    throw RpcException(proto::invalid_params(
-        "type", "is longer than " + std::to_string(kMaxEngineType) + " bytes"));
-  if (const auto* d = p.raw("data")) {
-    if (d->dump().size() > kMaxEngineData)
-      throw RpcException(proto::invalid_params(
-          "data", "is over " + std::to_string(kMaxEngineData) + " bytes as JSON"));
-    req->data = *d;
-  }
+    bad(opt::concurrent, "applies to sync engines only (\"mode\": \"sync\")");
+  req->type = p.opt_string(opt::type).value_or("");
+  if (const auto* d = p.opt_json(opt::data)) req->data = *d;
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
-  p.allow_only({"tid", "pid", "scope", "follow", "exitkill", "syscalls", "events", "mode", "concurrent", "create", "exclusive", "type",
-                "data", "match", "report_timeout_ms"});
+  namespace ap = params::attach;
+  p.allow_only(ap::table);
   AttachRequest req;
   parse_engine_options(p, &req);
-  if (p.has("tid") && p.has("pid"))
-    throw RpcException(proto::invalid_params("tid", "give either tid or pid, not both"));
-  if (p.has("tid")) req.tid = static_cast<pid_t>(p.integer("tid", 1, INT32_MAX));
-  else if (p.has("pid")) req.tid = static_cast<pid_t>(p.integer("pid", 1, INT32_MAX));
-  else throw RpcException(proto::invalid_params("tid", "is required"));
-  req.create = p.opt_bool("create").value_or(true);
-  req.exclusive = p.opt_bool("exclusive").value_or(false);
-  if (const auto* m = p.raw("match"); m && !m->is_null()) {
-    if (!m->is_array()) throw RpcException(proto::invalid_params("match", "must be a list"));
+  const bool by_tid = p.has(ap::tid.name), by_pid = p.has(ap::pid.name);
+  if (by_tid && by_pid) bad(ap::tid, "give either tid or pid, not both");
+  if (!by_tid && !by_pid) bad(ap::tid, "is required");
+  req.tid = static_cast<pid_t>(by_tid ? p.integer(ap::tid) : p.integer(ap::pid));
+  req.create = p.opt_bool(ap::create).value_or(true);
+  req.exclusive = p.opt_bool(ap::exclusive).value_or(false);
+  if (const auto* m = p.opt_json(ap::match); m && !m->is_null()) {
+    if (!m->is_array()) bad(ap::match, "must be a list");
     for (const auto& x : *m) {
       if (x == "type") req.match_type = true;
       else if (x == "data") req.match_data = true;
-      else throw RpcException(proto::invalid_params("match", "entries must be \"type\" or \"data\""));
+      else bad(ap::match, "entries must be \"type\" or \"data\"");
     }
   }
   AttachResult r = hub_.attach(s, req);
@@ -225,25 +217,24 @@ nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
 }
 
 nlohmann::json Dispatcher::set_events(Session& s, const Params& p) {
-  p.allow_only({"engine", "events"});
-  auto id = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  if (!p.has("events")) throw RpcException(proto::invalid_params("events", "is required"));
-  throw_if(hub_.set_events(s, id, p.events("events")), id);
+  p.allow_only(params::set_events::table);
+  auto id = engine_param(p);
+  throw_if(hub_.set_events(s, id, p.events(params::set_events::events)), id);
   return nlohmann::json::object();
 }
 
 nlohmann::json Dispatcher::control(Session& s, const Params& p) {
-  p.allow_only({"engine", "action", "tid"});
-  auto id = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto action = p.action("action");
+  p.allow_only(params::control::table);
+  auto id = engine_param(p);
+  auto action = p.action(params::control::action);
   throw_if(hub_.control(s, id, opt_tid(p), action), id);
   return nlohmann::json::object();
 }
 
 nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"engine", "tid", "timeout_ms"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
+  p.allow_only(params::waiter::table);
+  auto engine = engine_param(p);
+  auto timeout = p.opt_integer(params::waiter::timeout_ms).value_or(10000);
   std::weak_ptr<Session> ws = s.shared_from_this();
   hub_.barrier(s, engine, opt_tid(p), std::chrono::milliseconds(timeout), [ws, id, engine](int code) {
     auto session = ws.lock();
@@ -260,9 +251,9 @@ nlohmann::json Dispatcher::barrier(Session& s, const nlohmann::json& id, const P
 }
 
 nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Params& p) {
-  p.allow_only({"engine", "tid", "timeout_ms"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto timeout = p.opt_integer("timeout_ms", 0, 24 * 3600 * 1000).value_or(10000);
+  p.allow_only(params::waiter::table);
+  auto engine = engine_param(p);
+  auto timeout = p.opt_integer(params::waiter::timeout_ms).value_or(10000);
   std::weak_ptr<Session> ws = s.shared_from_this();
   hub_.wait(s, engine, opt_tid(p), std::chrono::milliseconds(timeout),
             [ws, id, engine](int code, const char* reason, pid_t tid) {
@@ -298,8 +289,8 @@ void throw_examine(int err, std::uint64_t engine) {
 }  // namespace
 
 nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
-  p.allow_only({"engine", "tid"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
+  p.allow_only(params::get_regs::table);
+  auto engine = engine_param(p);
   auto t = examined(hub_, s, engine, p);
   nlohmann::json regs;
   throw_examine(examine::get_regs(t->tid, &regs), engine);
@@ -307,52 +298,51 @@ nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
 }
 
 nlohmann::json Dispatcher::set_regs(Session& s, const Params& p) {
-  p.allow_only({"engine", "tid", "regs"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  const auto* regs = p.raw("regs");
-  if (!regs || !regs->is_object())
-    throw RpcException(proto::invalid_params("regs", "must be an object of register names"));
+  p.allow_only(params::set_regs::table);
+  auto engine = engine_param(p);
+  const auto* regs = p.raw(params::set_regs::regs.name);
+  if (!regs || !regs->is_object()) bad(params::set_regs::regs, "must be an object of register names");
   auto t = examined(hub_, s, engine, p);
-  std::string bad;
-  int err = examine::set_regs(t->tid, *regs, &bad);
-  if (err == EINVAL && !bad.empty())
-    throw RpcException(proto::invalid_params("regs", "unknown register or bad value: " + bad));
+  std::string bad_reg;
+  int err = examine::set_regs(t->tid, *regs, &bad_reg);
+  if (err == EINVAL && !bad_reg.empty())
+    bad(params::set_regs::regs, "unknown register or bad value: " + bad_reg);
   throw_examine(err, engine);
   return nlohmann::json::object();
 }
 
 nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
-  p.allow_only({"engine", "tid", "addr", "size"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto addr = p.opt_unsigned("addr");
-  if (!addr) throw RpcException(proto::invalid_params("addr", "is required"));
-  auto size = static_cast<std::size_t>(p.integer("size", 1, examine::kMaxMemoryIo));
+  namespace rp = params::read_memory;
+  p.allow_only(rp::table);
+  auto engine = engine_param(p);
+  auto addr = *p.opt_unsigned(rp::addr);  // required
+  auto size = static_cast<std::size_t>(p.integer(rp::size));
   auto t = examined(hub_, s, engine, p);
   std::string bytes;
-  throw_examine(examine::read_memory(t->tid, *addr, size, &bytes), engine);
+  throw_examine(examine::read_memory(t->tid, addr, size, &bytes), engine);
   return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
 }
 
 nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
-  p.allow_only({"engine", "tid", "addr", "data"});
-  auto engine = static_cast<std::uint64_t>(p.integer("engine", 0, INT64_MAX));
-  auto addr = p.opt_unsigned("addr");
-  if (!addr) throw RpcException(proto::invalid_params("addr", "is required"));
-  auto bytes = proto::base64_decode(p.string("data"));
-  if (!bytes) throw RpcException(proto::invalid_params("data", "must be padded base64"));
+  namespace wp = params::write_memory;
+  p.allow_only(wp::table);
+  auto engine = engine_param(p);
+  auto addr = *p.opt_unsigned(wp::addr);  // required
+  auto bytes = proto::base64_decode(p.string(wp::data));
+  if (!bytes) bad(wp::data, "must be padded base64");
   if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
-    throw RpcException(proto::invalid_params("data", "must hold 1 to 1048576 bytes"));
+    bad(wp::data, "must hold 1 to " + std::to_string(params::kMaxMemoryIo) + " bytes");
   auto t = examined(hub_, s, engine, p);
   std::size_t written = 0;
-  throw_examine(examine::write_memory(t->tid, *addr, *bytes, &written), engine);
+  throw_examine(examine::write_memory(t->tid, addr, *bytes, &written), engine);
   return {{"written", written}};
 }
 
 nlohmann::json Dispatcher::list(Session& s, const Params& p) {
-  p.allow_only({"from", "limit"});
-  const auto from = static_cast<std::uint64_t>(p.opt_integer("from", 0, INT64_MAX).value_or(0));
-  const auto limit = static_cast<std::size_t>(
-      p.opt_integer("limit", 1, static_cast<std::int64_t>(kListMaxEngines)).value_or(kListMaxEngines));
+  p.allow_only(params::list::table);
+  const auto from = static_cast<std::uint64_t>(p.opt_integer(params::list::from).value_or(0));
+  const auto limit =
+      static_cast<std::size_t>(p.opt_integer(params::list::limit).value_or(kListMaxEngines));
   // One page is at most `limit` engines and about kListPageBytes of JSON (plus the one engine
   // that crosses it), and never over half the connection's output bound: no `list` allocates
   // more than that, however many engines the client has.
@@ -374,7 +364,7 @@ nlohmann::json Dispatcher::list(Session& s, const Params& p) {
 }
 
 nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
-  p.allow_only({});
+  p.allow_only(params::stats::table);
   const ClientStats& own = s.stats();
   nlohmann::json r = {{"engines", hub_.engines_of(s).size()},
                       {"client",

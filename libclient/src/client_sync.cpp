@@ -1,6 +1,7 @@
 #include "utrace/client_sync.hpp"
 
 #include "utrace/proto/base64.hpp"
+#include "utrace/proto/method_params.hpp"
 
 #include <cstdlib>
 
@@ -8,7 +9,12 @@
 
 namespace utrace::client {
 
+namespace params = proto::params;
+
 namespace {
+
+// The key of a parameter in a request's params object (the daemon checks it by the same spec).
+std::string key(const proto::ParamSpec& spec) { return std::string(spec.name); }
 
 [[noreturn]] void bad_reply(const std::string& method, const std::string& why) {
   throw ClientError(make_client_error(client_code::kBadReply, why), method);
@@ -24,27 +30,28 @@ std::string default_socket_path() {
 std::string_view to_string(Mode mode) { return mode == Mode::Sync ? "sync" : "async"; }
 
 nlohmann::json AttachOptions::to_params() const {
+  namespace ap = params::attach;
   nlohmann::json p = nlohmann::json::object();
   if (tid != 0) {
-    p["tid"] = tid;
+    p[key(ap::tid)] = tid;
   } else {
-    p["pid"] = pid;
-    p["scope"] = "process";
+    p[key(ap::pid)] = pid;
+    p[key(ap::scope)] = ap::scope.choices[1];  // "process"
   }
-  p["events"] = events.names();
-  p["mode"] = to_string(mode);
-  if (concurrent) p["concurrent"] = true;
-  if (!create) p["create"] = false;
-  if (exclusive) p["exclusive"] = true;
-  if (!type.empty()) p["type"] = type;
-  if (!data.is_null()) p["data"] = data;
-  if (follow) p["follow"] = true;
-  if (!syscalls.empty()) p["syscalls"] = syscalls;
+  p[key(ap::events)] = events.names();
+  p[key(ap::mode)] = to_string(mode);
+  if (concurrent) p[key(ap::concurrent)] = true;
+  if (!create) p[key(ap::create)] = false;
+  if (exclusive) p[key(ap::exclusive)] = true;
+  if (!type.empty()) p[key(ap::type)] = type;
+  if (!data.is_null()) p[key(ap::data)] = data;
+  if (follow) p[key(ap::follow)] = true;
+  if (!syscalls.empty()) p[key(ap::syscalls)] = syscalls;
   if (match_type || match_data) {
     nlohmann::json match = nlohmann::json::array();
     if (match_type) match.push_back("type");
     if (match_data) match.push_back("data");
-    p["match"] = std::move(match);
+    p[key(ap::match)] = std::move(match);
   }
   return p;
 }
@@ -61,9 +68,9 @@ Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
 nlohmann::json Client::hello(const std::string& client_name) {
-  nlohmann::json params = {{"protocol", kProtocolVersion}};
-  if (!client_name.empty()) params["client"] = client_name;
-  return call("hello", params);
+  nlohmann::json p = {{key(params::hello::protocol), kProtocolVersion}};
+  if (!client_name.empty()) p[key(params::hello::client)] = client_name;
+  return call("hello", p);
 }
 
 AttachResult Client::attach(const AttachOptions& options) {
@@ -83,26 +90,30 @@ AttachResult Client::attach(const AttachOptions& options) {
 }
 
 int Client::set_events(EngineId engine, proto::EventMask events) {
-  return errno_call("set_events", {{"engine", engine}, {"events", events.names()}});
+  return errno_call("set_events", {{key(params::set_events::engine), engine},
+                                   {key(params::set_events::events), events.names()}});
 }
 
 int Client::control(EngineId engine, proto::ResumeAction action, int tid) {
-  nlohmann::json params = {{"engine", engine}, {"action", proto::to_string(action)}};
-  if (tid != 0) params["tid"] = tid;
-  return errno_call("control", params);
+  nlohmann::json p = {{key(params::control::engine), engine},
+                      {key(params::control::action), proto::to_string(action)}};
+  if (tid != 0) p[key(params::control::tid)] = tid;
+  return errno_call("control", p);
 }
 
 nlohmann::json LaunchOptions::to_params() const {
-  nlohmann::json p = {{"argv", argv}, {"events", events.names()}, {"mode", to_string(mode)}};
-  if (env) p["env"] = *env;
-  if (!cwd.empty()) p["cwd"] = cwd;
-  if (!stdin_path.empty()) p["stdin"] = stdin_path;
-  if (!stdout_path.empty()) p["stdout"] = stdout_path;
-  if (!stderr_path.empty()) p["stderr"] = stderr_path;
-  if (concurrent) p["concurrent"] = true;
-  if (follow) p["follow"] = true;
-  if (!syscalls.empty()) p["syscalls"] = syscalls;
-  if (seccomp) p["seccomp"] = true;
+  namespace lp = params::launch;
+  nlohmann::json p = {{key(lp::argv), argv}, {key(lp::events), events.names()},
+                      {key(lp::mode), to_string(mode)}};
+  if (env) p[key(lp::env)] = *env;
+  if (!cwd.empty()) p[key(lp::cwd)] = cwd;
+  if (!stdin_path.empty()) p[key(lp::stdin_path)] = stdin_path;
+  if (!stdout_path.empty()) p[key(lp::stdout_path)] = stdout_path;
+  if (!stderr_path.empty()) p[key(lp::stderr_path)] = stderr_path;
+  if (concurrent) p[key(lp::concurrent)] = true;
+  if (follow) p[key(lp::follow)] = true;
+  if (!syscalls.empty()) p[key(lp::syscalls)] = syscalls;
+  if (seccomp) p[key(lp::seccomp)] = true;
   return p;
 }
 
@@ -111,11 +122,18 @@ LaunchResult Client::launch(const LaunchOptions& options) {
   return {r.at("engine").get<EngineId>(), r.at("pid").get<int>()};
 }
 
+namespace {
+// barrier and wait
+nlohmann::json waiter_params(EngineId engine, std::chrono::milliseconds timeout, int tid) {
+  nlohmann::json p = {{key(params::waiter::engine), engine}};
+  if (tid != 0) p[key(params::waiter::tid)] = tid;
+  if (timeout.count() > 0) p[key(params::waiter::timeout_ms)] = timeout.count();
+  return p;
+}
+}  // namespace
+
 int Client::barrier(EngineId engine, std::chrono::milliseconds timeout, int tid) {
-  nlohmann::json params = {{"engine", engine}};
-  if (tid != 0) params["tid"] = tid;
-  if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
-  return errno_call("barrier", params);
+  return errno_call("barrier", waiter_params(engine, timeout, tid));
 }
 
 std::vector<EngineInfo> Client::list() {
@@ -149,10 +167,7 @@ nlohmann::json Client::stats() { return call("stats", nlohmann::json::object());
 
 int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string* reason, int tid,
                  int* woke_tid) {
-  nlohmann::json params = {{"engine", engine}};
-  if (tid != 0) params["tid"] = tid;
-  if (timeout.count() > 0) params["timeout_ms"] = timeout.count();
-  Reply reply = core_->request("wait", params);
+  Reply reply = core_->request("wait", waiter_params(engine, timeout, tid));
   if (reply.error) {
     if (reply.error->code > 0) return reply.error->code;
     throw ClientError(std::move(*reply.error), "wait");
@@ -164,22 +179,29 @@ int Client::wait(EngineId engine, std::chrono::milliseconds timeout, std::string
 }
 
 namespace {
-nlohmann::json with_tid(nlohmann::json params, int tid) {
-  if (tid != 0) params["tid"] = tid;
-  return params;
+// get_regs, set_regs, read_memory, write_memory: the engine, and the thread of a process engine.
+nlohmann::json examine_params(EngineId engine, int tid) {
+  nlohmann::json p = {{key(params::engine), engine}};
+  if (tid != 0) p[key(params::tid)] = tid;
+  return p;
 }
 }  // namespace
 
 nlohmann::json Client::get_regs(EngineId engine, int tid) {
-  return call("get_regs", with_tid({{"engine", engine}}, tid)).at("regs");
+  return call("get_regs", examine_params(engine, tid)).at("regs");
 }
 
 void Client::set_regs(EngineId engine, const nlohmann::json& regs, int tid) {
-  call("set_regs", with_tid({{"engine", engine}, {"regs", regs}}, tid));
+  auto p = examine_params(engine, tid);
+  p[key(params::set_regs::regs)] = regs;
+  call("set_regs", p);
 }
 
 std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t size, int tid) {
-  auto r = call("read_memory", with_tid({{"engine", engine}, {"addr", addr}, {"size", size}}, tid));
+  auto p = examine_params(engine, tid);
+  p[key(params::read_memory::addr)] = addr;
+  p[key(params::read_memory::size)] = size;
+  auto r = call("read_memory", p);
   auto bytes = proto::base64_decode(r.at("data").get<std::string>());
   if (!bytes)
     throw ClientError(make_client_error(client_code::kBadReply, "read_memory: bad base64"),
@@ -189,8 +211,10 @@ std::string Client::read_memory(EngineId engine, std::uint64_t addr, std::size_t
 
 std::size_t Client::write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes,
                                  int tid) {
-  auto r = call("write_memory", with_tid({{"engine", engine}, {"addr", addr},
-                                          {"data", proto::base64_encode(bytes)}}, tid));
+  auto p = examine_params(engine, tid);
+  p[key(params::write_memory::addr)] = addr;
+  p[key(params::write_memory::data)] = proto::base64_encode(bytes);
+  auto r = call("write_memory", p);
   return r.at("written").get<std::size_t>();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "utrace/proto/errors.hpp"
+#include "utrace/proto/method_params.hpp"
 
 namespace utrace::proto {
 
@@ -108,6 +109,102 @@ EventMask Params::events(std::string_view key) const {
     m.set(*k);
   }
   return m;
+}
+
+// ---- by parameter table ----
+
+namespace {
+void expect(const ParamSpec& spec, ParamType type) {
+  if (spec.type != type)
+    throw std::logic_error("parameter '" + std::string(spec.name) + "' read as the wrong type");
+}
+}  // namespace
+
+void Params::allow_only(std::span<const ParamSpec> table) const {
+  for (const auto& item : json_.items()) {
+    const std::string& k = item.key();
+    if (std::none_of(table.begin(), table.end(), [&k](const ParamSpec& s) { return s.name == k; }))
+      bad(k, "unknown parameter");
+  }
+}
+
+std::optional<std::int64_t> Params::opt_integer(const ParamSpec& spec) const {
+  expect(spec, ParamType::Integer);
+  auto v = opt_integer(spec.name, spec.min, spec.max);
+  if (!v && spec.required) bad(spec.name, "is required");
+  return v;
+}
+
+std::int64_t Params::integer(const ParamSpec& spec) const {
+  auto v = opt_integer(spec);
+  if (!v) bad(spec.name, "is required");
+  return *v;
+}
+
+std::optional<std::uint64_t> Params::opt_unsigned(const ParamSpec& spec) const {
+  expect(spec, ParamType::Unsigned);
+  auto v = opt_unsigned(spec.name);
+  if (!v && spec.required) bad(spec.name, "is required");
+  return v;
+}
+
+std::optional<bool> Params::opt_bool(const ParamSpec& spec) const {
+  expect(spec, ParamType::Boolean);
+  auto v = opt_bool(spec.name);
+  if (!v && spec.required) bad(spec.name, "is required");
+  return v;
+}
+
+std::optional<std::string> Params::opt_string(const ParamSpec& spec) const {
+  expect(spec, ParamType::String);
+  auto v = opt_string(spec.name);
+  if (!v && spec.required) bad(spec.name, "is required");
+  if (v && spec.max > 0 && v->size() > static_cast<std::size_t>(spec.max))
+    bad(spec.name, "is longer than " + std::to_string(spec.max) + " bytes");
+  return v;
+}
+
+std::string Params::string(const ParamSpec& spec) const {
+  auto v = opt_string(spec);
+  if (!v) bad(spec.name, "is required");
+  return *v;
+}
+
+std::optional<std::string_view> Params::opt_choice(const ParamSpec& spec) const {
+  expect(spec, ParamType::Choice);
+  auto v = opt_string(spec.name);
+  if (!v) {
+    if (spec.required) bad(spec.name, "is required");
+    return std::nullopt;
+  }
+  for (std::string_view c : spec.choices)
+    if (*v == c) return c;
+  bad(spec.name, "must be \"" + std::string(spec.choices[0]) + "\" or \"" +
+                     std::string(spec.choices[1]) + "\"");
+}
+
+ResumeAction Params::action(const ParamSpec& spec) const {
+  expect(spec, ParamType::Action);
+  return action(spec.name);
+}
+
+EventMask Params::events(const ParamSpec& spec) const {
+  expect(spec, ParamType::Events);
+  if (spec.required && !has(spec.name)) bad(spec.name, "is required");
+  return events(spec.name);
+}
+
+const nlohmann::json* Params::opt_json(const ParamSpec& spec) const {
+  if (spec.type == ParamType::Integer || spec.type == ParamType::Unsigned ||
+      spec.type == ParamType::Boolean || spec.type == ParamType::String ||
+      spec.type == ParamType::Choice || spec.type == ParamType::Action ||
+      spec.type == ParamType::Events)
+    expect(spec, ParamType::Json);  // these have their own accessors
+  const auto* v = raw(spec.name);
+  if ((!v || v->is_null()) && spec.required) bad(spec.name, "is required");
+  if (v && spec.max > 0 && v->dump().size() > static_cast<std::size_t>(spec.max))
+    bad(spec.name, "is over " + std::to_string(spec.max) + " bytes as JSON");
+  return v;
 }
 
 }  // namespace utrace::proto

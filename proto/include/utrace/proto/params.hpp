@@ -15,6 +15,8 @@
 
 namespace utrace::proto {
 
+struct ParamSpec;
+
 class Params {
  public:
   // Throws if j is neither an object nor null (null is treated as {}).
@@ -37,6 +39,21 @@ class Params {
   // A list of event names; unknown names are rejected by name.
   EventMask events(std::string_view key) const;
   const nlohmann::json* raw(std::string_view key) const;
+
+  // The same, by a method's parameter table (method_params.hpp): the name, range, choices and
+  // bounds come from the spec, and a required one that is absent is named ("is required").
+  // Each accessor serves one ParamType (another is a bug: std::logic_error).
+  void allow_only(std::span<const ParamSpec> table) const;
+  std::optional<std::int64_t> opt_integer(const ParamSpec& spec) const;   // Integer
+  std::int64_t integer(const ParamSpec& spec) const;                      // Integer, required
+  std::optional<std::uint64_t> opt_unsigned(const ParamSpec& spec) const; // Unsigned
+  std::optional<bool> opt_bool(const ParamSpec& spec) const;              // Boolean
+  std::optional<std::string> opt_string(const ParamSpec& spec) const;     // String (max bytes)
+  std::string string(const ParamSpec& spec) const;                        // String, required
+  std::optional<std::string_view> opt_choice(const ParamSpec& spec) const;  // Choice
+  ResumeAction action(const ParamSpec& spec) const;                       // Action
+  EventMask events(const ParamSpec& spec) const;                          // Events
+  const nlohmann::json* opt_json(const ParamSpec& spec) const;  // any other type (max bytes)
 
  private:
   const nlohmann::json& json_;
