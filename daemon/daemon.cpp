@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "event_loop.hpp"
-#include "rpc/session.hpp"
 #include "sys/systemd_glue.hpp"
 #include "util/log.hpp"
 
@@ -22,7 +21,7 @@ Daemon::Daemon(const DaemonConfig& config)
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
   hub_.tracer().set_poller([this] { reaper_.drain(); });
-  reaper_.set_batch_hooks(&Session::begin_write_batch, &Session::end_write_batch);
+  reaper_.set_batch_hooks([this] { write_batch_.begin(); }, [this] { write_batch_.end(); });
   if (config_.cpu) {
     AffinityPolicy policy(config_.cpu);
     if (auto why = policy.pin_self(); !why.empty()) throw std::runtime_error("--cpu: " + why);
@@ -32,11 +31,11 @@ Daemon::Daemon(const DaemonConfig& config)
   auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
   if (inherited) {
     listener_ = std::make_unique<Listener>(io_, *inherited, "(socket from systemd)", dispatcher_,
-                                           hub_, config_.limits);
+                                           hub_, config_.limits, write_batch_);
   } else {
     if (!config_.socket_given) ::mkdir("/run/utraced", 0755);  // the default path's directory
     listener_ = std::make_unique<Listener>(io_, config_.socket_path, dispatcher_, hub_,
-                                           config_.limits);
+                                           config_.limits, write_batch_);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "rpc/dispatcher.hpp"
 #include "rpc/limits.hpp"
 #include "rpc/listener.hpp"
+#include "rpc/write_batch.hpp"
 #include "trace/reaper.hpp"
 
 namespace utraced {
@@ -38,6 +39,8 @@ class Daemon {
   DaemonConfig config_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set stop_signals_;
+  // Brackets each batch of ptrace stops the reaper drains: clients are written once, after it.
+  WriteBatch write_batch_;
   EngineHub hub_;
   Reaper reaper_;
   Dispatcher dispatcher_;

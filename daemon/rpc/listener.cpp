@@ -17,9 +17,9 @@
 namespace utraced {
 
 Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
-                   EngineHub& hub, const Limits& limits)
+                   EngineHub& hub, const Limits& limits, WriteBatch& write_batch)
     : io_(io), path_(path), acceptor_(io), dispatcher_(dispatcher), hub_(hub), limits_(limits),
-      accept_timer_(io) {
+      write_batch_(write_batch), accept_timer_(io) {
   // Bind under a temporary name and rename once listening, so that the socket path never
   // exists without accepting connections (a client starting with us would get ECONNREFUSED).
   const std::string tmp = path + ".new." + std::to_string(::getpid());
@@ -42,9 +42,10 @@ Listener::Listener(boost::asio::io_context& io, const std::string& path, Dispatc
 }
 
 Listener::Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
-                   Dispatcher& dispatcher, EngineHub& hub, const Limits& limits)
+                   Dispatcher& dispatcher, EngineHub& hub, const Limits& limits,
+                   WriteBatch& write_batch)
     : io_(io), path_(path), owns_path_(false), acceptor_(io), dispatcher_(dispatcher), hub_(hub),
-      limits_(limits), accept_timer_(io) {
+      limits_(limits), write_batch_(write_batch), accept_timer_(io) {
   acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
 }
 
@@ -97,7 +98,8 @@ void Listener::do_accept() {
                                            limits_, [this, uid](Session& closed) {
                                              sessions_.erase(closed.client_id());
                                              if (--per_uid_[uid] == 0) per_uid_.erase(uid);
-                                           });
+                                           },
+                                           &write_batch_);
         sessions_.emplace(id, s);
         s->start();
       }

@@ -20,6 +20,7 @@ namespace utraced {
 class Dispatcher;
 class EngineHub;
 class Session;
+class WriteBatch;
 
 // A log line that may repeat in a flood: written at most once per second, with how many
 // were left out since the last one.
@@ -42,12 +43,13 @@ class Listener {
   static constexpr std::chrono::milliseconds kAcceptBackoffMin{10};
   static constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
 
-  // Binds path (replacing a stale socket file). Throws std::system_error on failure.
+  // Binds path (replacing a stale socket file). Throws std::system_error on failure. Every
+  // session writes through write_batch (the daemon's).
   Listener(boost::asio::io_context& io, const std::string& path, Dispatcher& dispatcher,
-           EngineHub& hub, const Limits& limits);
+           EngineHub& hub, const Limits& limits, WriteBatch& write_batch);
   // Adopts an already listening socket (systemd socket activation); path is only for logs.
   Listener(boost::asio::io_context& io, int listening_fd, const std::string& path,
-           Dispatcher& dispatcher, EngineHub& hub, const Limits& limits);
+           Dispatcher& dispatcher, EngineHub& hub, const Limits& limits, WriteBatch& write_batch);
   ~Listener();
 
   void start();
@@ -67,6 +69,7 @@ class Listener {
   Dispatcher& dispatcher_;
   EngineHub& hub_;
   const Limits& limits_;
+  WriteBatch& write_batch_;
   std::unordered_map<uid_t, std::size_t> per_uid_;  // open connections by uid
   std::uint64_t next_session_id_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;

@@ -7,6 +7,7 @@
 
 #include "engine/engine_hub.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/write_batch.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/message.hpp"
 #include "utrace/proto/report_line.hpp"
@@ -16,7 +17,8 @@ namespace utraced {
 namespace proto = utrace::proto;
 
 Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher,
-                 EngineHub& hub, const Limits& limits, CloseHandler on_close)
+                 EngineHub& hub, const Limits& limits, CloseHandler on_close,
+                 WriteBatch* write_batch)
     : socket_(std::move(socket)),
       id_(id),
       creds_(creds),
@@ -25,24 +27,8 @@ Session::Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& d
       framer_(limits.max_line),
       on_close_(std::move(on_close)),
       limits_(limits),
+      write_batch_(write_batch),
       batch_timer_(socket_.get_executor()) {}
-
-int Session::write_batch_depth_ = 0;
-std::vector<std::weak_ptr<Session>> Session::write_batch_sessions_;
-
-void Session::begin_write_batch() { ++write_batch_depth_; }
-
-void Session::end_write_batch() {
-  if (--write_batch_depth_ > 0) return;
-  auto sessions = std::move(write_batch_sessions_);
-  write_batch_sessions_.clear();
-  for (auto& weak : sessions) {
-    auto s = weak.lock();
-    if (!s) continue;
-    s->in_write_batch_ = false;
-    if (!s->closed_ && !s->writing_ && !s->write_posted_ && !s->out_.empty()) s->write_now();
-  }
-}
 
 void Session::start() {
   log::rpc().info("client {} connected (pid {}, uid {})", id_, creds_.pid, creds_.uid);
@@ -52,8 +38,8 @@ void Session::start() {
 }
 
 void Session::stop() {
-  if (closed_) return;
-  closed_ = true;
+  if (closed()) return;
+  set_write_state(WriteState::Closed);
   log::rpc().info("client {} disconnected", id_);
   // Detach first: in-flight reports to this client stop being waited for.
   hub_.detach_client(*this);
@@ -66,16 +52,16 @@ void Session::stop() {
 }
 
 void Session::do_read() {
-  if (reading_ || closed_) return;
+  if (reading_ || closed()) return;
   reading_ = true;
   socket_.async_read_some(
       boost::asio::buffer(rbuf_), [self = shared_from_this()](const boost::system::error_code& ec,
                                                               std::size_t n) {
         self->reading_ = false;
-        if (self->closed_) return;
+        if (self->closed()) return;
         if (ec) return self->stop();
         self->frame(std::string_view(self->rbuf_.data(), n), false);
-        if (self->closed_) return;
+        if (self->closed()) return;
         // A client that does not read what it asked for stops being read (bounded memory):
         // the lines it sent meanwhile wait in framer_ (at most one read's worth).
         if (self->backlogged()) self->input_paused_ = true;
@@ -85,7 +71,7 @@ void Session::do_read() {
 
 void Session::frame(std::string_view data, bool resume) {
   auto on_line = [this](std::string_view line) {
-    if (!closed_) this->on_line(line);
+    if (!closed()) this->on_line(line);
   };
   auto on_oversize = [this](std::size_t bytes) {
     reply_error(nullptr, proto::RpcError{proto::rpc_code::kInvalidRequest,
@@ -95,7 +81,7 @@ void Session::frame(std::string_view data, bool resume) {
   };
   // Asked before each line: the output bound is checked per request, not per read.
   auto paused = [this] {
-    if (closed_) return true;
+    if (closed()) return true;
     if (!input_paused_ && backlogged()) input_paused_ = true;
     return input_paused_;
   };
@@ -104,9 +90,9 @@ void Session::frame(std::string_view data, bool resume) {
 }
 
 void Session::resume_input() {
-  if (closed_ || input_paused_) return;
+  if (closed() || input_paused_) return;
   frame({}, true);
-  if (closed_) return;
+  if (closed()) return;
   if (backlogged()) input_paused_ = true;
   if (!input_paused_) do_read();
 }
@@ -176,19 +162,19 @@ void Session::send_reply(const nlohmann::json& id, std::string line) {
 }
 
 void Session::send_event(const proto::Report& report, proto::EventLineCache* lines) {
-  if (closed_) return;
+  if (closed()) return;
   ++stats_.events_sent;
   send(lines ? lines->line(report) : proto::encode_report_line(report, std::nullopt), true);
 }
 
 void Session::send_notice(const nlohmann::json& params) {
-  if (closed_) return;
+  if (closed()) return;
   ++stats_.notices_sent;
   send(proto::encode_notification("notice", params));
 }
 
 void Session::send_report(const proto::Report& report, ReplyHandler on_reply) {
-  if (closed_) return;
+  if (closed()) return;
   ++stats_.reports_sent;
   const std::int64_t id = next_request_id_++;
   pending_.emplace(id, std::move(on_reply));
@@ -217,47 +203,70 @@ void Session::on_drained(std::function<void()> callback) {
   drained_.push_back(std::move(callback));
 }
 
-void Session::send(std::string line, bool batch) {
-  if (closed_) return;
+void Session::send(std::string line, bool event) {
+  if (closed()) return;
   queued_bytes_ += line.size();
   out_.push_back(std::move(line));
-  if (batch && ++batched_ < limits_.event_batch) {
-    // An async event may wait a little for company: one write (and one wake-up of the client)
-    // for many events. The timer bounds the wait.
-    if (!batch_armed_ && !writing_ && !write_posted_) {
-      batch_armed_ = true;
+  // An async event may wait a little for company: one write (and one wake-up of the client)
+  // for many events. Anything else flushes them, in order.
+  schedule_write(event && ++batched_ < limits_.event_batch);
+}
+
+void Session::schedule_write(bool can_wait) {
+  switch (write_state_) {
+    case WriteState::Posted:
+    case WriteState::Batched:
+    case WriteState::Writing:
+    case WriteState::Closed:
+      return;  // the line goes with the write already scheduled
+    case WriteState::Delayed:
+      if (can_wait) return;
+      break;
+    case WriteState::Idle:
+      if (!can_wait) break;
+      set_write_state(WriteState::Delayed);
       batch_timer_.expires_after(std::chrono::microseconds(limits_.event_delay_us));
       batch_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        self->batch_armed_ = false;
-        if (ec || self->closed_ || self->writing_ || self->out_.empty()) return;
-        self->do_write();
+        if (!ec && self->write_state_ == WriteState::Delayed) self->write_async_all();
       });
-    }
-    return;
+      return;
   }
-  if (writing_ || write_posted_) return;
-  if (write_batch_depth_ > 0) {
-    if (!in_write_batch_) {
-      in_write_batch_ = true;
-      write_batch_sessions_.push_back(weak_from_this());
-    }
+  if (write_batch_ && write_batch_->open()) {
+    set_write_state(WriteState::Batched);
+    write_batch_->join(weak_from_this());
     return;
   }
   // Write once the current handler is done: a stop's restart then comes before the socket
   // write (the tracee runs sooner), and lines queued meanwhile share one write.
-  write_posted_ = true;
+  set_write_state(WriteState::Posted);
   boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->write_posted_ = false;
-    if (!self->closed_ && !self->writing_ && !self->out_.empty()) self->do_write();
+    if (self->write_state_ == WriteState::Posted) self->write_async_all();
   });
+}
+
+void Session::set_write_state(WriteState next) {
+  using S = WriteState;
+  const S now = write_state_;
+  bool legal = next == S::Closed && now != S::Closed;
+  switch (now) {
+    case S::Idle: legal |= next == S::Delayed || next == S::Posted || next == S::Batched; break;
+    case S::Delayed: legal |= next == S::Posted || next == S::Batched || next == S::Writing; break;
+    case S::Posted: legal |= next == S::Writing; break;
+    case S::Batched: legal |= next == S::Idle || next == S::Writing; break;
+    case S::Writing: legal |= next == S::Idle || next == S::Writing; break;
+    case S::Closed: break;
+  }
+  if (!legal) {
+    log::rpc().error("client {}: writer {} -> {} is not a transition, ignoring", id_,
+                     to_string(now), to_string(next));
+    return;
+  }
+  write_state_ = next;
 }
 
 void Session::gather() {
   batched_ = 0;
-  if (batch_armed_) {
-    batch_armed_ = false;
-    batch_timer_.cancel();
-  }
+  batch_timer_.cancel();  // Delayed ends here, if it was
   wbuf_.clear();
   while (!out_.empty()) {
     wbuf_ += out_.front();
@@ -265,10 +274,13 @@ void Session::gather() {
   }
 }
 
-void Session::do_write() {
-  // Batch everything queued into one write.
+void Session::write_async_all() {
   gather();
   write_async();
+}
+
+void Session::write_batched() {
+  if (write_state_ == WriteState::Batched) write_now();
 }
 
 void Session::write_now() {
@@ -286,22 +298,37 @@ void Session::write_now() {
     return write_async();
   }
   wbuf_.clear();
-  if (queued_bytes_ <= limits_.queued_bytes / 2) on_low_water();
+  wrote();
 }
 
 void Session::write_async() {
-  writing_ = true;
+  set_write_state(WriteState::Writing);
   boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
                            [self = shared_from_this()](const boost::system::error_code& ec,
                                                        std::size_t) {
-                             self->writing_ = false;
-                             if (self->closed_) return;
+                             if (self->closed()) return;
                              if (ec) return self->stop();
                              self->queued_bytes_ -= self->wbuf_.size();
-                             if (!self->out_.empty()) self->do_write();
-                             if (self->queued_bytes_ <= self->limits_.queued_bytes / 2)
-                               self->on_low_water();
+                             self->wrote();
                            });
+}
+
+void Session::wrote() {
+  if (out_.empty()) set_write_state(WriteState::Idle);
+  else write_async_all();  // queued while this write was in flight: they cannot wait any more
+  if (queued_bytes_ <= limits_.queued_bytes / 2) on_low_water();
+}
+
+std::string_view to_string(WriteState state) {
+  switch (state) {
+    case WriteState::Idle: return "idle";
+    case WriteState::Delayed: return "delayed";
+    case WriteState::Posted: return "posted";
+    case WriteState::Batched: return "batched";
+    case WriteState::Writing: return "writing";
+    case WriteState::Closed: return "closed";
+  }
+  return "?";
 }
 
 }  // namespace utraced

@@ -1,6 +1,6 @@
 // Session: one client connection. Reads newline-framed JSON-RPC, hands requests to the
-// Dispatcher, matches replies to the daemon's `report` requests, and writes through a queue.
-// stop() is idempotent and detaches every engine of the client.
+// Dispatcher, matches replies to the daemon's `report` requests, and writes through a queue
+// with one writer (WriteState). stop() is idempotent and detaches every engine of the client.
 #pragma once
 
 #include <array>
@@ -26,6 +26,7 @@ namespace utraced {
 
 class Dispatcher;
 class EngineHub;
+class WriteBatch;
 
 // What one connection caused, for `stats` (a client that is not root sees only these).
 struct ClientStats {
@@ -36,17 +37,32 @@ struct ClientStats {
   std::uint64_t launched = 0;          // programs its `launch` calls started
 };
 
+// Where the writer is. Lines are queued in out_ in every state but Closed; set_write_state()
+// is the only way to change it.
+enum class WriteState {
+  Idle,     // nothing queued
+  Delayed,  // only async events queued: written when batch_timer_ fires or a line that cannot
+            // wait is queued (Limits::event_batch / event_delay_us)
+  Posted,   // a handler is posted that writes, after the current one (the tracee restarts first)
+  Batched,  // joined the open WriteBatch: written with one non-blocking send at its end
+  Writing,  // an async_write is in flight; lines queued meanwhile follow at its completion
+  Closed,   // stopped: nothing is written any more
+};
+std::string_view to_string(WriteState state);
+
 class Session : public ClientLink, public std::enable_shared_from_this<Session> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
   using CloseHandler = std::function<void(Session&)>;
 
+  // write_batch: the daemon's (null: every write is posted, as outside a batch).
   Session(Socket socket, std::uint64_t id, PeerCreds creds, Dispatcher& dispatcher, EngineHub& hub,
-          const Limits& limits, CloseHandler on_close);
+          const Limits& limits, CloseHandler on_close, WriteBatch* write_batch = nullptr);
 
   void start();
   void stop();
-  bool closed() const { return closed_; }
+  bool closed() const { return write_state_ == WriteState::Closed; }
+  WriteState write_state() const { return write_state_; }
 
   // A reply line longer than Limits::queued_bytes is never queued: the client gets EAGAIN
   // (data.limit "queued_bytes") for that request instead.
@@ -69,13 +85,8 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
 
   std::string name;  // from hello, for logs and list
 
-  // Between these (they nest), lines queued by any session are not written by a posted
-  // handler each: end_write_batch() writes each session's lines with one non-blocking send.
-  // The daemon brackets each batch of ptrace stops with them, so every tracee of the batch is
-  // restarted before a client is written to (and woken), and a stop costs no asio handler and
-  // no extra epoll_wait for its event's write.
-  static void begin_write_batch();
-  static void end_write_batch();
+  // For WriteBatch::end() only: writes what waited for the batch (Batched -> Idle or Writing).
+  void write_batched();
 
  private:
   void do_read();
@@ -91,16 +102,22 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
                    const std::optional<utrace::proto::RpcError>& error);
   // The reply to report `id`; nullopt when the client answered with an error or garbage.
   void on_reply(std::int64_t id, std::optional<utrace::proto::ReportReply> reply);
-  // Queues a line and writes it once the current handler is done; `batch`: an async event,
-  // which may wait for more (Limits::event_batch / event_delay_us).
-  void send(std::string line, bool batch = false);
-  void do_write();
-  // do_write() for end_write_batch(): a direct non-blocking send first, then asynchronously
-  // whatever did not fit.
+  // Queues a line and has the writer write it; `event`: an async event, which may wait for
+  // more (Limits::event_batch / event_delay_us).
+  void send(std::string line, bool event = false);
+  // The writer, after a line was queued: what to do in each state (the one place that decides).
+  void schedule_write(bool can_wait);
+  // The only setter of write_state_; logs the change and refuses (logs) an illegal one.
+  void set_write_state(WriteState next);
+  // Posted or Delayed -> Writing: everything queued in one async write.
+  void write_async_all();
+  // Batched -> Idle, or Writing for what did not fit: a direct non-blocking send first.
   void write_now();
   // Moves out_ into wbuf_ (one buffer for one write).
   void gather();
   void write_async();
+  // After a write that ended with nothing in flight: Idle, or on to the next write.
+  void wrote();
   void on_low_water();
 
   Socket socket_;
@@ -120,15 +137,10 @@ class Session : public ClientLink, public std::enable_shared_from_this<Session> 
   bool resume_posted_ = false;    // a resume_input() is scheduled
   ClientStats stats_;
   std::vector<std::function<void()>> drained_;
-  bool writing_ = false;
-  bool write_posted_ = false;  // a do_write() is scheduled
-  boost::asio::steady_timer batch_timer_;
-  bool batch_armed_ = false;
-  std::size_t batched_ = 0;    // event lines in out_ waiting for their batch
-  bool closed_ = false;
-  bool in_write_batch_ = false;  // listed in write_batch_sessions_
-  static int write_batch_depth_;
-  static std::vector<std::weak_ptr<Session>> write_batch_sessions_;
+  WriteState write_state_ = WriteState::Idle;
+  WriteBatch* write_batch_;
+  boost::asio::steady_timer batch_timer_;  // armed in Delayed only
+  std::size_t batched_ = 0;  // event lines in out_ waiting for their batch
   std::int64_t next_request_id_ = 1;
   std::unordered_map<std::int64_t, ReplyHandler> pending_;
 };
