@@ -49,7 +49,6 @@ struct Engine {
 
   bool hold = false;          // utrace's ENGINE_STOP: this engine keeps the thread stopped
   bool pending_stop = false;  // control(stop) returned EINPROGRESS; becomes hold at the next stop
-  bool reporting = false;     // a report to this engine is in flight (sync mode)
   bool cancel_reap = false;   // replied detach to death: no reap report
   bool exitkill = false;      // asked for PTRACE_O_EXITKILL (attach/launch "exitkill")
   // Sync mode: asked at the start of each pass with the other concurrent engines, without
@@ -67,6 +66,18 @@ struct Engine {
                          syscalls->test(static_cast<std::size_t>(nr)));
   }
   bool wants(utrace::proto::EventKind k) const { return events.has(k); }
+  // Asked for this event (for syscall events: for this syscall, nr).
+  bool wants_event(utrace::proto::EventKind k, std::int64_t nr) const {
+    const bool syscall =
+        k == utrace::proto::EventKind::SyscallEntry || k == utrace::proto::EventKind::SyscallExit;
+    return wants(k) && (!syscall || wants_syscall(nr));
+  }
+  // Gets a report of this event: asked for it, or has quiesce (every event but reap, as
+  // utrace's report_quiesce came before each one).
+  bool interested(utrace::proto::EventKind k, std::int64_t nr) const {
+    return wants_event(k, nr) ||
+           (k != utrace::proto::EventKind::Reap && wants(utrace::proto::EventKind::Quiesce));
+  }
 };
 
 using EnginePtr = std::shared_ptr<Engine>;

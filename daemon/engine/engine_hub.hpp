@@ -1,6 +1,9 @@
-// EngineHub: the utrace engine model on top of the Tracer. Owns every engine, runs report passes
-// one engine at a time, combines replies (min, sticky per-engine STOP) and makes the one restart
-// decision per stop. Also serves the client operations: attach, set_events, control, barrier.
+// EngineHub: the engine layer's façade. The dispatcher calls its client operations (attach,
+// launch, set_events, control, barrier, wait, examine, detach); the Tracer hands it stops
+// (StopSink). It turns each stop into a ReportPass, makes the one restart decision per stop
+// after the pass, and keeps utrace's rules across engines. Its parts: EngineRegistry (engine
+// ids and sets), EngineWaiters (barrier and wait callers), ThreadController (the only ptrace
+// caller), ReportPass (one pass), ThreadEngines (per-thread record). docs/daemon-map.md.
 #pragma once
 
 #include <sys/types.h>
@@ -20,7 +23,12 @@
 
 #include "engine/client_link.hpp"
 #include "engine/engine.hpp"
+#include "engine/engine_registry.hpp"
 #include "engine/engine_set.hpp"
+#include "engine/engine_waiters.hpp"
+#include "engine/report_pass.hpp"
+#include "engine/thread_controller.hpp"
+#include "engine/thread_engines.hpp"
 #include "rpc/limits.hpp"
 #include "trace/tracer.hpp"
 #include "utrace/proto/actions.hpp"
@@ -36,7 +44,7 @@ struct AttachRequest {
   bool follow = false;
   bool exitkill = false;
   std::shared_ptr<const SyscallSet> syscalls;  // syscall events only for these (null: all)
-  bool seccomp = false;  // launch: trap only `syscalls` with a seccomp filter (PROTOCOL.md)  // the threads die if the daemon does (PTRACE_O_EXITKILL)
+  bool seccomp = false;  // launch: trap only `syscalls` with a seccomp filter (PROTOCOL.md)
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
   bool concurrent = false;  // sync: asked at the pass start (Engine::concurrent)
@@ -77,9 +85,9 @@ class EngineHub : public StopSink {
  public:
   EngineHub(boost::asio::io_context& io, const Limits& limits);
 
-  Tracer& tracer() { return tracer_; }
+  Tracer& tracer() { return controller_.tracer(); }
   const HubStats& stats() const { return stats_; }
-  // Sync reports sent whose reply has not come yet (and whose engine is still there).
+  // Sync reports sent whose reply has not come yet (kept by the report passes).
   std::size_t reports_awaited() const { return reports_awaited_; }
 
   // Throws utrace::proto::RpcException (ESRCH, EPERM, EEXIST, ENOENT, EAGAIN, ...).
@@ -108,8 +116,10 @@ class EngineHub : public StopSink {
   int examinable(ClientLink& client, std::uint64_t engine, pid_t tid, ThreadPtr* out);
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
-  std::vector<EngineSetPtr> engines_of(const ClientLink& client) const;
-  std::size_t engine_count() const { return engines_.size(); }
+  std::vector<EngineSetPtr> engines_of(const ClientLink& client) const {
+    return registry_.of(client);
+  }
+  std::size_t engine_count() const { return registry_.size(); }
 
   // Detaches every engine and thread; done() once all threads are released (or after 2 s).
   void shutdown(std::function<void()> done);
@@ -120,90 +130,76 @@ class EngineHub : public StopSink {
   void on_rekey(const ThreadPtr& thread, pid_t former_tid) override;
 
  private:
-  EngineSetPtr lookup_set(const ClientLink& client, std::uint64_t id) const;
-  // The member on tid; with tid 0, the only member. nullptr when there is none.
-  EnginePtr lookup(const ClientLink& client, std::uint64_t id, pid_t tid) const;
+  class PassLink;  // the PassHost of one thread's pass (engine_hub_pass.cpp)
+  // What a stop asks of the engines: the pass to run, if any (engine_hub_stop.cpp).
+  struct PassSpec {
+    utrace::proto::EventKind event;
+    utrace::proto::Report base;
+    bool reverse = false;
+    int signal = -1;
+  };
+
+  // attach (engine_hub_attach.cpp).
   // Seizes tid for client (or returns the thread if it is traced already), checked again after
   // the seize; throws RpcException.
   ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill);
-  // The thread exec'd: every engine whose client may no longer trace it (new credentials) is
-  // taken away before anything can touch the new image (PROTOCOL.md "Security").
-  void on_exec_credentials(const ThreadPtr& t);
   // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
   EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
   void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);
-  // The client covers Limits::threads_per_client threads already.
-  bool client_full(const ClientLink& client) const;
-  static utrace::proto::RpcError client_full_error(std::size_t limit);
+
+  // Client operations (engine_hub.cpp).
   int control_one(const EnginePtr& e, utrace::proto::ResumeAction action);
   int detach_engine(const EnginePtr& e);
   void drop_engine(const EnginePtr& e);
   void drop_set(const EngineSetPtr& set);
+  void send_notice(const EnginePtr& e, const char* reason, const std::string& message);
+  void poll_shutdown();
+
+  // Stops and restarts (engine_hub_stop.cpp).
+  std::optional<PassSpec> describe_stop(const ThreadPtr& t, const ThreadPtr& child);
+  // The one restart decision for a thread with no pass in progress.
   void settle(const ThreadPtr& t);
   void ensure_stop_mode(const ThreadPtr& t);
-  void send_notice(const EnginePtr& e, const char* reason, const std::string& message);
+  // Some engine wants syscall stops that the thread's seccomp filter (if any) does not give.
+  static bool needs_syscall_stops(const ThreadEngines& x);
+  void reap(const ThreadPtr& t);
 
-  // barrier() and wait() callers (engine_hub_wait.cpp).
-  // Fires the set's barrier callers whose condition now holds (or ESRCH).
-  void check_barriers(const EngineSetPtr& set);
-  // Wakes wait() callers of e (its tid, or any) with 0 and the reason.
-  void wake_waiters(const EnginePtr& e, const char* reason);
-  // Wakes wait() callers of the thread's engines that now hold it stopped.
-  void wake_stopped(const ThreadPtr& t);
-  // e is gone: its tid's waiters get ESRCH.
-  void fail_waiters(const EngineSetPtr& set, pid_t tid);
-  bool take_waiter(std::uint64_t client);
-  void release_waiter(std::uint64_t client);
-  void poll_shutdown();
+  // Report passes (engine_hub_pass.cpp).
+  bool start_pass(const ThreadPtr& t, PassSpec spec, ThreadPtr held_child = nullptr);
+  // Acts on a pass's progress: Done ends it (finish_pass).
+  void advance(const ThreadPtr& t, ReportPass::Progress progress);
+  void finish_pass(const ThreadPtr& t);
+  void abandon_pass(const ThreadPtr& t);
+  void resume_later(const ThreadPtr& t);
+  void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
+                std::optional<utrace::proto::ReportReply> reply);
 
   // Children, exec and exit holds (engine_hub_family.cpp).
   // A clone/fork/vfork stop of t: record the child (held) and attach the following engines.
   ThreadPtr adopt_child(const ThreadPtr& parent);
   void release_child(const ThreadPtr& child);
+  // The thread exec'd: every engine whose client may no longer trace it (new credentials) is
+  // taken away before anything can touch the new image (PROTOCOL.md "Security").
+  void on_exec_credentials(const ThreadPtr& t);
   void watch_exit_hold(const ThreadPtr& t);
   void check_exit_hold(const ThreadPtr& t);
-  void finish_launch(const ThreadPtr& t, int err);
+  static bool sibling_in_exec(const TracedThread& t);
+  // Releases the exit-stop holds on t, with a notice "exec" to each holding engine.
+  void release_exit_holds(const ThreadPtr& t);
+  // t died while held in its exit stop: the holding engines are told why (a sibling's exec)
+  // before its death. True when that takes a moment: report_death comes later.
+  bool exit_hold_broken(const ThreadPtr& t, WaitStatus status);
+  void report_death(const ThreadPtr& t, WaitStatus status);
 
-  // Report passes (engine_hub_pass.cpp).
-  // e asked for this event (for syscall events: for this syscall, nr).
-  static bool wants_event(const Engine& e, utrace::proto::EventKind event, std::int64_t nr);
-  // e gets a report: it wants the event, or has quiesce (every event but reap).
-  static bool interested(const Engine& e, utrace::proto::EventKind event, std::int64_t nr);
-  // Some engine wants syscall stops that the thread's seccomp filter (if any) does not give.
-  static bool needs_syscall_stops(const TracedThread& t);
-  bool start_pass(const ThreadPtr& t, utrace::proto::EventKind event,
-                  const utrace::proto::Report& base, bool reverse, int signal = -1,
-                  ThreadPtr held_child = nullptr);
-  void step(const ThreadPtr& t);
-  // The pass's report as e gets it, with `action` as the action so far.
-  static utrace::proto::Report report_for(const ReportPass& p, const Engine& e,
-                                          utrace::proto::ResumeAction action);
-  // Sends the report to every concurrent sync engine of the pass that just started.
-  void ask_concurrent(const ThreadPtr& t);
-  // Sends e its report (sync) with `action` as the action so far; its reply comes to on_reply.
-  void send_sync_report(const ThreadPtr& t, const EnginePtr& e, utrace::proto::ResumeAction action);
-  // e's reply (nullopt: none usable) in its turn: applied, and barrier callers told.
-  // hold_applied: e's hold took the reply when it came (a concurrent engine, ahead of its turn).
-  void finish_report(const ThreadPtr& t, const EnginePtr& e,
-                     const std::optional<utrace::proto::ReportReply>& reply,
-                     bool hold_applied = false);
-  void abandon_pass(const ThreadPtr& t);
-  void step_later(const ThreadPtr& t);
-  // Removes e's report from the pass (its reply will not count); false if it had none.
-  bool forget_report(ReportPass& p, const Engine* e);
-  void forget_reports(ReportPass& p);  // every report of the pass
-  void on_reply(const ThreadPtr& t, const EnginePtr& e, std::uint64_t token,
-                std::optional<utrace::proto::ReportReply> reply);
-  void apply(const ThreadPtr& t, const EnginePtr& e, const utrace::proto::ReportReply& reply,
-             bool hold_applied = false);
-  void finish_pass(const ThreadPtr& t);
-  void reap(const ThreadPtr& t);
-  utrace::proto::Report base_report(const ThreadPtr& t) const;
+  // Programs started by launch (engine_hub_launch.cpp).
+  void finish_launch(const ThreadPtr& t, int err);
+  void cancel_launches(const ClientLink& client);
 
   boost::asio::io_context& io_;
   const Limits& limits_;
-  Tracer tracer_;
-  std::unordered_map<std::uint64_t, EngineSetPtr> engines_;
+  ThreadController controller_;
+  EngineRegistry registry_;
+  EngineWaiters waiters_;
   // launch() callers waiting for their program's exec stop, by tid.
   struct PendingLaunch {
     std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done;
@@ -215,18 +211,13 @@ class EngineHub : public StopSink {
   };
   std::unordered_map<pid_t, PendingLaunch> launches_;
   static constexpr std::size_t kLaunchesInFlight = 16;  // per connection
-  std::unordered_map<std::uint64_t, std::size_t> waiters_by_client_;  // barrier + wait calls
-  // Engine members (threads covered) of each client, summed over its engines (Limits::
-  // threads_per_client): counted in add_member, uncounted in drop_engine.
-  std::unordered_map<std::uint64_t, std::size_t> members_by_client_;
-  std::uint64_t next_engine_id_ = 1;
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   std::chrono::steady_clock::time_point shutdown_deadline_;
   boost::asio::steady_timer shutdown_timer_;
   HubStats stats_;
-  std::size_t reports_awaited_ = 0;
+  std::size_t reports_awaited_ = 0;  // ReportPass keeps it
 };
 
 }  // namespace utraced

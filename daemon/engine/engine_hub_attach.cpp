@@ -6,7 +6,6 @@
 #include "engine/engine_hub.hpp"
 #include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
-#include "trace/ptrace.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
 
@@ -18,11 +17,11 @@ using utrace::proto::RpcException;
 ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill) {
   // Traced already (for this or another client): its credentials can only change by exec now,
   // and every exec stop checks each engine again (on_exec_credentials). The caller checked.
-  if (ThreadPtr t = tracer_.find(tid)) return t;
+  if (ThreadPtr t = controller_.find(tid)) return t;
   auto st = proc::read_status(tid);
   if (!st) throw RpcException(no_such_thread(tid));
   ThreadPtr t;
-  int err = tracer_.seize(tid, st->tgid, &t, exitkill);
+  int err = controller_.seize(tid, st->tgid, &t, exitkill);
   if (err == EPERM) {
     auto now = proc::read_status(tid);
     if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
@@ -65,18 +64,16 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->report_timeout = req.report_timeout;
   e->syscalls = req.syscalls;
   e->exitkill = req.exitkill;
+  auto& x = thread_engines(*t);
   // An engine attached during a pass first sees the next event (utrace's attaching list).
-  (t->pass ? t->attaching : t->engines).push_back(e);
-  ++members_by_client_[set->client->client_id()];
+  (x.pass ? x.attaching : x.engines).push_back(e);
+  registry_.count_member(*set->client);
   set->members[t->tid] = e;
-  if (req.exitkill && !t->want_exitkill) {
+  if (req.exitkill && !x.want_exitkill) {
     // Set at the thread's next stop (options only change in a stop): stop it for that.
-    t->want_exitkill = true;
-    if (t->state == ThreadState::Stopped) {
-      if (ptrace_ops::set_options(t->tid, true) == 0) t->exitkill = true;
-    } else {
-      tracer_.interrupt(t);
-    }
+    x.want_exitkill = true;
+    if (t->stopped()) controller_.set_exitkill(t, true);
+    else if (!t->exitkill) controller_.interrupt(t);
   }
   log::engine().info("engine {} attached to tid {} by client {} (events [{}], {})", e->id, t->tid,
                      set->client->client_id(), fmt::join(e->events.names(), ","),
@@ -92,8 +89,7 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
     bool added = false;
     for (pid_t tid : proc::list_tasks(tgid)) {
       if (set->members.count(tid)) continue;
-      if (client_full(*set->client))
-        throw RpcException(client_full_error(limits_.threads_per_client));
+      if (registry_.client_full(*set->client)) throw RpcException(registry_.client_full_error());
       if (set->members.size() >= limits_.threads_per_engine)
         throw RpcException(errno_error(EAGAIN, "process " + std::to_string(tgid) +
                                                    " has more threads than one engine may cover",
@@ -111,42 +107,28 @@ void EngineHub::attach_process(const EngineSetPtr& set, const AttachRequest& req
         if (ex.error().code == ESRCH) continue;  // exited meanwhile
         if (ex.error().code == EPERM) {
           auto st = proc::read_status(tid);
-          if (st && st->tracer_pid == ::getpid()) {
-            // A new child of a thread we trace, auto-attached by the kernel: it is adopted (and
-            // followed) at its parent's clone stop. Collect that stop and look again.
-            tracer_.poll();
-            added = true;
-            continue;
-          }
+          // A new thread of a thread we trace, auto-attached by the kernel: it is adopted
+          // (and followed: the set has scope process) at its parent's clone stop, which the
+          // event loop dispatches; this call does not wait for it.
+          if (st && st->tracer_pid == ::getpid()) continue;
         }
         // The kernel refuses to attach to an exiting thread: it is as good as gone.
         auto flags = proc::read_flags(tid);
         if (ex.error().code == EPERM && (!flags || (*flags & proc::kPfExiting))) continue;
         throw;
       }
-      if (t->state == ThreadState::Dead) continue;
+      if (!t->traced()) continue;
       add_member(set, t, req);
       added = true;
     }
-    tracer_.poll();  // clone stops of the threads seized so far attach their children
     if (!added) return;
   }
-}
-
-bool EngineHub::client_full(const ClientLink& client) const {
-  auto it = members_by_client_.find(client.client_id());
-  return it != members_by_client_.end() && it->second >= limits_.threads_per_client;
-}
-
-utrace::proto::RpcError EngineHub::client_full_error(std::size_t limit) {
-  return errno_error(EAGAIN, "the engines of this connection cover too many threads",
-                     {{"limit", "threads_per_client"}, {"value", limit}});
 }
 
 AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   if (shutting_down_) throw RpcException(errno_error(ESHUTDOWN, "the daemon is shutting down"));
   if (auto err = check_trace_access(client.creds(), req.tid)) throw RpcException(*err);
-  ThreadPtr t = tracer_.find(req.tid);
+  ThreadPtr t = controller_.find(req.tid);
   auto matches = [&](const EnginePtr& e) {
     return e->attached() && (!req.match_type || e->type == req.type) &&
            (!req.match_data || e->data == req.data);
@@ -154,38 +136,30 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   if (!req.create) {
     // Lookup only sees the client's own engines: other clients' engines are invisible.
     if (t)
-      for (auto* list : {&t->engines, &t->attaching})
-        for (auto& e : *list)
-          if (e->client == &client && matches(e)) {
-            std::vector<pid_t> tids;
-            for (auto& [tid, m] : e->set->members) tids.push_back(tid);
-            return {e->set, false, tids};
-          }
+      for (auto& e : thread_engines(*t).all())
+        if (e->client == &client && matches(e)) {
+          std::vector<pid_t> tids;
+          for (auto& [tid, m] : e->set->members) tids.push_back(tid);
+          return {e->set, false, tids};
+        }
     throw RpcException(errno_error(ENOENT, "no matching engine on thread " + std::to_string(req.tid),
                                    {{"tid", req.tid}}));
   }
-  if (engines_of(client).size() >= limits_.engines_per_client)
+  if (registry_.of(client).size() >= limits_.engines_per_client)
     throw RpcException(errno_error(EAGAIN, "too many engines on this connection",
                                    {{"limit", "engines_per_client"},
                                     {"value", limits_.engines_per_client}}));
-  if (client_full(client)) throw RpcException(client_full_error(limits_.threads_per_client));
+  if (registry_.client_full(client)) throw RpcException(registry_.client_full_error());
   if (req.exclusive && t) {
     // utrace: exclusivity is checked against every engine on the thread, from any client.
-    for (auto* list : {&t->engines, &t->attaching})
-      for (auto& e : *list)
-        if (matches(e))
-          throw RpcException(errno_error(
-              EEXIST, "an engine matching the exclusive attach exists on thread " +
-                          std::to_string(req.tid), {{"tid", req.tid}}));
+    for (auto& e : thread_engines(*t).all())
+      if (matches(e))
+        throw RpcException(errno_error(
+            EEXIST, "an engine matching the exclusive attach exists on thread " +
+                        std::to_string(req.tid), {{"tid", req.tid}}));
   }
   if (!t) t = seize_thread(client, req.tid, req.exitkill);
-  auto set = std::make_shared<EngineSet>();
-  set->id = next_engine_id_++;
-  set->client = &client;
-  set->pid = t->tgid;
-  set->scope = req.scope;
-  set->follow = req.follow;
-  engines_.emplace(set->id, set);
+  auto set = registry_.create(client, t->tgid, req.scope, req.follow);
   ++stats_.engines_attached;
   add_member(set, t, req);
   if (req.scope == EngineScope::Process) {

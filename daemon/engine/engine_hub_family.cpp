@@ -1,6 +1,6 @@
 // Whole programs in the EngineHub: clone/fork/vfork children held for their parent's pass and
-// followed by engines that ask for it, exec by a non-leader thread, the exit-hold policy, and
-// programs started by `launch`.
+// followed by engines that ask for it, exec (credentials again, a non-leader's new tid) and the
+// exit-hold policy.
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -14,7 +14,6 @@
 #include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
 #include "trace/launcher.hpp"
-#include "trace/ptrace.hpp"
 #include "trace/seccomp_filter.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
@@ -33,14 +32,15 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     auto st = proc::read_status(child);
     tgid = st ? st->tgid : parent->tgid;
   }
-  ThreadPtr c = tracer_.adopt(child, tgid, parent);
-  c->exitkill = c->want_exitkill = parent->exitkill;  // the kernel copied the parent's options
-  c->seccomp_set = parent->seccomp_set;               // and the seccomp filter
-  c->birth_hold = true;
+  ThreadPtr c = controller_.adopt(child, tgid, parent);  // copies the parent's options
+  auto& cx = thread_engines(*c);
+  auto& px = thread_engines(*parent);
+  cx.want_exitkill = c->exitkill;
+  cx.seccomp_set = px.seccomp_set;  // the kernel copied the seccomp filter too
+  cx.birth = BirthState::BirthHold;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
-  std::vector<EnginePtr> parents = parent->engines;
-  parents.insert(parents.end(), parent->attaching.begin(), parent->attaching.end());
+  const std::vector<EnginePtr> parents = px.all();
   // Each following client is checked for the child as for an attach of its own (its
   // credentials are its parent thread's, but a process-scope engine must never reach a thread
   // its client could not attach directly). Once per client.
@@ -60,7 +60,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
                         " not followed: the client may not trace it (PROTOCOL.md, Security)");
     }
     if (!it->second) continue;
-    if (client_full(*e->client)) {
+    if (registry_.client_full(*e->client)) {
       send_notice(e, "follow_limit",
                   "child " + std::to_string(child) + " not followed: the connection's engines "
                   "cover " + std::to_string(limits_.threads_per_client) +
@@ -86,7 +86,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   }
   log::trace().debug("tid={}: child {} (tgid {}) held for the clone report", parent->tid, child,
                      tgid);
-  tracer_.replay_unclaimed(child);  // its first stop may have come before this event
+  controller_.tracer().replay_unclaimed(child);  // its first stop may have come before this event
   return c;
 }
 
@@ -95,8 +95,8 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
   // non-dumpable binary) are committed, and nothing of it has run. The kernel granted them
   // because the daemon, not the client, is the tracer: an engine whose client could not trace
   // the thread now is taken away here, before any report, wait result or examine call.
-  std::vector<EnginePtr> engines = t->engines;
-  engines.insert(engines.end(), t->attaching.begin(), t->attaching.end());
+  auto& x = thread_engines(*t);
+  const std::vector<EnginePtr> engines = x.all();
   std::unordered_map<const ClientLink*, std::optional<RpcError>> verdicts;
   for (auto& e : engines) {
     if (!e->attached() || !e->client) continue;
@@ -105,9 +105,7 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
       it->second = check_trace_access(e->client->creds(), t->tid, AccessCheck::Exec);
       // ESRCH: its /proc could not be read. Only a thread killed meanwhile (no longer in a
       // ptrace-stop; its death follows) keeps its engines; any other failure fails closed.
-      std::uint64_t msg = 0;
-      if (it->second && it->second->code == ESRCH &&
-          ptrace_ops::get_event_msg(t->tid, &msg) == ESRCH)
+      if (it->second && it->second->code == ESRCH && !controller_.still_stopped(t))
         it->second.reset();
     }
     const auto& denied = it->second;
@@ -129,40 +127,37 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
                       std::to_string(t->tid) + " at its exec: the client may no longer trace it (" +
                       why + ")");
     }
-    e->reporting = false;
     drop_engine(e);  // no settle here: on_stop goes on, and lets the thread go if none is left
   }
   // PTRACE_O_EXITKILL stays only while an engine that asked for it is on the thread: otherwise
   // a client whose engine is gone (taken away here, or detached before) could still have the
   // new, perhaps privileged, image killed along with the daemon.
-  const bool wanted = t->seccomp_set != nullptr ||
-                      std::any_of(t->engines.begin(), t->engines.end(),
-                                  [](const EnginePtr& e) { return e->exitkill; }) ||
-                      std::any_of(t->attaching.begin(), t->attaching.end(),
-                                  [](const EnginePtr& e) { return e->exitkill; });
-  if (t->want_exitkill && !wanted) {
-    t->want_exitkill = false;
-    if (t->exitkill && ptrace_ops::set_options(t->tid, false) == 0) t->exitkill = false;
+  const auto now = x.all();
+  const bool wanted = x.seccomp_set != nullptr ||
+                      std::any_of(now.begin(), now.end(), [](auto& e) { return e->exitkill; });
+  if (x.want_exitkill && !wanted) {
+    x.want_exitkill = false;
+    controller_.set_exitkill(t, false);
   }
 }
 
 void EngineHub::release_child(const ThreadPtr& child) {
-  if (!child->birth_hold) return;
-  child->birth_hold = false;
+  auto& x = thread_engines(*child);
+  if (x.birth != BirthState::BirthHold) return;
+  x.birth = BirthState::Traced;
   // Not stopped yet: its first stop decides (no engines: detached there, running untraced).
-  if (child->state == ThreadState::Stopped && !child->pass) settle(child);
+  if (child->stopped() && !x.pass) settle(child);
 }
 
 void EngineHub::on_rekey(const ThreadPtr& t, pid_t former_tid) {
   // Its engines now answer to the leader's tid; the old leader's own engines, if any, keep
   // their set pointer and get its death and reap.
-  for (auto* list : {&t->engines, &t->attaching})
-    for (auto& e : *list) {
-      if (!e->set) continue;
-      auto it = e->set->members.find(former_tid);
-      if (it != e->set->members.end() && it->second == e) e->set->members.erase(it);
-      e->set->members[t->tid] = e;
-    }
+  for (auto& e : thread_engines(*t).all()) {
+    if (!e->set) continue;
+    auto it = e->set->members.find(former_tid);
+    if (it != e->set->members.end() && it->second == e) e->set->members.erase(it);
+    e->set->members[t->tid] = e;
+  }
   auto it = launches_.find(former_tid);
   if (it != launches_.end()) {
     auto l = std::move(it->second);
@@ -172,140 +167,62 @@ void EngineHub::on_rekey(const ThreadPtr& t, pid_t former_tid) {
 }
 
 void EngineHub::watch_exit_hold(const ThreadPtr& t) {
-  if (t->exit_watch) return;
-  t->exit_watch = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
+  auto& x = thread_engines(*t);
+  if (x.exit_watch) return;
+  x.exit_watch = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
   std::weak_ptr<TracedThread> wt = t;
-  t->exit_watch->async_wait([this, wt](const boost::system::error_code& ec) {
+  x.exit_watch->async_wait([this, wt](const boost::system::error_code& ec) {
     auto t2 = wt.lock();
     if (!ec && t2) check_exit_hold(t2);
   });
 }
 
 void EngineHub::check_exit_hold(const ThreadPtr& t) {
-  t->exit_watch.reset();
-  if (t->state != ThreadState::Stopped || t->stop.kind != StopKind::Exit || t->pass ||
-      !t->any_hold())
-    return;
+  auto& x = thread_engines(*t);
+  x.exit_watch.reset();
+  if (!t->stopped() || t->stop.kind != StopKind::Exit || x.pass || !x.any_hold()) return;
   // Policy (PROTOCOL.md, "Exit holds"): a held exit stop would keep a sibling's execve waiting
   // forever (de_thread waits for every other thread to die). As utrace let no engine delay a
   // group death, the hold is released and the engine told so.
+  if (!sibling_in_exec(*t)) return watch_exit_hold(t);
+  release_exit_holds(t);
+  settle(t);
+}
+
+bool EngineHub::sibling_in_exec(const TracedThread& t) {
   static const std::vector<long> kExec = {SYS_execve, SYS_execveat};
-  if (!proc::sibling_in_syscall(t->tgid, t->tid, kExec)) return watch_exit_hold(t);
-  for (auto& e : t->engines)
+  return proc::sibling_in_syscall(t.tgid, t.tid, kExec);
+}
+
+void EngineHub::release_exit_holds(const ThreadPtr& t) {
+  for (auto& e : thread_engines(*t).engines)
     if (e->hold) {
       e->hold = false;
       send_notice(e, "exec", "the hold on the exit stop of tid " + std::to_string(t->tid) +
                                  " was released: another thread of the process is in execve");
     }
   log::engine().info("tid={}: exit hold released for a sibling's exec", t->tid);
-  settle(t);
 }
 
-void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
-                       std::function<void(const AttachResult*, const RpcError*)> done) {
-  auto fail = [&](const RpcError& e) { done(nullptr, &e); };
-  if (shutting_down_) return fail(errno_error(ESHUTDOWN, "the daemon is shutting down"));
-  if (client_full(client)) return fail(client_full_error(limits_.threads_per_client));
-  // Each launch in flight is a process of the daemon's until its exec: a few per connection.
-  std::size_t in_flight = 0;
-  for (auto& [tid, l] : launches_) in_flight += l.client == &client ? 1 : 0;
-  if (in_flight >= kLaunchesInFlight)
-    return fail(errno_error(EAGAIN, "too many launches of this connection are still starting",
-                            {{"limit", "launches_in_flight"}, {"value", kLaunchesInFlight}}));
-  if (engines_of(client).size() >= limits_.engines_per_client)
-    return fail(errno_error(EAGAIN, "too many engines on this connection",
-                            {{"limit", "engines_per_client"},
-                             {"value", limits_.engines_per_client}}));
-  launcher::Spec spec;
-  spec.path = req.path;
-  spec.argv = req.argv;
-  spec.env = req.env;
-  spec.cwd = req.cwd;
-  for (int i = 0; i < 3; ++i) spec.stdio[i] = req.stdio[i];
-  const auto& creds = client.creds();
-  if (creds.uid == 0) {
-    // A uid-0 client runs the program as root without dropping anything: only one that holds
-    // every capability the daemon has may, or the program would get more than its client.
-    auto self = proc::read_status(::getpid());
-    const std::uint64_t mine = self ? self->cap_prm : ~0ull;
-    if (!creds.caps_known || (mine & ~creds.cap_prm) != 0)
-      return fail(errno_error(EPERM,
-                              "a uid-0 client without all of the daemon's capabilities cannot "
-                              "launch (the program would get capabilities its client lacks)",
-                              {{"reason", "capabilities"}}));
+bool EngineHub::exit_hold_broken(const ThreadPtr& t, WaitStatus status) {
+  // A thread held in its exit stop died: only SIGKILL takes a thread out of a ptrace-stop, and
+  // in an exit stop it comes from a sibling's exec (de_thread) or from the death of the whole
+  // group. The exec'ing sibling waits in execve until this death is collected, so it is
+  // usually still there; if it already went on, the process living on tells an exec from a
+  // group death (which kills the leader too), after a grace for that death to show.
+  auto& x = thread_engines(*t);
+  if (t->stop.kind != StopKind::Exit || !x.any_hold()) return false;
+  if (sibling_in_exec(*t)) {
+    release_exit_holds(t);
+    return false;
   }
-  spec.drop_privileges = creds.uid != 0;
-  spec.uid = creds.uid;
-  spec.gid = creds.gid;
-  if (spec.drop_privileges) spec.groups = creds.groups;  // as the kernel gave them at connect
-  std::shared_ptr<const SyscallSet> trapped;
-  if (req.attach.seccomp) {
-    if (!req.attach.syscalls)
-      return fail(utrace::proto::invalid_params("seccomp", "needs a \"syscalls\" list"));
-    std::vector<int> nrs;
-    for (std::size_t i = 0; i < req.attach.syscalls->size(); ++i)
-      if (req.attach.syscalls->test(i)) nrs.push_back(static_cast<int>(i));
-    std::string why;
-    spec.seccomp_bpf = seccomp_filter::build_trace_filter(nrs, &why);
-    if (spec.seccomp_bpf.empty()) return fail(errno_error(EINVAL, "seccomp filter: " + why));
-    trapped = req.attach.syscalls;
-  }
-  launcher::Child child;
-  if (int err = launcher::spawn_held(spec, &child))
-    return fail(errno_error(err, std::string("cannot start the program: ") + std::strerror(err)));
-  ThreadPtr t;
-  // A program under a RET_TRACE filter must not outlive its tracer: always exitkill.
-  if (int err = tracer_.seize(child.pid, child.pid, &t, req.attach.exitkill || trapped, trapped != nullptr)) {
-    ::kill(child.pid, SIGKILL);  // its death goes to the reaper like any child's
-    launcher::release(child);
-    ::close(child.error_fd);
-    return fail(errno_error(err, std::string("cannot trace the new program: ") + std::strerror(err)));
-  }
-  t->prelaunch = true;
-  tracer_.mark_launched(t);
-  t->seccomp_set = trapped;
-  auto set = std::make_shared<EngineSet>();
-  set->id = next_engine_id_++;
-  set->client = &client;
-  set->pid = t->tgid;
-  set->scope = req.attach.scope;
-  set->follow = req.attach.follow;
-  engines_.emplace(set->id, set);
-  ++stats_.engines_attached;
-  ++stats_.launched;
-  add_member(set, t, req.attach);
-  launches_[t->tid] = PendingLaunch{std::move(done), set, child.error_fd, &client, std::nullopt};
-  log::engine().info("launched pid {} for client {}: {}", t->tid, client.client_id(), spec.path);
-  launcher::release(child);
-}
-
-void EngineHub::finish_launch(const ThreadPtr& t, int err) {
-  auto it = launches_.find(t->tid);
-  if (it == launches_.end()) return;
-  PendingLaunch l = std::move(it->second);
-  launches_.erase(it);
-  if (err == 0) {
-    ::close(l.error_fd);
-    if (l.denied) return l.done(nullptr, &*l.denied);
-    if (!l.engine->attached) return;  // its client went away: the program runs on untraced
-    auto m = l.engine->members.find(t->tid);
-    if (m != l.engine->members.end()) m->second->hold = true;  // the launch hold
-    AttachResult r{l.engine, true, {t->tid}};
-    return l.done(&r, nullptr);
-  }
-  std::string step;
-  int code = 0;
-  RpcError e = launcher::read_failure(l.error_fd, &step, &code)
-                   ? errno_error(code, "cannot start the program: " + step + " failed: " +
-                                           std::strerror(code),
-                                 {{"step", step}})
-                   : errno_error(ECHILD, "the program died before its exec");
-  ::close(l.error_fd);
-  // The engine never reached its client: drop it without death reports.
-  auto members = l.engine->members;
-  for (auto& [tid, m] : members) drop_engine(m);
-  drop_set(l.engine);
-  l.done(nullptr, &e);
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
+  timer->async_wait([this, t, status, timer](const boost::system::error_code&) {
+    auto st = proc::read_status(t->tgid);
+    if (st && st->state != 'Z' && st->state != 'X') release_exit_holds(t);
+    report_death(t, status);
+  });
+  return true;
 }
 
 }  // namespace utraced

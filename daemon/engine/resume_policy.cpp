@@ -4,20 +4,6 @@ namespace utraced {
 
 using utrace::proto::ResumeAction;
 
-std::string_view to_string(RestartKind k) {
-  switch (k) {
-    case RestartKind::Hold: return "hold";
-    case RestartKind::ReportFirst: return "report-first";
-    case RestartKind::Detach: return "detach";
-    case RestartKind::Listen: return "listen";
-    case RestartKind::Syscall: return "syscall";
-    case RestartKind::Cont: return "cont";
-    case RestartKind::SingleStep: return "singlestep";
-    case RestartKind::BlockStep: return "blockstep";
-  }
-  return "?";
-}
-
 RestartDecision decide_restart(const RestartInput& in) {
   // A signal only counts when restarting from a signal-delivery stop; elsewhere the kernel
   // ignores it, so never pass one (utrace-semantics.md section 15, rule 5).

@@ -40,6 +40,10 @@ struct StopEvent {
   std::int64_t retval = 0;              // syscall exit
   bool is_error = false;                // syscall exit
   int si_code = 0;                      // signal-delivery stops
+  // How the thread was when this stop came (its state before Stopped): restarted with a step
+  // (a SIGTRAP here is the step's trap), or LISTENing in a job-control stop.
+  bool after_step = false;
+  bool job_stopped = false;
 };
 
 }  // namespace utraced

@@ -1,62 +1,64 @@
 #include "trace/traced_thread.hpp"
 
-#include <algorithm>
-
+#include "util/check.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
 
 std::string_view to_string(ThreadState s) {
   switch (s) {
+    case ThreadState::Newborn: return "Newborn";
     case ThreadState::Running: return "Running";
+    case ThreadState::Stepping: return "Stepping";
+    case ThreadState::Interrupting: return "Interrupting";
     case ThreadState::Stopped: return "Stopped";
     case ThreadState::Listening: return "Listening";
+    case ThreadState::ListenInterrupting: return "ListenInterrupting";
+    case ThreadState::Detached: return "Detached";
     case ThreadState::Dead: return "Dead";
   }
   return "?";
 }
 
-void TracedThread::set_state(ThreadState next) {
-  // Dead is final; everything else may move between the live states.
-  if (state == ThreadState::Dead && next != ThreadState::Dead) {
-    log::trace().error("tid={}: illegal transition {} -> {}, ignoring", tid, to_string(state),
-                       to_string(next));
-    return;
-  }
-  if (next == ThreadState::Stopped)
-    log::trace().debug("tid={}: {} -> Stopped({})", tid, to_string(state), to_string(stop.kind));
-  else
-    log::trace().debug("tid={}: {} -> {}", tid, to_string(state), to_string(next));
-  state = next;
-}
-
-bool TracedThread::any_hold() const {
-  return std::any_of(engines.begin(), engines.end(), [](const EnginePtr& e) { return e->hold; }) ||
-         std::any_of(attaching.begin(), attaching.end(),
-                     [](const EnginePtr& e) { return e->hold; });
-}
-
-utrace::proto::EventMask TracedThread::event_union() const {
-  utrace::proto::EventMask m;
-  for (const auto& e : engines) m = m | e->events;
-  for (const auto& e : attaching) m = m | e->events;
-  return m;
-}
-
-void TracedThread::splice_attaching() {
-  engines.insert(engines.end(), attaching.begin(), attaching.end());
-  attaching.clear();
-}
-
-bool TracedThread::remove_engine(const EnginePtr& e) {
-  for (auto* list : {&engines, &attaching}) {
-    auto it = std::find(list->begin(), list->end(), e);
-    if (it != list->end()) {
-      list->erase(it);
-      return true;
-    }
+bool legal_transition(ThreadState from, ThreadState to) {
+  using S = ThreadState;
+  // Death can end every live state (SIGKILL, exit, a vanishing exec); Detached and Dead are
+  // final. A stop ends every running state; only a Stopped thread is restarted or detached.
+  if (from == S::Dead || from == S::Detached) return false;
+  if (to == S::Dead) return true;
+  switch (from) {
+    case S::Newborn:
+    case S::Running:
+    case S::Stepping:
+    case S::Interrupting:
+      return to == S::Stopped ||
+             (to == S::Interrupting && (from == S::Running || from == S::Stepping));
+    case S::Stopped:
+      // A restart that fails with ESRCH (killed out of the stop) leaves it Running too. SIGKILL
+      // takes a thread out of its ptrace-stop into its exit stop with no restart (the Tracer
+      // asserts that such a stop is PTRACE_EVENT_EXIT).
+      return to == S::Running || to == S::Stepping || to == S::Listening || to == S::Detached ||
+             to == S::Stopped;
+    case S::Listening:
+      // SIGCONT makes a LISTENing thread re-trap by itself.
+      return to == S::ListenInterrupting || to == S::Stopped;
+    case S::ListenInterrupting:
+      return to == S::Stopped;
+    case S::Detached:
+    case S::Dead:
+      return false;
   }
   return false;
+}
+
+void TracedThread::set_state(ThreadState next) {
+  UT_ASSERT(legal_transition(state_, next), "tid={}: illegal transition {} -> {}", tid,
+            to_string(state_), to_string(next));
+  if (next == ThreadState::Stopped)
+    log::trace().debug("tid={}: {} -> Stopped({})", tid, to_string(state_), to_string(stop.kind));
+  else
+    log::trace().debug("tid={}: {} -> {}", tid, to_string(state_), to_string(next));
+  state_ = next;
 }
 
 }  // namespace utraced

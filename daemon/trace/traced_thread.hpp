@@ -1,5 +1,8 @@
-// TracedThread: the daemon's record of one seized thread, with its engines and its state
-// machine. State changes go through set_state(), which checks and logs them.
+// TracedThread: the tracer's record of one seized thread and its ptrace state machine. Every
+// state is named (no booleans standing in for sub-states) and changes only through
+// set_state(), which asserts that the transition is one of those listed in traced_thread.cpp.
+// What the engine layer keeps per thread (engines, report pass, holds) is not here: it hangs
+// off `ext`, which the tracer never looks into (trace/ does not include engine/).
 #pragma once
 
 #include <sched.h>
@@ -7,130 +10,69 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string_view>
-#include <vector>
 
-#include <boost/asio/steady_timer.hpp>
-
-#include "engine/engine.hpp"
+#include "trace/restart.hpp"
 #include "trace/stop_event.hpp"
-#include "utrace/proto/actions.hpp"
-#include "utrace/proto/report.hpp"
-#include "utrace/proto/report_line.hpp"
 
 namespace utraced {
 
 enum class ThreadState {
-  Running,    // seized and executing (or blocked in a syscall); not in a ptrace-stop
-  Stopped,    // in a ptrace-stop; `stop` describes it; only here may ptrace requests be made
-  Listening,  // group-stopped and restarted with PTRACE_LISTEN: not running, not ptrace-stopped
-  Dead,       // its death status was collected; death/reap reports are being delivered
+  Newborn,             // auto-attached child (clone/fork/vfork): its first stop is on its way
+  Running,             // restarted with PTRACE_CONT or PTRACE_SYSCALL
+  Stepping,            // restarted with PTRACE_SINGLESTEP / PTRACE_SINGLEBLOCK
+  Interrupting,        // running, PTRACE_INTERRUPT sent, its stop not seen yet
+  Stopped,             // in a ptrace-stop (`stop` says which): the only state for requests
+  Listening,           // group-stopped, restarted with PTRACE_LISTEN: stopped, not ptrace-stopped
+  ListenInterrupting,  // Listening, and PTRACE_INTERRUPT sent: re-traps at once
+  Detached,            // let go alive (PTRACE_DETACH): no longer ours; final
+  Dead,                // its death status was collected (or it vanished in an exec); final
 };
 
 std::string_view to_string(ThreadState s);
+// The transitions set_state() accepts (the table in traced_thread.cpp).
+bool legal_transition(ThreadState from, ThreadState to);
 
-struct TracedThread;
-
-// A sync report in flight in a pass: sent, its reply not applied yet.
-struct ReportInFlight {
-  EnginePtr engine;
-  bool answered = false;                      // the reply came (or its timeout passed)
-  bool hold_applied = false;  // the engine's hold took the reply when it came (PROTOCOL.md)
-  std::optional<utrace::proto::ReportReply> reply;  // nullopt: no usable reply, resume
-  std::shared_ptr<boost::asio::steady_timer> timer;  // the engine's report timeout, if any
-};
-
-// One report pass over the thread's engines (utrace's REPORT_CALLBACKS). Replies are applied
-// one engine at a time in report order; concurrent sync engines are asked at the pass start
-// and their replies wait for their turn.
-struct ReportPass {
-  std::uint64_t token = 0;  // identifies the pass; stale replies carry an older token
-  utrace::proto::EventKind event = utrace::proto::EventKind::Quiesce;
-  std::vector<EnginePtr> order;  // engines to visit, in report order
-  std::size_t next = 0;
-  utrace::proto::ResumeAction combined = utrace::proto::ResumeAction::Resume;
-  utrace::proto::Report base;  // event details; engine and action are filled per report
-  // The engine at the cursor the pass waits for: its sync reply, or its output to drain.
-  EnginePtr waiting_on;
-  std::vector<ReportInFlight> in_flight;  // sync reports sent and not yet applied
-  utrace::proto::EventLineCache event_lines;  // the pass's event lines, encoded once
-  // Signal passes: the disposition so far (0 ignore, n deliver n); -1 outside signal passes.
-  int signal = -1;
-  bool abort = false;                  // syscall_entry: skip the syscall (last engine wins)
-  std::optional<std::int64_t> retval;  // abort's return value / exit's new return value
-  // clone passes: the new child, held at its first stop until this pass ends
-  std::shared_ptr<TracedThread> held_child;
-
-  ReportInFlight* find(const Engine* e) {
-    for (auto& f : in_flight)
-      if (f.engine.get() == e) return &f;
-    return nullptr;
-  }
-  // Forgets e's report (its reply will not count); false if none was in flight.
-  bool forget(const Engine* e) {
-    for (auto it = in_flight.begin(); it != in_flight.end(); ++it)
-      if (it->engine.get() == e) {
-        if (it->timer) it->timer->cancel();
-        in_flight.erase(it);
-        return true;
-      }
-    return false;
-  }
+// The engine layer's per-thread record derives from this; the tracer only owns it.
+struct ThreadExtension {
+  virtual ~ThreadExtension() = default;
 };
 
 struct TracedThread {
-  TracedThread(pid_t tid_, pid_t tgid_) : tid(tid_), tgid(tgid_) {}
+  TracedThread(pid_t tid_, pid_t tgid_, ThreadState initial) : tid(tid_), tgid(tgid_), state_(initial) {}
 
   pid_t tid;
   pid_t tgid;
-  ThreadState state = ThreadState::Running;
-  StopEvent stop;                 // valid while Stopped
-  bool interrupt_sent = false;    // a PTRACE_INTERRUPT whose EVENT_STOP has not been seen yet
-  bool syscall_mode = false;      // last restarted with PTRACE_SYSCALL
-  bool report_requested = false;  // control(report/interrupt): run a quiesce pass before resuming
-  // Signal to restart a signal-delivery stop with, as decided by a signal pass (-1: undecided,
-  // deliver the stop's own signal; 0: suppress it).
-  int deliver_signal = -1;
-  // A step requested (control or a pass's combined action) for the next restart.
-  utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
-  bool stepping = false;
-  bool group_stopped = false;  // in a job-control stop (reported as jctl "stopped")
-  // A new child (auto-attached by the kernel) held at its first stop until its parent's clone
-  // report pass ends, so that engines can attach to it before it runs an instruction.
-  bool birth_hold = false;
-  // PTRACE_O_EXITKILL asked for by an engine (dies with the daemon); `exitkill` once it is set.
-  // Options only change in a stop; it stays set until the thread is detached.
-  bool want_exitkill = false;
-  bool exitkill = false;
-  // Launched under a seccomp filter that traps (SECCOMP_RET_TRACE) these syscalls. Such a
-  // thread is never detached: without a tracer its trapped syscalls would fail with ENOSYS.
-  std::shared_ptr<const SyscallSet> seccomp_set;
-  // A seccomp stop was reported and an engine wants this syscall's exit: restart with
-  // PTRACE_SYSCALL once to see it.
-  bool exit_stop_needed = false;
-  // Started by `launch` and not yet through its execve: restarted silently, no reports.
-  bool prelaunch = false;
+  StopEvent stop;             // valid while Stopped
+  // How it was last restarted (Syscall: its syscall stops come; a step: its next SIGTRAP is
+  // the step's). Kept through an interrupt, unlike the state.
+  RestartKind restarted_with = RestartKind::Cont;
+  bool syscall_mode() const { return restarted_with == RestartKind::Syscall; }
+  bool exitkill = false;      // PTRACE_O_EXITKILL is set (options change only in a stop)
+  std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for its exit stop
   // Its CPU affinity from before the daemon pinned it (AffinityPolicy); put back at detach.
   std::shared_ptr<const cpu_set_t> saved_affinity;
-  // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
-  std::shared_ptr<boost::asio::steady_timer> exit_watch;
-  // The syscall entered was aborted: at its exit stop, make it return this.
-  std::optional<std::int64_t> aborted_retval;  // restarted with a step: its SIGTRAP is the daemon's, not the program's
-  std::int64_t last_syscall_nr = -1;  // nr seen at the last syscall entry, for the exit report
-  std::uint64_t seq = 0;          // events reported on this thread
-  std::vector<EnginePtr> engines;    // attached, in attach order
-  std::vector<EnginePtr> attaching;  // attached during a pass: join at the next pass
-  std::unique_ptr<ReportPass> pass;  // the pass in progress, if any
+  std::unique_ptr<ThreadExtension> ext;  // the engine layer's record (ThreadEngines)
 
+  ThreadState state() const { return state_; }
+  // Asserts legal_transition(state(), next) (util/check.hpp: aborts on an illegal one).
   void set_state(ThreadState next);
-  bool has_engines() const { return !engines.empty() || !attaching.empty(); }
-  bool any_hold() const;
-  utrace::proto::EventMask event_union() const;
-  // Moves `attaching` engines to the tail of `engines` (start of a pass).
-  void splice_attaching();
-  // Removes e from both lists. Returns false if it was in neither.
-  bool remove_engine(const EnginePtr& e);
+  bool stopped() const { return state_ == ThreadState::Stopped; }
+  bool dead() const { return state_ == ThreadState::Dead; }
+  // Still ours and alive: not Detached or Dead.
+  bool traced() const { return state_ != ThreadState::Detached && state_ != ThreadState::Dead; }
+  // A stop is on its way that nobody must ask for again (PTRACE_INTERRUPT sent, or a newborn).
+  bool stop_coming() const {
+    return state_ == ThreadState::Interrupting || state_ == ThreadState::ListenInterrupting ||
+           state_ == ThreadState::Newborn;
+  }
+  // In a job-control stop the kernel keeps (LISTENing, perhaps being interrupted).
+  bool job_stopped() const {
+    return state_ == ThreadState::Listening || state_ == ThreadState::ListenInterrupting;
+  }
+
+ private:
+  ThreadState state_;
 };
 
 using ThreadPtr = std::shared_ptr<TracedThread>;

@@ -9,6 +9,7 @@
 
 #include "sys/proc.hpp"
 #include "trace/ptrace.hpp"
+#include "util/check.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
@@ -17,8 +18,8 @@ int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool sec
   if (threads_.count(tid)) return EEXIST;
   int err = ptrace_ops::seize(tid, exitkill, seccomp);
   if (err) return err;
-  auto t = std::make_shared<TracedThread>(tid, tgid);
-  t->exitkill = t->want_exitkill = exitkill;
+  auto t = std::make_shared<TracedThread>(tid, tgid, ThreadState::Running);
+  t->exitkill = exitkill;
   t->saved_affinity = affinity_.pin(tid);
   threads_.emplace(tid, t);
   log::trace().debug("tid={}: seized (tgid {})", tid, tgid);
@@ -28,10 +29,12 @@ int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool sec
 
 ThreadPtr Tracer::adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent) {
   if (auto t = find(tid)) return t;
-  auto t = std::make_shared<TracedThread>(tid, tgid);
-  if (parent) t->saved_affinity = parent->saved_affinity;
-  // Its first stop (EVENT_STOP) is on its way: no PTRACE_INTERRUPT must add a second one.
-  t->interrupt_sent = true;
+  // Newborn: its first stop (EVENT_STOP) is on its way; no PTRACE_INTERRUPT must add another.
+  auto t = std::make_shared<TracedThread>(tid, tgid, ThreadState::Newborn);
+  if (parent) {
+    t->saved_affinity = parent->saved_affinity;
+    t->exitkill = parent->exitkill;  // the kernel copied the parent's options
+  }
   threads_.emplace(tid, t);
   log::trace().debug("tid={}: adopted child (tgid {})", tid, tgid);
   return t;
@@ -84,7 +87,9 @@ void Tracer::on_wait(pid_t tid, WaitStatus status) {
       return;
     case WaitStatus::Type::Stopped:
       fill_stop(t, status);
-      if (t->state == ThreadState::Dead) return;
+      UT_ASSERT(!t->stopped() || t->stop.kind == StopKind::Exit,
+                "tid={}: a {} stop while in a ptrace-stop (only SIGKILL's exit stop may come)",
+                tid, to_string(t->stop.kind));
       t->set_state(ThreadState::Stopped);
       sink_.on_stop(t);
       return;
@@ -140,12 +145,11 @@ void Tracer::watch_vanish(const ThreadPtr& t, int round) {
   std::weak_ptr<TracedThread> wt = t;
   timer->async_wait([this, wt, timer, round](const boost::system::error_code& ec) {
     auto t = wt.lock();
-    if (ec || !t || find(t->tid) != t || t->state == ThreadState::Dead) return;
-    if (t->state != ThreadState::Running) return watch_vanish(t, round + 1);
-    poll();  // a death status may be waiting
-    if (find(t->tid) != t || t->state == ThreadState::Dead) return;
+    if (ec || !t || find(t->tid) != t || !t->traced()) return;
+    if (t->state() != ThreadState::Running) return watch_vanish(t, round + 1);
+    // Ours still (exiting, or a zombie whose death status the reaper collects): look later.
     auto st = proc::read_status(t->tid);
-    if (st && st->tracer_pid == ::getpid()) return watch_vanish(t, round + 1);  // still exiting
+    if (st && st->tracer_pid == ::getpid()) return watch_vanish(t, round + 1);
     // /proc unreadable (the daemon out of fds, say) while the tid exists: cannot tell yet.
     if (!st && (::kill(t->tid, 0) == 0 || errno != ESRCH)) return watch_vanish(t, round + 1);
     // Not ours any more, and its death never came: the leader vanished in an untraced
@@ -179,8 +183,10 @@ void Tracer::rekey_exec(pid_t tid, pid_t former) {
 void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
   // Any ptrace stop cancels a pending PTRACE_INTERRUPT (kernel/signal.c, ptrace_stop: "any
   // trap clears pending STOP trap"): a syscall stop may answer it as well as an EVENT_STOP.
-  t->interrupt_sent = false;
   StopEvent ev;
+  ev.after_step = t->restarted_with == RestartKind::SingleStep ||
+                  t->restarted_with == RestartKind::BlockStep;
+  ev.job_stopped = t->job_stopped();
   ev.kind = classify_stop(status);
   ev.signo = status.stop_signal() & 0x7f;
   const pid_t tid = t->tid;
@@ -216,13 +222,6 @@ void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
     case StopKind::SignalDelivery:
       ptrace_ops::get_si_code(tid, &ev.si_code);
       break;
-    case StopKind::Interrupt:
-      t->interrupt_sent = false;
-      break;
-    case StopKind::GroupStop:
-      // A LISTENing thread re-traps here too; an INTERRUPT sent to it is answered by this stop.
-      t->interrupt_sent = false;
-      break;
     default:
       break;
   }
@@ -230,7 +229,8 @@ void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
 }
 
 void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
-  if (t->state != ThreadState::Stopped) return;
+  UT_ASSERT(t->stopped(), "tid={}: restart {} while {}", t->tid, to_string(d.kind),
+            to_string(t->state()));
   int err = 0;
   // A signal pass may have changed the signal: the kernel delivers si_signo, so rewrite it.
   if (d.signal && t->stop.kind == StopKind::SignalDelivery && d.signal != t->stop.signo)
@@ -245,24 +245,21 @@ void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
       threads_.erase(t->tid);
       log::trace().debug("tid={}: detached (signal {}): {}", t->tid, d.signal,
                          err ? std::strerror(err) : "ok");
-      // Not Dead: the thread lives on untraced. Mark it Running so nothing acts on it.
-      t->set_state(ThreadState::Running);
+      t->set_state(ThreadState::Detached);  // lives on, untraced
       return;
     case RestartKind::Listen:
       err = ptrace_ops::listen(t->tid);
       if (!err) {
-        t->syscall_mode = false;
+        t->restarted_with = d.kind;
         t->set_state(ThreadState::Listening);
         return;
       }
       break;
     case RestartKind::Syscall:
       err = ptrace_ops::resume_syscall(t->tid, d.signal);
-      t->syscall_mode = true;
       break;
     case RestartKind::Cont:
       err = ptrace_ops::resume_cont(t->tid, d.signal);
-      t->syscall_mode = false;
       break;
     case RestartKind::SingleStep:
       err = ptrace_ops::resume_singlestep(t->tid, d.signal);
@@ -275,17 +272,22 @@ void Tracer::restart(const ThreadPtr& t, RestartDecision d) {
     log::trace().error("tid={}: restart {} failed: {}", t->tid, to_string(d.kind),
                        std::strerror(err));
   // ESRCH: killed out of the stop; its death status follows. Either way it is not stopped now.
-  t->set_state(ThreadState::Running);
+  t->restarted_with = d.kind;
+  const bool step = !err && (d.kind == RestartKind::SingleStep || d.kind == RestartKind::BlockStep);
+  t->set_state(step ? ThreadState::Stepping : ThreadState::Running);
   if (t->stop.kind == StopKind::Exit && t->tid == t->tgid) watch_vanish(t);
 }
 
 void Tracer::interrupt(const ThreadPtr& t) {
-  if (t->interrupt_sent || t->state == ThreadState::Stopped || t->state == ThreadState::Dead)
-    return;
+  const ThreadState s = t->state();
+  if (s != ThreadState::Running && s != ThreadState::Stepping && s != ThreadState::Listening)
+    return;  // stopped, gone, or a stop is coming already
   int err = ptrace_ops::interrupt(t->tid);
   if (err && err != ESRCH)
     log::trace().error("tid={}: PTRACE_INTERRUPT failed: {}", t->tid, std::strerror(err));
-  t->interrupt_sent = (err == 0);
+  if (err) return;
+  t->set_state(s == ThreadState::Listening ? ThreadState::ListenInterrupting
+                                           : ThreadState::Interrupting);
 }
 
 }  // namespace utraced

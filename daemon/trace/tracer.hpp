@@ -14,7 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "trace/affinity_policy.hpp"
-#include "engine/resume_policy.hpp"
+#include "trace/restart.hpp"
 #include "trace/traced_thread.hpp"
 #include "trace/wait_status.hpp"
 
@@ -56,15 +56,11 @@ class Tracer {
 
   // Carries out a decision for a Stopped thread. Hold and ReportFirst do nothing here.
   void restart(const ThreadPtr& thread, RestartDecision decision);
-  // PTRACE_INTERRUPT a Running or Listening thread (once until its EVENT_STOP is seen).
+  // PTRACE_INTERRUPT a running or LISTENing thread (once: not when a stop is coming already).
   void interrupt(const ThreadPtr& thread);
 
-  // Collects wait statuses the kernel already has (the Reaper's drain), so that a decision
-  // about "is it stopped?" sees stops that SIGCHLD has not delivered yet.
-  void set_poller(std::function<void()> poll) { poll_ = std::move(poll); }
-  void poll() {
-    if (poll_) poll_();
-  }
+  // Unused: stops are collected and dispatched only by the Reaper, from the event loop.
+  void set_poller(std::function<void()>) {}
 
  private:
   void fill_stop(const ThreadPtr& thread, WaitStatus status);
@@ -85,7 +81,6 @@ class Tracer {
   };
 
   StopSink& sink_;
-  std::function<void()> poll_;
   std::unordered_map<pid_t, ThreadPtr> threads_;
   // Statuses of tids not in the table: children whose parent's clone event has not been seen.
   std::unordered_map<pid_t, Unclaimed> unclaimed_;

@@ -1,0 +1,69 @@
+// ThreadEngines: the engine layer's record of one traced thread (it hangs off TracedThread::ext,
+// which the tracer never looks into): its engines in attach order, the report pass in
+// progress, and what engines asked of its next restart.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/engine.hpp"
+#include "engine/report_pass.hpp"
+#include "trace/traced_thread.hpp"
+#include "utrace/proto/actions.hpp"
+#include "utrace/proto/events.hpp"
+
+namespace utraced {
+
+// Why the engine layer keeps a thread that no engine may hold (a named state, not flags).
+enum class BirthState {
+  Traced,     // an ordinary traced thread
+  Launching,  // started by `launch`, not yet through its execve: restarted silently, no reports
+  BirthHold,  // a new child held at its first stop until its parent's clone pass ends
+};
+
+struct ThreadEngines : ThreadExtension {
+  std::vector<EnginePtr> engines;    // attached, in attach order
+  std::vector<EnginePtr> attaching;  // attached during a pass: join at the next pass
+  std::unique_ptr<ReportPass> pass;  // the pass in progress, if any
+  BirthState birth = BirthState::Traced;
+  bool report_requested = false;  // control(report/interrupt): a quiesce pass before resuming
+  // Signal to restart a signal-delivery stop with, as decided by a signal pass (-1: undecided,
+  // deliver the stop's own signal; 0: suppress it).
+  int deliver_signal = -1;
+  // A step requested (control or a pass's combined action) for the next restart.
+  utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
+  bool want_exitkill = false;  // an engine asked for PTRACE_O_EXITKILL (set at the next stop)
+  // Launched under a seccomp filter that traps (SECCOMP_RET_TRACE) these syscalls. Such a
+  // thread is never detached: without a tracer its trapped syscalls would fail with ENOSYS.
+  std::shared_ptr<const SyscallSet> seccomp_set;
+  // A seccomp stop was reported and an engine wants this syscall's exit: restart with
+  // PTRACE_SYSCALL once to see it.
+  bool exit_stop_needed = false;
+  // The syscall entered was aborted: at its exit stop, make it return this.
+  std::optional<std::int64_t> aborted_retval;
+  // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
+  std::shared_ptr<boost::asio::steady_timer> exit_watch;
+  std::uint64_t seq = 0;  // events reported on this thread
+
+  bool has_engines() const { return !engines.empty() || !attaching.empty(); }
+  // Kept stopped: an engine holds it, or it is a newborn waiting for its parent's pass.
+  bool held() const { return birth == BirthState::BirthHold || any_hold(); }
+  bool any_hold() const;
+  // Moves `attaching` engines to the tail of `engines` (start of a pass).
+  void splice_attaching();
+  // Removes e from both lists. Returns false if it was in neither.
+  bool remove_engine(const EnginePtr& e);
+  // Both lists, engines first.
+  std::vector<EnginePtr> all() const;
+};
+
+// The record of t (created on first use).
+ThreadEngines& thread_engines(TracedThread& t);
+// A sync report to e is in flight (sent, its reply not yet applied): derived from the pass.
+bool reporting(const Engine& e);
+
+}  // namespace utraced
