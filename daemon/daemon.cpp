@@ -20,7 +20,6 @@ Daemon::Daemon(const DaemonConfig& config)
       dispatcher_(hub_) {
   // A client that vanishes mid-write must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
-  hub_.tracer().set_poller([this] { reaper_.drain(); });
   reaper_.set_batch_hooks([this] { write_batch_.begin(); }, [this] { write_batch_.end(); });
   if (config_.cpu) {
     AffinityPolicy policy(config_.cpu);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 
 #include "sys/access_policy.hpp"
@@ -148,7 +149,7 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, Threa
   const ThreadPtr& t = e->thread;
   if (!t->traced()) return ESRCH;
   if (!e->hold && !reporting(*e)) return EINVAL;
-  if (!t->stopped()) return EINVAL;  // held in a job-control stop, its re-trap not yet seen
+  if (!t->stopped()) return e->hold && t->stop_coming() ? kStopComing : EINVAL;
   // Registers and memory are reached through the tid with the daemon's privilege: make sure
   // the tid is still our tracee in a ptrace-stop (the kernel answers ESRCH otherwise), so that
   // no other task that took the tid (an untraced sibling's exec) can be reached through it.
@@ -161,6 +162,25 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, Threa
     return EPERM;
   *out = t;
   return 0;
+}
+
+bool EngineHub::when_stopped(ClientLink& client, std::uint64_t id, pid_t tid,
+                             std::function<void()> retry) {
+  auto e = registry_.find(client, id, tid);
+  if (!e) return false;
+  auto& x = thread_engines(*e->thread);
+  if (x.stop_waiters.size() >= ThreadEngines::kStopWaiters) return false;
+  x.stop_waiters.push_back(std::move(retry));
+  return true;
+}
+
+void EngineHub::fire_stop_waiters(TracedThread& t) {
+  auto& x = thread_engines(t);
+  if (x.stop_waiters.empty()) return;
+  boost::asio::post(io_, [w = std::move(x.stop_waiters)] {
+    for (auto& retry : w) retry();
+  });
+  x.stop_waiters.clear();
 }
 
 void EngineHub::drop_engine(const EnginePtr& e) {

@@ -113,7 +113,14 @@ class EngineHub : public StopSink {
   // The thread an engine may examine (registers, memory): 0, EINVAL (no hold), EDOM (several
   // threads and no tid given), EPERM (the thread made itself non-dumpable and the client lacks
   // CAP_SYS_PTRACE) or ESRCH.
+  // kStopComing: the engine holds the thread but its ptrace-stop has not been dispatched yet (a
+  // LISTENing thread held by control stop re-traps at once): ask again after when_stopped().
   int examinable(ClientLink& client, std::uint64_t engine, pid_t tid, ThreadPtr* out);
+  static constexpr int kStopComing = -1;
+  // Calls retry (from the event loop) once the engine's thread has had its next stop or died.
+  // False when there is no such engine, or too many callers wait on that thread.
+  bool when_stopped(ClientLink& client, std::uint64_t engine, pid_t tid,
+                    std::function<void()> retry);
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
   std::vector<EngineSetPtr> engines_of(const ClientLink& client) const {
@@ -154,6 +161,8 @@ class EngineHub : public StopSink {
   void drop_set(const EngineSetPtr& set);
   void send_notice(const EnginePtr& e, const char* reason, const std::string& message);
   void poll_shutdown();
+  // Runs the thread's when_stopped() callers after the current handler (its stop handled).
+  void fire_stop_waiters(TracedThread& t);
 
   // Stops and restarts (engine_hub_stop.cpp).
   std::optional<PassSpec> describe_stop(const ThreadPtr& t, const ThreadPtr& child);

@@ -36,6 +36,7 @@ utrace::proto::SyscallInfo syscall_info(const StopEvent& s, bool with_args) {
 
 void EngineHub::on_stop(const ThreadPtr& t) {
   ++stats_.stops;
+  fire_stop_waiters(*t);
   abandon_pass(t);
   auto& x = thread_engines(*t);
   if (x.want_exitkill && !t->exitkill) controller_.set_exitkill(t, true);
@@ -163,6 +164,7 @@ std::optional<EngineHub::PassSpec> EngineHub::describe_stop(const ThreadPtr& t,
 
 void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
   // Any pass in flight is over: the thread is gone. Holds mean nothing now.
+  fire_stop_waiters(*t);
   abandon_pass(t);
   // A hold on its exit stop broken by a sibling's exec is told first (then the death).
   if (exit_hold_broken(t, status)) return;

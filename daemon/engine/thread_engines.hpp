@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -48,6 +49,9 @@ struct ThreadEngines : ThreadExtension {
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
   std::shared_ptr<boost::asio::steady_timer> exit_watch;
   std::uint64_t seq = 0;  // events reported on this thread
+  // Client calls waiting for this thread's next stop (EngineHub::when_stopped).
+  std::vector<std::function<void()>> stop_waiters;
+  static constexpr std::size_t kStopWaiters = 64;
 
   bool has_engines() const { return !engines.empty() || !attaching.empty(); }
   // Kept stopped: an engine holds it, or it is a newborn waiting for its parent's pass.

@@ -25,6 +25,13 @@ namespace params = proto::params;
 
 namespace {
 
+// The engine holds its thread, whose ptrace-stop is on its way: the request is handled again
+// once the event loop has dispatched that stop (Dispatcher::handle).
+struct ExamineLater {
+  std::uint64_t engine;
+  pid_t tid;
+};
+
 constexpr const char* kVersion = "0.1.0";
 constexpr int kProtocol = 1;
 static_assert(static_cast<std::size_t>(params::kMaxMemoryIo) == examine::kMaxMemoryIo);
@@ -140,6 +147,13 @@ void Dispatcher::handle(Session& session, const proto::Message& m) {
     Params params(m.params);
     nlohmann::json result = it->second(session, notify ? nlohmann::json() : m.id, params);
     if (!notify && !result.is_null()) session.reply_result(m.id, result);
+  } catch (const ExamineLater& later) {
+    auto retry = [this, ws = session.weak_from_this(), m] {
+      if (auto s = ws.lock(); s && !s->closed()) handle(*s, m);
+    };
+    if (!hub_.when_stopped(session, later.engine, later.tid, std::move(retry)) && !notify)
+      session.reply_error(m.id, proto::errno_error(EAGAIN, "too many calls wait for this thread "
+                                                           "to stop", {{"engine", later.engine}}));
   } catch (const RpcException& ex) {
     log::rpc().debug("client {}: {} failed: {}", session.client_id(), m.method, ex.what());
     if (!notify) session.reply_error(m.id, ex.error());
@@ -274,6 +288,7 @@ namespace {
 ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine, const Params& p) {
   ThreadPtr t;
   int err = hub.examinable(s, engine, opt_tid(p), &t);
+  if (err == EngineHub::kStopComing) throw ExamineLater{engine, opt_tid(p)};
   if (err == EDOM)
     throw RpcException(proto::invalid_params("tid", "is required: the engine covers several threads"));
   if (err)

@@ -8,6 +8,7 @@
 #include "engine/engine_hub.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/write_batch.hpp"
+#include "util/check.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/message.hpp"
 #include "utrace/proto/report_line.hpp"
@@ -256,11 +257,8 @@ void Session::set_write_state(WriteState next) {
     case S::Writing: legal |= next == S::Idle || next == S::Writing; break;
     case S::Closed: break;
   }
-  if (!legal) {
-    log::rpc().error("client {}: writer {} -> {} is not a transition, ignoring", id_,
-                     to_string(now), to_string(next));
-    return;
-  }
+  UT_ASSERT(legal, "client {}: writer {} -> {} is not a transition", id_, to_string(now),
+            to_string(next));
   write_state_ = next;
 }
 

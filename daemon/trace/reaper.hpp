@@ -22,8 +22,6 @@ class Reaper {
   // Blocks SIGCHLD for the calling thread (the daemon's only thread) and opens the signalfd.
   Reaper(boost::asio::io_context& io, Handler handler);
   void start();
-  // Collects and dispatches everything waitable now. Safe to call at any time.
-  void drain();
   // Called around each batch of statuses a SIGCHLD wake-up brings (the daemon uses them to
   // write clients' output once per batch, after every stop of it was handled).
   void set_batch_hooks(std::function<void()> begin, std::function<void()> end) {
@@ -33,6 +31,9 @@ class Reaper {
 
  private:
   void arm();
+  // Collects everything waitable now, then dispatches it. Only from the event loop (start and
+  // each SIGCHLD wake-up): no client call collects or dispatches stops itself.
+  void drain();
 
   boost::asio::posix::stream_descriptor sigchld_;
   Handler handler_;

@@ -59,8 +59,6 @@ class Tracer {
   // PTRACE_INTERRUPT a running or LISTENing thread (once: not when a stop is coming already).
   void interrupt(const ThreadPtr& thread);
 
-  // Unused: stops are collected and dispatched only by the Reaper, from the event loop.
-  void set_poller(std::function<void()>) {}
 
  private:
   void fill_stop(const ThreadPtr& thread, WaitStatus status);

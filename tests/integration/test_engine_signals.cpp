@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "raw_client.hpp"
 #include "test_engine_common.hpp"
 
 namespace utrace::test {
@@ -148,6 +149,36 @@ TEST(EngineSignals, TwoInterruptsMakeOneReportPass) {
   EXPECT_EQ(qa, 1);
   EXPECT_EQ(qb, 1);
   EXPECT_EQ(other, 0);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+}
+
+// A job-control-stopped thread counts as stopped: control stop holds it at once (0), and its
+// registers can be read right away. The daemon brings the LISTENing thread into a ptrace-stop;
+// an examine call handled before that stop was dispatched waits for it (the call does not
+// collect stops itself) instead of failing. Both requests go out in one write, so the daemon
+// reads them together, before the re-trap's SIGCHLD can be handled in between.
+TEST(EngineSignals, StopOfAJobStoppedThreadHoldsItForExamineAtOnce) {
+  TestDaemon d;
+  Tracee t("sleep");
+  RawClient r(d);
+  const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
+  ASSERT_NE(e, 0u);
+  ::kill(t.pid(), SIGSTOP);
+  ASSERT_TRUE(eventually([&] { return t.state() == 't' || t.state() == 'T'; }));
+  // The daemon has handled the group-stop (and LISTENed it) once a later request is answered.
+  ASSERT_TRUE(r.call("list", json::object()).ok());
+  for (int round = 0; round < 10; ++round) {
+    std::optional<Reply> stop, regs;
+    r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
+    r.c.call("get_regs", {{"engine", e}}, [&](Reply x) { regs = std::move(x); });
+    ASSERT_TRUE(r.run_until([&] { return stop && regs; })) << "round " << round;
+    ASSERT_TRUE(stop->ok()) << "round " << round << ": " << stop->error->message;
+    ASSERT_TRUE(regs->ok()) << "round " << round << ": " << regs->error->message;
+    EXPECT_TRUE(regs->result.at("regs").contains("rip"));
+    ASSERT_TRUE(r.call("control", {{"engine", e}, {"action", "resume"}}).ok());
+  }
+  EXPECT_NE(t.state(), 'S') << "resume must leave the job-control stop in place";
+  ::kill(t.pid(), SIGCONT);
   EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
 }
 

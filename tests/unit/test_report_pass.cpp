@@ -123,6 +123,19 @@ TEST_F(PassTest, AHeldEngineForcesStopAndKeepsItsHold) {
   EXPECT_FALSE(b->hold);
 }
 
+TEST_F(PassTest, AHoldCountsEvenForAnEngineThatDoesNotHearTheEvent) {
+  auto quiet = engine(1, EngineMode::Sync, {EventKind::Death});  // not interested in exit
+  auto b = engine(2, EngineMode::Sync, {EventKind::Exit});
+  quiet->hold = true;
+  auto p = make(EventKind::Exit, {quiet, b});
+  EXPECT_EQ(p->start(host), Progress::Waiting);
+  EXPECT_EQ(host.log, (std::vector<std::string>{"report 2 stop"}))
+      << "the engine after a holding one sees STOP as the action so far";
+  EXPECT_EQ(p->on_reply(host, b, reply(ResumeAction::Resume)), Progress::Done);
+  EXPECT_EQ(p->combined(), ResumeAction::Stop);
+  EXPECT_TRUE(quiet->hold);
+}
+
 TEST_F(PassTest, ReplyStopHoldsAndResumeReleasesOnlyThatEngine) {
   auto a = engine(1, EngineMode::Sync, {EventKind::Exit});
   auto b = engine(2, EngineMode::Sync, {EventKind::Exit});
