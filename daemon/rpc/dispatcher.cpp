@@ -8,9 +8,9 @@
 #include <cstring>
 
 #include "engine/engine_hub.hpp"
+#include "rpc/dispatcher_helpers.hpp"
 #include "rpc/session.hpp"
 #include "sys/names.hpp"
-#include "trace/examine.hpp"
 #include "utrace/proto/base64.hpp"
 #include "utrace/proto/method_params.hpp"
 #include "util/log.hpp"
@@ -23,19 +23,7 @@ using proto::Params;
 using proto::RpcException;
 namespace params = proto::params;
 
-namespace {
-
-// The engine holds its thread, whose ptrace-stop is on its way: the request is handled again
-// once the event loop has dispatched that stop (Dispatcher::handle).
-struct ExamineLater {
-  std::uint64_t engine;
-  pid_t tid;
-};
-
-constexpr const char* kVersion = "0.1.0";
-constexpr int kProtocol = 1;
-static_assert(static_cast<std::size_t>(params::kMaxMemoryIo) == examine::kMaxMemoryIo);
-static_assert(static_cast<std::size_t>(params::list::limit.max) == Dispatcher::kListMaxEngines);
+namespace dispatch {
 
 [[noreturn]] void bad(const ParamSpec& spec, const std::string& why) {
   throw RpcException(proto::invalid_params(std::string(spec.name), why));
@@ -52,6 +40,24 @@ std::string errno_text(int err, std::uint64_t engine) {
     default: return std::strerror(err);
   }
 }
+
+pid_t opt_tid(const Params& p) {
+  return static_cast<pid_t>(p.opt_integer(params::tid).value_or(0));
+}
+
+std::uint64_t engine_param(const Params& p) {
+  return static_cast<std::uint64_t>(p.integer(params::engine));
+}
+
+}  // namespace dispatch
+
+using namespace dispatch;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr int kProtocol = 1;
+static_assert(static_cast<std::size_t>(params::list::limit.max) == Dispatcher::kListMaxEngines);
 
 void throw_if(int err, std::uint64_t engine) {
   if (err)
@@ -96,14 +102,6 @@ nlohmann::json engine_json(const EngineSet& set) {
 
 bool daemon_wide_view(const PeerCreds& creds) {
   return creds.uid == 0 && creds.has_cap(CAP_SYS_PTRACE);
-}
-
-pid_t opt_tid(const Params& p) {
-  return static_cast<pid_t>(p.opt_integer(params::tid).value_or(0));
-}
-
-std::uint64_t engine_param(const Params& p) {
-  return static_cast<std::uint64_t>(p.integer(params::engine));
 }
 
 }  // namespace
@@ -282,75 +280,6 @@ nlohmann::json Dispatcher::wait(Session& s, const nlohmann::json& id, const Para
                 session->reply_result(id, {{"reason", reason}, {"tid", tid}});
             });
   return nullptr;
-}
-
-namespace {
-ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine, const Params& p) {
-  ThreadPtr t;
-  int err = hub.examinable(s, engine, opt_tid(p), &t);
-  if (err == EngineHub::kStopComing) throw ExamineLater{engine, opt_tid(p)};
-  if (err == EDOM)
-    throw RpcException(proto::invalid_params("tid", "is required: the engine covers several threads"));
-  if (err)
-    throw RpcException(proto::errno_error(
-        err, err == EINVAL ? "the engine does not hold its thread stopped" : errno_text(err, engine),
-        {{"engine", engine}}));
-  return t;
-}
-void throw_examine(int err, std::uint64_t engine) {
-  // ESRCH from ptrace here: the thread was killed out of its stop.
-  if (err) throw RpcException(proto::errno_error(err, errno_text(err, engine), {{"engine", engine}}));
-}
-}  // namespace
-
-nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
-  p.allow_only(params::get_regs::table);
-  auto engine = engine_param(p);
-  auto t = examined(hub_, s, engine, p);
-  nlohmann::json regs;
-  throw_examine(examine::get_regs(t->tid, &regs), engine);
-  return {{"regs", regs}};
-}
-
-nlohmann::json Dispatcher::set_regs(Session& s, const Params& p) {
-  p.allow_only(params::set_regs::table);
-  auto engine = engine_param(p);
-  const auto* regs = p.raw(params::set_regs::regs.name);
-  if (!regs || !regs->is_object()) bad(params::set_regs::regs, "must be an object of register names");
-  auto t = examined(hub_, s, engine, p);
-  std::string bad_reg;
-  int err = examine::set_regs(t->tid, *regs, &bad_reg);
-  if (err == EINVAL && !bad_reg.empty())
-    bad(params::set_regs::regs, "unknown register or bad value: " + bad_reg);
-  throw_examine(err, engine);
-  return nlohmann::json::object();
-}
-
-nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
-  namespace rp = params::read_memory;
-  p.allow_only(rp::table);
-  auto engine = engine_param(p);
-  auto addr = *p.opt_unsigned(rp::addr);  // required
-  auto size = static_cast<std::size_t>(p.integer(rp::size));
-  auto t = examined(hub_, s, engine, p);
-  std::string bytes;
-  throw_examine(examine::read_memory(t->tid, addr, size, &bytes), engine);
-  return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
-}
-
-nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
-  namespace wp = params::write_memory;
-  p.allow_only(wp::table);
-  auto engine = engine_param(p);
-  auto addr = *p.opt_unsigned(wp::addr);  // required
-  auto bytes = proto::base64_decode(p.string(wp::data));
-  if (!bytes) bad(wp::data, "must be padded base64");
-  if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
-    bad(wp::data, "must hold 1 to " + std::to_string(params::kMaxMemoryIo) + " bytes");
-  auto t = examined(hub_, s, engine, p);
-  std::size_t written = 0;
-  throw_examine(examine::write_memory(t->tid, addr, *bytes, &written), engine);
-  return {{"written", written}};
 }
 
 nlohmann::json Dispatcher::list(Session& s, const Params& p) {

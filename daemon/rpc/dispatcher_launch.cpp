@@ -3,6 +3,7 @@
 
 #include "engine/engine_hub.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/dispatcher_helpers.hpp"
 #include "rpc/session.hpp"
 #include "trace/launcher.hpp"
 #include "utrace/proto/method_params.hpp"
@@ -14,12 +15,9 @@ using proto::ParamSpec;
 using proto::Params;
 using proto::RpcException;
 namespace lp = proto::params::launch;
+using dispatch::bad;
 
 namespace {
-
-[[noreturn]] void bad(const ParamSpec& spec, const std::string& why) {
-  throw RpcException(proto::invalid_params(std::string(spec.name), why));
-}
 
 std::vector<std::string> string_list(const Params& p, const ParamSpec& spec) {
   std::vector<std::string> out;

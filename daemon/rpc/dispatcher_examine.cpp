@@ -1,0 +1,93 @@
+// The examine methods (get_regs, set_regs, read_memory, write_memory): allowed while the
+// engine holds its thread stopped or a report to it is in flight (PROTOCOL.md).
+#include <cerrno>
+
+#include "engine/engine_hub.hpp"
+#include "rpc/dispatcher.hpp"
+#include "rpc/dispatcher_helpers.hpp"
+#include "rpc/session.hpp"
+#include "trace/examine.hpp"
+#include "utrace/proto/base64.hpp"
+#include "utrace/proto/method_params.hpp"
+
+namespace utraced {
+
+namespace proto = utrace::proto;
+using proto::Params;
+using proto::RpcException;
+namespace params = proto::params;
+using namespace dispatch;
+
+static_assert(static_cast<std::size_t>(params::kMaxMemoryIo) == examine::kMaxMemoryIo);
+
+namespace {
+
+ThreadPtr examined(EngineHub& hub, Session& s, std::uint64_t engine, const Params& p) {
+  ThreadPtr t;
+  int err = hub.examinable(s, engine, opt_tid(p), &t);
+  if (err == EngineHub::kStopComing) throw ExamineLater{engine, opt_tid(p)};
+  if (err == EDOM)
+    throw RpcException(proto::invalid_params("tid", "is required: the engine covers several threads"));
+  if (err)
+    throw RpcException(proto::errno_error(
+        err, err == EINVAL ? "the engine does not hold its thread stopped" : errno_text(err, engine),
+        {{"engine", engine}}));
+  return t;
+}
+void throw_examine(int err, std::uint64_t engine) {
+  // ESRCH from ptrace here: the thread was killed out of its stop.
+  if (err) throw RpcException(proto::errno_error(err, errno_text(err, engine), {{"engine", engine}}));
+}
+}  // namespace
+
+nlohmann::json Dispatcher::get_regs(Session& s, const Params& p) {
+  p.allow_only(params::get_regs::table);
+  auto engine = engine_param(p);
+  auto t = examined(hub_, s, engine, p);
+  nlohmann::json regs;
+  throw_examine(examine::get_regs(t->tid, &regs), engine);
+  return {{"regs", regs}};
+}
+
+nlohmann::json Dispatcher::set_regs(Session& s, const Params& p) {
+  p.allow_only(params::set_regs::table);
+  auto engine = engine_param(p);
+  const auto* regs = p.raw(params::set_regs::regs.name);
+  if (!regs || !regs->is_object()) bad(params::set_regs::regs, "must be an object of register names");
+  auto t = examined(hub_, s, engine, p);
+  std::string bad_reg;
+  int err = examine::set_regs(t->tid, *regs, &bad_reg);
+  if (err == EINVAL && !bad_reg.empty())
+    bad(params::set_regs::regs, "unknown register or bad value: " + bad_reg);
+  throw_examine(err, engine);
+  return nlohmann::json::object();
+}
+
+nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
+  namespace rp = params::read_memory;
+  p.allow_only(rp::table);
+  auto engine = engine_param(p);
+  auto addr = *p.opt_unsigned(rp::addr);  // required
+  auto size = static_cast<std::size_t>(p.integer(rp::size));
+  auto t = examined(hub_, s, engine, p);
+  std::string bytes;
+  throw_examine(examine::read_memory(t->tid, addr, size, &bytes), engine);
+  return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
+}
+
+nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
+  namespace wp = params::write_memory;
+  p.allow_only(wp::table);
+  auto engine = engine_param(p);
+  auto addr = *p.opt_unsigned(wp::addr);  // required
+  auto bytes = proto::base64_decode(p.string(wp::data));
+  if (!bytes) bad(wp::data, "must be padded base64");
+  if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
+    bad(wp::data, "must hold 1 to " + std::to_string(params::kMaxMemoryIo) + " bytes");
+  auto t = examined(hub_, s, engine, p);
+  std::size_t written = 0;
+  throw_examine(examine::write_memory(t->tid, addr, *bytes, &written), engine);
+  return {{"written", written}};
+}
+
+}  // namespace utraced
