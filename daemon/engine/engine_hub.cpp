@@ -167,20 +167,31 @@ int EngineHub::examinable(ClientLink& client, std::uint64_t id, pid_t tid, Threa
 bool EngineHub::when_stopped(ClientLink& client, std::uint64_t id, pid_t tid,
                              std::function<void()> retry) {
   auto e = registry_.find(client, id, tid);
-  if (!e) return false;
-  auto& x = thread_engines(*e->thread);
-  if (x.stop_waiters.size() >= ThreadEngines::kStopWaiters) return false;
-  x.stop_waiters.push_back(std::move(retry));
+  const std::uint64_t cid = client.client_id();
+  if (!e || parked_examine_.count(cid)) return false;
+  thread_engines(*e->thread).stop_waiters.emplace_back(cid, std::move(retry));
+  parked_examine_.emplace(cid, e->thread);
   return true;
 }
 
 void EngineHub::fire_stop_waiters(TracedThread& t) {
   auto& x = thread_engines(t);
   if (x.stop_waiters.empty()) return;
+  for (auto& [cid, retry] : x.stop_waiters) parked_examine_.erase(cid);
   boost::asio::post(io_, [w = std::move(x.stop_waiters)] {
-    for (auto& retry : w) retry();
+    for (auto& [cid, retry] : w) retry();
   });
   x.stop_waiters.clear();
+}
+
+void EngineHub::forget_parked_examine(std::uint64_t client) {
+  auto it = parked_examine_.find(client);
+  if (it == parked_examine_.end()) return;
+  if (auto t = it->second.lock()) {
+    auto& w = thread_engines(*t).stop_waiters;
+    std::erase_if(w, [client](const auto& p) { return p.first == client; });
+  }
+  parked_examine_.erase(it);
 }
 
 void EngineHub::drop_engine(const EnginePtr& e) {
@@ -232,6 +243,7 @@ int EngineHub::detach_engine(const EnginePtr& e) {
 
 void EngineHub::detach_client(ClientLink& client) {
   waiters_.forget_client(client.client_id());
+  forget_parked_examine(client.client_id());
   cancel_launches(client);
   for (auto& set : registry_.of(client)) {
     auto members = set->members;

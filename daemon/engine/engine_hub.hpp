@@ -118,7 +118,8 @@ class EngineHub : public StopSink {
   int examinable(ClientLink& client, std::uint64_t engine, pid_t tid, ThreadPtr* out);
   static constexpr int kStopComing = -1;
   // Calls retry (from the event loop) once the engine's thread has had its next stop or died.
-  // False when there is no such engine, or too many callers wait on that thread.
+  // One call per connection may wait (it holds a copy of its request, up to a whole line):
+  // false when another one of the client's already waits, or there is no such engine.
   bool when_stopped(ClientLink& client, std::uint64_t engine, pid_t tid,
                     std::function<void()> retry);
   // A client went away: detach all its engines (never leaving a thread stopped).
@@ -163,6 +164,8 @@ class EngineHub : public StopSink {
   void poll_shutdown();
   // Runs the thread's when_stopped() callers after the current handler (its stop handled).
   void fire_stop_waiters(TracedThread& t);
+  // A client went away: its waiting examine call (and the request it holds) is dropped.
+  void forget_parked_examine(std::uint64_t client);
 
   // Stops and restarts (engine_hub_stop.cpp).
   std::optional<PassSpec> describe_stop(const ThreadPtr& t, const ThreadPtr& child);
@@ -219,6 +222,8 @@ class EngineHub : public StopSink {
     std::optional<utrace::proto::RpcError> denied;
   };
   std::unordered_map<pid_t, PendingLaunch> launches_;
+  // The thread each client's one waiting examine call waits on (when_stopped), by client id.
+  std::unordered_map<std::uint64_t, std::weak_ptr<TracedThread>> parked_examine_;
   static constexpr std::size_t kLaunchesInFlight = 16;  // per connection
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;

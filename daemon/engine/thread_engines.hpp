@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -49,9 +50,8 @@ struct ThreadEngines : ThreadExtension {
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
   std::shared_ptr<boost::asio::steady_timer> exit_watch;
   std::uint64_t seq = 0;  // events reported on this thread
-  // Client calls waiting for this thread's next stop (EngineHub::when_stopped).
-  std::vector<std::function<void()>> stop_waiters;
-  static constexpr std::size_t kStopWaiters = 64;
+  // Client calls waiting for this thread's next stop (EngineHub::when_stopped), by client id.
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> stop_waiters;
 
   bool has_engines() const { return !engines.empty() || !attaching.empty(); }
   // Kept stopped: an engine holds it, or it is a newborn waiting for its parent's pass.

@@ -150,8 +150,10 @@ void Dispatcher::handle(Session& session, const proto::Message& m) {
       if (auto s = ws.lock(); s && !s->closed()) handle(*s, m);
     };
     if (!hub_.when_stopped(session, later.engine, later.tid, std::move(retry)) && !notify)
-      session.reply_error(m.id, proto::errno_error(EAGAIN, "too many calls wait for this thread "
-                                                           "to stop", {{"engine", later.engine}}));
+      session.reply_error(m.id, proto::errno_error(EAGAIN, "another examine call of this "
+                                                           "connection waits for its thread to stop",
+                                                   {{"engine", later.engine},
+                                                    {"limit", "examine_waiting"}}));
   } catch (const RpcException& ex) {
     log::rpc().debug("client {}: {} failed: {}", session.client_id(), m.method, ex.what());
     if (!notify) session.reply_error(m.id, ex.error());

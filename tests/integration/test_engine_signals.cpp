@@ -182,5 +182,33 @@ TEST(EngineSignals, StopOfAJobStoppedThreadHoldsItForExamineAtOnce) {
   EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
 }
 
+// A waiting examine call holds a copy of its request (up to a whole line): one per connection
+// may wait, so a client cannot pile up requests behind a thread that does not re-trap.
+TEST(EngineSignals, OneExamineCallPerConnectionWaitsForTheStop) {
+  TestDaemon d;
+  Tracee t("sleep");
+  RawClient r(d);
+  const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
+  ASSERT_NE(e, 0u);
+  ::kill(t.pid(), SIGSTOP);
+  ASSERT_TRUE(eventually([&] { return t.state() == 't' || t.state() == 'T'; }));
+  ASSERT_TRUE(r.call("list", json::object()).ok());
+  std::optional<Reply> stop, first, second;
+  r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
+  r.c.call("get_regs", {{"engine", e}}, [&](Reply x) { first = std::move(x); });
+  r.c.call("get_regs", {{"engine", e}}, [&](Reply x) { second = std::move(x); });
+  ASSERT_TRUE(r.run_until([&] { return stop && first && second; }));
+  ASSERT_TRUE(stop->ok());
+  EXPECT_TRUE(first->ok()) << first->error->message;
+  ASSERT_FALSE(second->ok()) << "a second examine call waited too";
+  EXPECT_EQ(second->error->code, EAGAIN);
+  EXPECT_EQ(second->error->data.value("limit", ""), "examine_waiting");
+  // Once the stop is there, examine is answered at once again.
+  EXPECT_TRUE(r.call("get_regs", {{"engine", e}}).ok());
+  ASSERT_TRUE(r.call("control", {{"engine", e}, {"action", "resume"}}).ok());
+  ::kill(t.pid(), SIGCONT);
+  EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
+}
+
 }  // namespace
 }  // namespace utrace::test
