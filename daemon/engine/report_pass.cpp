@@ -31,7 +31,7 @@ ReportPass::Progress ReportPass::start(PassHost& host) {
   if (event_ != EventKind::Reap) {
     // What the engines before each one decided when the pass started: STOP if one holds.
     ResumeAction before = ResumeAction::Resume;
-    for (const auto& e : std::vector<EnginePtr>(order_)) {
+    for (const auto& e : order_) {  // ask() never changes the order
       if (!e->attached()) continue;
       if (e->hold) before = ResumeAction::Stop;
       if (e->mode == EngineMode::Sync && e->concurrent && e->interested(event_, syscall_nr()))

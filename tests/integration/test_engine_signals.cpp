@@ -152,6 +152,14 @@ TEST(EngineSignals, TwoInterruptsMakeOneReportPass) {
   EXPECT_TRUE(eventually([&] { return t.state() == 'S'; }));
 }
 
+// Stops t with SIGSTOP and waits until the daemon has handled the group-stop (and LISTENed
+// it): a request sent after that is answered after it.
+bool job_stop_listened(RawClient& r, Tracee& t) {
+  ::kill(t.pid(), SIGSTOP);
+  if (!eventually([&] { return t.state() == 't' || t.state() == 'T'; })) return false;
+  return r.call("list", json::object()).ok();
+}
+
 // A job-control-stopped thread counts as stopped: control stop holds it at once (0), and its
 // registers can be read right away. The daemon brings the LISTENing thread into a ptrace-stop;
 // an examine call handled before that stop was dispatched waits for it (the call does not
@@ -163,10 +171,7 @@ TEST(EngineSignals, StopOfAJobStoppedThreadHoldsItForExamineAtOnce) {
   RawClient r(d);
   const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
   ASSERT_NE(e, 0u);
-  ::kill(t.pid(), SIGSTOP);
-  ASSERT_TRUE(eventually([&] { return t.state() == 't' || t.state() == 'T'; }));
-  // The daemon has handled the group-stop (and LISTENed it) once a later request is answered.
-  ASSERT_TRUE(r.call("list", json::object()).ok());
+  ASSERT_TRUE(job_stop_listened(r, t));
   for (int round = 0; round < 10; ++round) {
     std::optional<Reply> stop, regs;
     r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
@@ -190,9 +195,7 @@ TEST(EngineSignals, OneExamineCallPerConnectionWaitsForTheStop) {
   RawClient r(d);
   const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
   ASSERT_NE(e, 0u);
-  ::kill(t.pid(), SIGSTOP);
-  ASSERT_TRUE(eventually([&] { return t.state() == 't' || t.state() == 'T'; }));
-  ASSERT_TRUE(r.call("list", json::object()).ok());
+  ASSERT_TRUE(job_stop_listened(r, t));
   std::optional<Reply> stop, first, second;
   r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
   r.c.call("get_regs", {{"engine", e}}, [&](Reply x) { first = std::move(x); });
