@@ -44,7 +44,10 @@ struct AttachRequest {
   bool follow = false;
   bool exitkill = false;
   std::shared_ptr<const SyscallSet> syscalls;  // syscall events only for these (null: all)
-  bool seccomp = false;  // launch: trap only `syscalls` with a seccomp filter (PROTOCOL.md)
+  // The client's child, seized before its execve: silent until the exec, held there.
+  bool hold_at_exec = false;
+  // With hold_at_exec: the child installs a RET_TRACE filter for exactly `syscalls`.
+  bool seccomp = false;
   utrace::proto::EventMask events;
   EngineMode mode = EngineMode::Async;
   bool concurrent = false;  // sync: asked at the pass start (Engine::concurrent)
@@ -150,7 +153,12 @@ class EngineHub : public StopSink {
   // attach (engine_hub_attach.cpp).
   // Seizes tid for client (or returns the thread if it is traced already), checked again after
   // the seize; throws RpcException.
-  ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill);
+  ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill, bool seccomp = false);
+  // hold_at_exec (engine_hub_launch.cpp): throws unless tid is a one-thread process nobody
+  // traces yet; then marks t silent until its exec, where set's engine holds it.
+  void check_exec_hold_target(pid_t tid);
+  void hold_until_exec(ClientLink& client, const EngineSetPtr& set, const ThreadPtr& t,
+                       const AttachRequest& req);
   // Adds a member of `set` on thread t (utrace's attach: it joins at the next pass).
   EnginePtr add_member(const EngineSetPtr& set, const ThreadPtr& t, const AttachRequest& req);
   void attach_process(const EngineSetPtr& set, const AttachRequest& req, pid_t tgid);

@@ -14,14 +14,15 @@ namespace utraced {
 using utrace::proto::errno_error;
 using utrace::proto::RpcException;
 
-ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill) {
+ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill,
+                                  bool seccomp) {
   // Traced already (for this or another client): its credentials can only change by exec now,
   // and every exec stop checks each engine again (on_exec_credentials). The caller checked.
   if (ThreadPtr t = controller_.find(tid)) return t;
   auto st = proc::read_status(tid);
   if (!st) throw RpcException(no_such_thread(tid));
   ThreadPtr t;
-  int err = controller_.seize(tid, st->tgid, &t, exitkill);
+  int err = controller_.seize(tid, st->tgid, &t, exitkill, seccomp);
   if (err == EPERM) {
     auto now = proc::read_status(tid);
     if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
@@ -158,10 +159,13 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
             EEXIST, "an engine matching the exclusive attach exists on thread " +
                         std::to_string(req.tid), {{"tid", req.tid}}));
   }
-  if (!t) t = seize_thread(client, req.tid, req.exitkill);
+  if (req.hold_at_exec) check_exec_hold_target(req.tid);
+  // A child under a RET_TRACE filter must not outlive its tracer: always exitkill.
+  if (!t) t = seize_thread(client, req.tid, req.exitkill || req.seccomp, req.seccomp);
   auto set = registry_.create(client, t->tgid, req.scope, req.follow);
   ++stats_.engines_attached;
   add_member(set, t, req);
+  if (req.hold_at_exec) hold_until_exec(client, set, t, req);
   if (req.scope == EngineScope::Process) {
     try {
       attach_process(set, req, t->tgid);

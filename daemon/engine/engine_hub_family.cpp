@@ -115,7 +115,8 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
                                 : std::string("denied");
     log::engine().info("tid={}: engine {} of client {} taken away at exec: {}", t->tid, e->id,
                        e->client->client_id(), denied->message);
-    if (auto l = launches_.find(t->tid); l != launches_.end() && l->second.engine == e->set) {
+    if (auto l = launches_.find(t->tid);
+        l != launches_.end() && l->second.engine == e->set && l->second.done) {
       // A launch still waiting for this exec: the launch itself fails (its client has no
       // engine id yet to be told about).
       l->second.denied = utrace::proto::errno_error(

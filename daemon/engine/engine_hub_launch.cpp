@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "engine/engine_hub.hpp"
+#include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
 #include "trace/launcher.hpp"
 #include "trace/seccomp_filter.hpp"
@@ -25,7 +26,7 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   if (registry_.client_full(client)) return fail(registry_.client_full_error());
   // Each launch in flight is a process of the daemon's until its exec: a few per connection.
   std::size_t in_flight = 0;
-  for (auto& [tid, l] : launches_) in_flight += l.client == &client ? 1 : 0;
+  for (auto& [tid, l] : launches_) in_flight += l.client == &client && l.done ? 1 : 0;
   if (in_flight >= kLaunchesInFlight)
     return fail(errno_error(EAGAIN, "too many launches of this connection are still starting",
                             {{"limit", "launches_in_flight"}, {"value", kLaunchesInFlight}}));
@@ -93,11 +94,51 @@ void EngineHub::launch(ClientLink& client, const LaunchRequest& req,
   launcher::release(child);
 }
 
+void EngineHub::check_exec_hold_target(pid_t tid) {
+  const std::string what = "thread " + std::to_string(tid);
+  if (controller_.find(tid))
+    throw utrace::proto::RpcException(errno_error(
+        EINVAL, what + " is traced by utraced already: hold_at_exec is for a process nobody "
+                       "traces yet (your own child, before its exec)", {{"tid", tid}}));
+  auto st = proc::read_status(tid);
+  if (!st) throw utrace::proto::RpcException(no_such_thread(tid));
+  if (st->tgid != tid)
+    throw utrace::proto::RpcException(errno_error(
+        EINVAL, what + " is not a process id (its process is " + std::to_string(st->tgid) +
+                    "): hold_at_exec needs the process", {{"tid", tid}}));
+  if (auto n = proc::list_tasks(tid).size(); n != 1)
+    throw utrace::proto::RpcException(errno_error(
+        EINVAL, "process " + std::to_string(tid) + " has " + std::to_string(n) +
+                    " threads: hold_at_exec needs a one-thread process before its exec",
+        {{"tid", tid}}));
+}
+
+void EngineHub::hold_until_exec(ClientLink& client, const EngineSetPtr& set, const ThreadPtr& t,
+                                const AttachRequest& req) {
+  auto& x = thread_engines(*t);
+  x.birth = BirthState::Launching;  // restarted silently, no reports, until its exec
+  if (req.seccomp) {
+    x.seccomp_set = req.syscalls;
+    x.want_exitkill = true;
+  }
+  launches_[t->tid] = PendingLaunch{nullptr, set, -1, &client, std::nullopt};
+  log::engine().info("tid={}: engine {} of client {} holds it at its exec", t->tid, set->id,
+                     client.client_id());
+}
+
 void EngineHub::finish_launch(const ThreadPtr& t, int err) {
   auto it = launches_.find(t->tid);
   if (it == launches_.end()) return;
   PendingLaunch l = std::move(it->second);
   launches_.erase(it);
+  if (!l.done) {
+    // hold_at_exec: the attach was answered long ago. At the exec the engine takes its hold; a
+    // death before it is reported like any death.
+    if (err != 0 || !l.engine->attached) return;
+    auto m = l.engine->members.find(t->tid);
+    if (m != l.engine->members.end()) m->second->hold = true;
+    return;
+  }
   if (err == 0) {
     ::close(l.error_fd);
     if (l.denied) return l.done(nullptr, &*l.denied);
@@ -132,6 +173,12 @@ void EngineHub::cancel_launches(const ClientLink& client) {
   for (auto it = launches_.begin(); it != launches_.end();) {
     if (it->second.client != &client) {
       ++it;
+      continue;
+    }
+    if (!it->second.done) {
+      // hold_at_exec: the client's own child. Its engine goes with the client; the child runs on
+      // untraced (settled at its next stop), never killed.
+      it = launches_.erase(it);
       continue;
     }
     auto t = controller_.find(it->first);

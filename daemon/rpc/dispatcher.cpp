@@ -225,6 +225,13 @@ nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
       else bad(ap::match, "entries must be \"type\" or \"data\"");
     }
   }
+  req.hold_at_exec = p.opt_bool(ap::hold_at_exec).value_or(false);
+  if (req.hold_at_exec && !req.create)
+    bad(ap::hold_at_exec, "needs a creating attach (not \"create\": false)");
+  req.seccomp = p.opt_bool(ap::seccomp).value_or(false);
+  if (req.seccomp && !req.hold_at_exec)
+    bad(ap::seccomp, "needs \"hold_at_exec\": the filter is installed by the child before its exec");
+  if (req.seccomp && !req.syscalls) bad(ap::seccomp, "needs a \"syscalls\" list");
   AttachResult r = hub_.attach(s, req);
   if (r.created) ++s.stats().engines_attached;
   return {{"engine", r.engine->id}, {"tids", r.tids}, {"created", r.created}};

@@ -112,12 +112,15 @@ inline constexpr auto table = join_params(
                ParamSpec{"pid", ParamType::Integer, false, 1, kInt32Max}},
     engine_options::table,
     std::array{ParamSpec{"create", ParamType::Boolean}, ParamSpec{"exclusive", ParamType::Boolean},
-               ParamSpec{"match", ParamType::Matches}});
+               ParamSpec{"match", ParamType::Matches}, ParamSpec{"hold_at_exec", ParamType::Boolean},
+               ParamSpec{"seccomp", ParamType::Boolean}});
 inline constexpr ParamSpec tid = find_param(table, "tid");
 inline constexpr ParamSpec pid = find_param(table, "pid");
 inline constexpr ParamSpec create = find_param(table, "create");
 inline constexpr ParamSpec exclusive = find_param(table, "exclusive");
 inline constexpr ParamSpec match = find_param(table, "match");
+inline constexpr ParamSpec hold_at_exec = find_param(table, "hold_at_exec");
+inline constexpr ParamSpec seccomp = find_param(table, "seccomp");
 }  // namespace attach
 
 namespace launch {
