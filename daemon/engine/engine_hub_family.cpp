@@ -191,8 +191,7 @@ void EngineHub::check_exit_hold(const ThreadPtr& t) {
 }
 
 bool EngineHub::sibling_in_exec(const TracedThread& t) {
-  static const std::vector<long> kExec = {SYS_execve, SYS_execveat};
-  return proc::sibling_in_syscall(t.tgid, t.tid, kExec);
+  return proc::sibling_waits_in_exec(t.tgid, t.tid);
 }
 
 void EngineHub::release_exit_holds(const ThreadPtr& t) {

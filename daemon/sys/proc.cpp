@@ -1,6 +1,7 @@
 #include "sys/proc.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -26,7 +27,11 @@ std::optional<TaskStatus> read_status(pid_t tid) {
     else if (key == "TracerPid") val >> st.tracer_pid;
     else if (key == "Uid") uid = static_cast<bool>(val >> st.uids[0] >> st.uids[1] >> st.uids[2] >> st.uids[3]);
     else if (key == "Gid") gid = static_cast<bool>(val >> st.gids[0] >> st.gids[1] >> st.gids[2] >> st.gids[3]);
-    else if (key == "CapPrm" || key == "CapEff") {
+    else if (key == "SigPnd") {
+      std::string hex;
+      val >> hex;
+      st.sig_pending = std::strtoull(hex.c_str(), nullptr, 16);
+    } else if (key == "CapPrm" || key == "CapEff") {
       std::string hex;
       val >> hex;
       char* end = nullptr;
@@ -74,14 +79,26 @@ std::string exe_path(pid_t pid) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-bool sibling_in_syscall(pid_t pid, pid_t except, const std::vector<long>& nrs) {
+std::string wchan(pid_t pid, pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/wchan");
+  std::string s;
+  if (!in || !std::getline(in, s)) return "0";
+  return s;
+}
+
+bool sibling_waits_in_exec(pid_t pid, pid_t except) {
+  constexpr std::uint64_t kSigkill = 1ull << (SIGKILL - 1);
   for (pid_t tid : list_tasks(pid)) {
     if (tid == except) continue;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/syscall");
-    long nr = -2;
-    if (!(in >> nr)) continue;  // "running" or gone
-    for (long want : nrs)
-      if (nr == want) return true;
+    auto st = read_status(tid);
+    if (!st || st->state != 'D' || (st->sig_pending & kSigkill)) continue;
+    auto flags = read_flags(tid);
+    if (!flags || (*flags & kPfExiting)) continue;
+    // Where the kernel names the function it sleeps in (CONFIG_KALLSYMS), that decides:
+    // de_thread, or begin_new_exec where de_thread is inlined. Elsewhere the shape above.
+    const std::string where = wchan(pid, tid);
+    if (where == "0") return true;
+    if (where == "de_thread" || where == "begin_new_exec") return true;
   }
   return false;
 }

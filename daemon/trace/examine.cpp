@@ -6,7 +6,9 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstddef>
 #include <utility>
 
@@ -68,32 +70,77 @@ int set_regs(pid_t tid, const nlohmann::json& regs, std::string* bad) {
   return ::ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0 ? 0 : errno;
 }
 
+// Words the thread's own mappings forbid to process_vm_readv/writev (code pages are not
+// writable, PROT_NONE pages not readable) are reached with ptrace's forced access, as a
+// debugger's breakpoints are: never through /proc/TID/mem, which is owner-only (0600) and
+// would need CAP_DAC_OVERRIDE in the daemon for every other user's process.
+namespace {
+
+constexpr std::uint64_t kWord = sizeof(long);
+
+// Reads the aligned word at `aligned`; false when it is not mapped (errno set).
+bool peek(pid_t tid, std::uint64_t aligned, long* word) {
+  errno = 0;
+  *word = ::ptrace(PTRACE_PEEKDATA, tid, reinterpret_cast<void*>(aligned), nullptr);
+  return errno == 0;
+}
+
+// Copies between `buf` and the thread's memory at addr, word by word, from byte `done` on.
+// Returns the number of bytes done when the first word fails (or all of them).
+std::size_t forced_copy(pid_t tid, std::uint64_t addr, char* buf, std::size_t size,
+                        std::size_t done, bool write) {
+  while (done < size) {
+    const std::uint64_t a = addr + done;
+    const std::uint64_t aligned = a & ~(kWord - 1);
+    const std::size_t off = a - aligned;
+    const std::size_t n = std::min<std::size_t>(kWord - off, size - done);
+    long word = 0;
+    if (!peek(tid, aligned, &word)) break;
+    if (write) {
+      std::memcpy(reinterpret_cast<char*>(&word) + off, buf + done, n);
+      if (::ptrace(PTRACE_POKEDATA, tid, reinterpret_cast<void*>(aligned),
+                   reinterpret_cast<void*>(word)) != 0)
+        break;
+    } else {
+      std::memcpy(buf + done, reinterpret_cast<char*>(&word) + off, n);
+    }
+    done += n;
+  }
+  return done;
+}
+
+// errno of a copy that did nothing: the thread gone, or the address not mapped.
+int copy_error(int err) { return err == ESRCH ? ESRCH : EFAULT; }
+
+}  // namespace
+
 int read_memory(pid_t tid, std::uint64_t addr, std::size_t size, std::string* out) {
   out->assign(size, '\0');
   iovec local{out->data(), size};
   iovec remote{reinterpret_cast<void*>(addr), size};
   ssize_t n = ::process_vm_readv(tid, &local, 1, &remote, 1, 0);
-  if (n < 0) {
-    // Fall back to /proc/TID/mem (e.g. pages process_vm_readv refuses).
-    int fd = ::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? ESRCH : errno;
-    n = ::pread(fd, out->data(), size, static_cast<off_t>(addr));
-    int err = errno;
-    ::close(fd);
-    if (n < 0) return err == EIO ? EFAULT : err;
+  int err = errno;
+  std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
+  if (done < size) {
+    done = forced_copy(tid, addr, out->data(), size, done, false);
+    if (done == 0) return copy_error(n < 0 ? err : errno);
   }
-  out->resize(static_cast<std::size_t>(n));
+  out->resize(done);
   return 0;
 }
 
 int write_memory(pid_t tid, std::uint64_t addr, const std::string& bytes, std::size_t* written) {
-  int fd = ::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? ESRCH : errno;
-  ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(addr));
+  std::string buf = bytes;
+  iovec local{buf.data(), buf.size()};
+  iovec remote{reinterpret_cast<void*>(addr), buf.size()};
+  ssize_t n = ::process_vm_writev(tid, &local, 1, &remote, 1, 0);
   int err = errno;
-  ::close(fd);
-  if (n < 0) return err == EIO ? EFAULT : err;
-  *written = static_cast<std::size_t>(n);
+  std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
+  if (done < buf.size()) {
+    done = forced_copy(tid, addr, buf.data(), buf.size(), done, true);
+    if (done == 0) return copy_error(n < 0 ? err : errno);
+  }
+  *written = done;
   return 0;
 }
 
