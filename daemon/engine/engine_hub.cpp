@@ -241,6 +241,15 @@ int EngineHub::detach_engine(const EnginePtr& e) {
   return 0;
 }
 
+std::vector<EnginePtr> EngineHub::engines_on_process(pid_t tgid) const {
+  std::vector<EnginePtr> out;
+  for (auto& t : controller_.tracer().threads())
+    if (t->tgid == tgid)
+      for (auto& e : thread_engines(*t).all())
+        if (e->attached()) out.push_back(e);
+  return out;
+}
+
 void EngineHub::detach_client(ClientLink& client) {
   waiters_.forget_client(client.client_id());
   forget_parked_examine(client.client_id());

@@ -131,6 +131,8 @@ class EngineHub : public StopSink {
     return registry_.of(client);
   }
   std::size_t engine_count() const { return registry_.size(); }
+  // Every engine on a thread of process tgid, from every client (for `who`).
+  std::vector<EnginePtr> engines_on_process(pid_t tgid) const;
 
   // Detaches every engine and thread; done() once all threads are released (or after 2 s).
   void shutdown(std::function<void()> done);

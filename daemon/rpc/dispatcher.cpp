@@ -116,6 +116,7 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   methods_.emplace("control", plain(&Dispatcher::control));
   methods_.emplace("list", plain(&Dispatcher::list));
   methods_.emplace("stats", plain(&Dispatcher::stats));
+  methods_.emplace("who", plain(&Dispatcher::who));
   methods_.emplace("barrier", [this](Session& s, const nlohmann::json& id, const Params& p) {
     return barrier(s, id, p);
   });

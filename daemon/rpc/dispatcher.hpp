@@ -51,6 +51,8 @@ class Dispatcher {
   // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach and launch).
   static void parse_engine_options(const utrace::proto::Params&, AttachRequest* req);
   nlohmann::json stats(Session&, const utrace::proto::Params&);
+  // dispatcher_who.cpp
+  nlohmann::json who(Session&, const utrace::proto::Params&);
 
   EngineHub& hub_;
   bool launch_enabled_ = true;

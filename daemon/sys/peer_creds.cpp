@@ -105,6 +105,10 @@ std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
   c.uid = uc.uid;
   c.gid = uc.gid;
   c.caps_known = uc.pid > 0 && read_caps(fd, c);
+  if (uc.pid > 0) {
+    std::ifstream comm("/proc/" + std::to_string(uc.pid) + "/comm");
+    std::getline(comm, c.comm);
+  }
   // Supplementary groups as the kernel recorded them at connect (never looked up later by the
   // pid, which can be recycled: another process's groups would be handed to a launch).
   std::vector<gid_t> groups(64);

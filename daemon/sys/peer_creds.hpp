@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace utraced {
@@ -43,6 +44,8 @@ struct PeerCreds {
   // not give them (then a launch runs with no supplementary groups).
   std::vector<gid_t> groups;
   bool groups_known = false;
+  // The connecting process's command name (/proc/PID/comm at accept), for `who`.
+  std::string comm;
 
   // A pidfd of the connecting process, kept for the connection's life (shared by copies;
   // closed with the last), so that rules about "the client process" (Yama's descendant walk)

@@ -199,13 +199,18 @@ namespace stats {
 inline constexpr std::array<ParamSpec, 0> table{};
 }  // namespace stats
 
+namespace who {
+inline constexpr std::array table{ParamSpec{"pid", ParamType::Integer, kRequired, 1, kInt32Max}};
+inline constexpr ParamSpec pid = find_param(table, "pid");
+}  // namespace who
+
 struct MethodParams {
   std::string_view method;
   std::span<const ParamSpec> table;
 };
 
 // Every method and its table (PROTOCOL.md's methods).
-inline constexpr std::array<MethodParams, 13> kMethods{{
+inline constexpr std::array<MethodParams, 14> kMethods{{
     {"hello", hello::table},
     {"attach", attach::table},
     {"set_events", set_events::table},
@@ -219,6 +224,7 @@ inline constexpr std::array<MethodParams, 13> kMethods{{
     {"launch", launch::table},
     {"list", list::table},
     {"stats", stats::table},
+    {"who", who::table},
 }};
 
 }  // namespace params
