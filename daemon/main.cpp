@@ -1,5 +1,6 @@
 // utraced: parse arguments, build the Daemon, run it.
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -49,6 +50,19 @@ std::size_t number(const std::string& flag, const std::string& v, unsigned long 
   return static_cast<std::size_t>(n);
 }
 
+}  // namespace
+
+namespace {
+// Every connection costs two descriptors (its socket and a pidfd of the client): the soft
+// limit goes up to the hard one (the unit's LimitNOFILE), as systemd advises for programs that
+// do not use select().
+void raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    utraced::log::main().warn("cannot raise the descriptor limit: {}", std::strerror(errno));
+}
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -107,6 +121,7 @@ int main(int argc, char** argv) try {
     std::cerr << "utraced: unknown log level '" << level << "'\n";
     return 2;
   }
+  raise_fd_limit();
   utraced::Daemon daemon(config);
   return daemon.run();
 } catch (const std::exception& ex) {

@@ -1,4 +1,5 @@
-// spdlog set-up and the daemon's named loggers (rpc, engine, trace), all to stderr.
+// spdlog set-up and the daemon's named loggers (rpc, engine, trace), all to stderr; with a
+// "<N>" syslog priority prefix on each line when stderr is the journal (JOURNAL_STREAM).
 #pragma once
 
 #include <memory>

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import json
+import re
+import time
 
 failures = []
 
@@ -17,6 +19,44 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
+
+
+def journal_priorities(utraced, tmp):
+    """With stderr on the journal (JOURNAL_STREAM names it), each line starts with its syslog
+    priority, so `journalctl -p warning` works; elsewhere lines carry a timestamp instead."""
+    log = os.path.join(tmp, "journal.log")
+    with open(log, "wb") as f:
+        st = os.fstat(f.fileno())
+        env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+        # Info lines at start-up, debug lines from tracing a sleeping process.
+        sock = os.path.join(tmp, "journal.sock")
+        p = subprocess.Popen([utraced, "--socket", sock, "--log-level", "debug"],
+                             stderr=f, env=env)
+        sleeper = subprocess.Popen(["sleep", "30"])
+        try:
+            for _ in range(500):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.01)
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(10)
+            c.connect(sock)
+            c.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "attach",
+                                  "params": {"pid": sleeper.pid, "events": []}}).encode() + b"\n")
+            c.makefile().readline()
+            c.close()
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+        p.terminate()
+        p.wait(timeout=10)
+    lines = [l for l in open(log).read().splitlines() if l]
+    check(lines and all(re.match(r"<[0-7]>", l) for l in lines),
+          f"journal stream: every line starts with <N> ({lines[:2]})")
+    check(any(l.startswith("<6>info") for l in lines), "info lines are priority 6")
+    check(any(l.startswith("<7>debug") for l in lines), "debug lines are priority 7")
+    plain = subprocess.run([utraced, "--bogus-option"], capture_output=True, text=True)
+    check(plain.returncode == 2, "an unknown option still exits 2")
 
 
 def main():
@@ -35,9 +75,19 @@ def main():
             sec = subprocess.run([analyze, "security", "--offline=yes",
                                   os.path.join(tmp, "utraced.service")], capture_output=True, text=True)
             level = [l for l in sec.stdout.splitlines() if "Overall exposure level" in l]
-            print("     " + (level[0].strip() if level else "no security score"))
+            score = re.search(r"level for \S+: ([0-9.]+)", level[0]) if level else None
+            check(score is not None and float(score.group(1)) <= 2.0,
+                  "systemd-analyze security: at most 2.0 (" +
+                  (level[0].strip() if level else "no security score") + ")")
         else:
             print("SKIP systemd-analyze verify/security: systemd-analyze not installed")
+
+        unit = open(service).read()
+        caps = re.findall(r"^CapabilityBoundingSet=(.*)$", unit, re.M)
+        check(caps == ["CAP_SYS_PTRACE"],
+              f"the unit bounds capabilities to CAP_SYS_PTRACE alone ({caps})")
+        check(re.search(r"^LimitNOFILE=\d+$", unit, re.M) is not None, "the unit sets LimitNOFILE")
+        journal_priorities(utraced, tmp)
 
         # Socket activation: fd 3 is a listening socket, LISTEN_PID is the daemon's own pid.
         path = os.path.join(tmp, "activated.sock")
