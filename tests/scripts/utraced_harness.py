@@ -1,10 +1,16 @@
 """Test harness for script-level tests: a private utraced on a temporary socket, tracee
-processes, and a raw JSON-lines client. Standard library only, as a script user would have."""
+processes, a raw JSON-lines client, and spawn_traced(): the client-side recipe that starts a
+program traced from its first instruction (PROTOCOL.md, "Starting a program traced from its
+first instruction"). Standard library only, as a script user would have."""
+import collections
+import ctypes
+import errno as errno_mod
 import json
 import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -79,6 +85,11 @@ class Client:
         self.sock.settimeout(timeout)
         self.sock.connect(path)
         self.buf = b""
+        self.inbox = collections.deque()  # lines call() read past while waiting for its reply
+        self.next_id = 1 << 40            # call()'s ids: far from the small ids tests choose
+
+    def fileno(self):
+        return self.sock.fileno()
 
     def send_line(self, line):
         self.sock.sendall(line.encode() + b"\n")
@@ -86,7 +97,7 @@ class Client:
     def send(self, obj):
         self.send_line(json.dumps(obj))
 
-    def recv(self):
+    def _read(self):
         while b"\n" not in self.buf:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -94,6 +105,34 @@ class Client:
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
+
+    def recv(self):
+        """The next message: first those call() set aside, then from the socket."""
+        if self.inbox:
+            return self.inbox.popleft()
+        return self._read()
+
+    def call(self, method, params=None, timeout=None):
+        """Sends a request and returns its whole reply (a dict with "result" or "error"). Other
+        lines that arrive meanwhile (reports, events, notices, replies to send()) are kept, in
+        order, for recv()."""
+        self.next_id += 1
+        i = self.next_id
+        msg = {"jsonrpc": "2.0", "id": i, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        old = self.sock.gettimeout()
+        if timeout is not None:
+            self.sock.settimeout(timeout)
+        try:
+            while True:
+                m = self._read()
+                if m.get("id") == i and "method" not in m:
+                    return m
+                self.inbox.append(m)
+        finally:
+            self.sock.settimeout(old)
 
     def close(self):
         self.sock.close()
@@ -107,3 +146,246 @@ def wait_for(pred, timeout=5.0, step=0.01):
             return v
         time.sleep(step)
     return pred()
+
+
+# ------------------------------------------------------------------------------------------
+# Starting a program traced from its first instruction: the client-side recipe (PROTOCOL.md).
+# The caller forks the program itself, so it keeps the caller's session, terminal, cwd, env,
+# fds, cgroup, rlimits and credentials; the daemon attaches it (hold_at_exec) before it execs
+# and holds it at its exec stop.
+
+SPAWN_STEPS = ("stdio", "chdir", "preexec", "exec")
+
+
+class SpawnError(OSError):
+    """The program could not be started traced. `step` is what failed: "attach" or "wait" (the
+    daemon's error reply is in `reply`), or, in the child, "stdio", "chdir", "preexec", "exec".
+    `errno` is the error number (the daemon's errno for attach/wait; EINVAL for a -32602)."""
+
+    def __init__(self, step, err, reply=None):
+        name = errno_mod.errorcode.get(err, str(err))
+        why = (reply or {}).get("error", {}).get("message") or os.strerror(err)
+        super().__init__(err, f"cannot start the program: {step} failed: {name}: {why}")
+        self.step = step
+        self.reply = reply
+
+
+def _fd_of(f):
+    return f if f is None or isinstance(f, int) else f.fileno()
+
+
+class HeldChild:
+    """Steps 1-2 of the recipe: a forked child that waits for go() and then execs argv (looked
+    up in PATH like execvp: the PATH of `env`, or ours). It reports a failure as 8 bytes
+    (step index, errno) on a close-on-exec pipe; EOF on that pipe means the exec succeeded.
+    If the parent gives up (closes the go pipe, or dies) the child exits 127 without exec'ing.
+    close: fds the child closes at once (the daemon connection: the child must not keep it
+    open, or a parent that disconnects before the exec would not really disconnect).
+    stdin/stdout/stderr: fds or objects with fileno() that become the child's fds 0-2."""
+
+    def __init__(self, argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None,
+                 preexec=None, close=()):
+        if not argv:
+            raise ValueError("argv is empty")
+        # Everything the child needs is built before the fork.
+        args = [os.fsencode(a) for a in argv]
+        envb = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
+        cwdb = None if cwd is None else os.fsencode(cwd)
+        stdio = [(_fd_of(f), n) for n, f in enumerate((stdin, stdout, stderr))]
+        go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
+        self.err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        pid = os.fork()
+        if pid == 0:  # the child: only os calls until the exec; it never returns
+            step = 0
+            try:
+                os.close(self.go_w)
+                os.close(self.err_r)
+                for fd in close:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                if os.read(go_r, 1) != b"g":
+                    os._exit(127)  # the parent gave up: run nothing
+                for fd, n in stdio:
+                    if fd is not None and fd != n:
+                        os.dup2(fd, n)
+                    elif fd is not None:
+                        os.set_inheritable(n, True)
+                step = 1
+                if cwdb is not None:
+                    os.chdir(cwdb)
+                step = 2
+                # Python ignores SIGPIPE (and SIGXFSZ); an ignored signal stays ignored across
+                # exec, so give the program the defaults, as subprocess does.
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+                signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+                if preexec is not None:
+                    preexec()
+                step = 3
+                if envb is None:
+                    os.execvp(args[0], args)
+                else:
+                    os.execvpe(args[0], args, envb)
+            except OSError as e:
+                err = e.errno or errno_mod.EINVAL
+            except BaseException:
+                err = errno_mod.EINVAL
+            try:
+                os.write(err_w, struct.pack("ii", step, err))
+            finally:
+                os._exit(127)
+        self.pid = pid
+        os.close(go_r)
+        os.close(err_w)
+        self.reaped = None
+
+    def go(self):
+        """Lets the child exec (step 4)."""
+        if self.go_w is not None:
+            os.write(self.go_w, b"g")
+            os.close(self.go_w)
+            self.go_w = None
+
+    def exec_result(self):
+        """After go(): None when the exec succeeded, else (step name, errno). Blocks until the
+        child has exec'd or failed."""
+        data = b""
+        while len(data) < 8:
+            chunk = os.read(self.err_r, 8 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        os.close(self.err_r)
+        self.err_r = None
+        if len(data) < 8:
+            return None
+        step, err = struct.unpack("ii", data)
+        return SPAWN_STEPS[step] if 0 <= step < len(SPAWN_STEPS) else "exec", err
+
+    def give_up(self):
+        """Kills the child (it never exec'd, or should not run on) and reaps it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.wait()
+        self.close()
+
+    def wait(self):
+        """waitpid: the wait status (this process is the program's real parent)."""
+        if self.reaped is None:
+            self.reaped = os.waitpid(self.pid, 0)[1]
+        return self.reaped
+
+    def close(self):
+        for name in ("go_w", "err_r"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+
+
+def _reply_errno(reply):
+    code = (reply or {}).get("error", {}).get("code", 0)
+    return code if code > 0 else errno_mod.EINVAL
+
+
+def spawn_traced(client, argv, attach_params=None, env=None, cwd=None, stdin=None, stdout=None,
+                 stderr=None, preexec=None, timeout_ms=10000, child=None):
+    """Starts argv traced from its first instruction (the whole recipe): fork a child that
+    waits, attach {"pid", "scope":"process", "hold_at_exec":true, **attach_params}, let it exec,
+    and `wait` until the engine holds it at its exec stop. Returns (engine, pid): the program
+    is held before its first instruction; attach more engines now if wanted, then
+    `control {"engine": engine, "action": "resume"}`. The caller is its real parent and reaps
+    it (os.waitpid). Raises SpawnError (step, errno) and leaves no child behind.
+
+    client: anything with call(method, params, timeout=) returning the reply and fileno()
+    (utraced_harness.Client, seclib.Conn). With a sync engine that asked for `exec`, the exec
+    report may be waiting in the client's inbox to be answered (the thread is held anyway).
+    env: a dict (the whole environment) or None for ours; preexec: called in the child just
+    before the exec (e.g. seccomp_preexec(...)); child: a HeldChild made by the caller."""
+    if child is None:
+        child = HeldChild(argv, env=env, cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr,
+                          preexec=preexec, close=(client.fileno(),))
+    params = {"scope": "process", **(attach_params or {}), "pid": child.pid,
+              "hold_at_exec": True}
+    try:
+        r = client.call("attach", params)
+    except BaseException:
+        child.give_up()
+        raise
+    if "error" in r:
+        child.give_up()
+        raise SpawnError("attach", _reply_errno(r), r)
+    engine = r["result"]["engine"]
+    child.go()
+    failed = child.exec_result()
+    if failed is not None:
+        child.wait()  # it exits 127 by itself; the engine goes with its reap
+        raise SpawnError(failed[0], failed[1])
+    w = client.call("wait", {"engine": engine, "timeout_ms": timeout_ms},
+                    timeout=timeout_ms / 1000 + 10)
+    if "error" in w:
+        child.give_up()
+        raise SpawnError("wait", _reply_errno(w), w)
+    child.close()
+    return engine, child.pid
+
+
+def set_dumpable():
+    """prctl(PR_SET_DUMPABLE, 1). A process that changed its uids (a test's child that became a
+    throw-away user with setuid) is not dumpable, and neither are the children it forks until
+    they exec: neither the kernel nor the daemon lets anyone but root trace them, so its
+    hold_at_exec attach on its own child is EPERM ("dumpable"). A user's ordinary process (a
+    shell, a program that exec'd) is dumpable; this makes the test's child like one."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                  ctypes.c_ulong(0)) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+
+
+# Seccomp in the child (stdlib only: ctypes). x86-64 only, like the daemon.
+SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_TRACE, SECCOMP_RET_ALLOW = 0x80000000, 0x7ff00000, 0x7fff0000
+AUDIT_ARCH_X86_64 = 0xC000003E
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_NO_NEW_PRIVS = 22, 2, 38
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_preexec(syscall_nrs):
+    """A preexec for HeldChild/spawn_traced that installs a seccomp filter returning
+    SECCOMP_RET_TRACE for exactly these syscall numbers (at most 255) and ALLOW for all others
+    (what attach {"seccomp": true, "syscalls": [the same]} promises the daemon). Built now,
+    before the fork; the child only makes two prctl calls."""
+    nrs = list(syscall_nrs)
+    if not 0 < len(nrs) < 256:
+        raise ValueError("1 to 255 syscall numbers")
+    ld_w_abs, jeq_k, ret_k = 0x20, 0x15, 0x06
+    insns = [(ld_w_abs, 0, 0, 4),                        # seccomp_data.arch
+             (jeq_k, 1, 0, AUDIT_ARCH_X86_64),
+             (ret_k, 0, 0, SECCOMP_RET_KILL_PROCESS),
+             (ld_w_abs, 0, 0, 0)]                        # seccomp_data.nr
+    insns += [(jeq_k, len(nrs) - k, 0, nr) for k, nr in enumerate(nrs)]
+    insns += [(ret_k, 0, 0, SECCOMP_RET_ALLOW), (ret_k, 0, 0, SECCOMP_RET_TRACE)]
+    table = (_SockFilter * len(insns))(*[_SockFilter(*i) for i in insns])
+    prog = _SockFprog(len(insns), table)
+    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    prog_addr = ctypes.addressof(prog)
+
+    def install():
+        keep = (table, prog)  # noqa: F841  (alive until the exec)
+        if prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0 or \
+                prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog_addr, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    return install
