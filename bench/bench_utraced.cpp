@@ -492,8 +492,9 @@ int run_filter_alone(const Args& a) {
   return 0;
 }
 
-// The workload started by `launch` with one async engine that wants uname only, under the
-// seccomp filter the daemon builds from that: getppid never stops.
+// The workload started by Client::launch with one async engine that wants uname only, under a
+// seccomp filter (installed by the workload's process before its exec) trapping uname only:
+// getppid never stops.
 int run_launch_seccomp(const Args& a) {
   Daemon daemon(a.utraced, a.daemon_args);
   char tmpl[] = "/tmp/utraced-bench-XXXXXX";
@@ -519,6 +520,9 @@ int run_launch_seccomp(const Args& a) {
     c.control(l.engine, ResumeAction::Resume);
     if (!c.run_until([&] { return gone; }, std::chrono::minutes(5))) die("launched workload did not end");
     stops = c.stats().value("stops", 0ull);
+    int status = 0;
+    if (::waitpid(l.pid, &status, 0) != l.pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      die("launched workload failed");
   }
   const bool clean = daemon.stop();
   std::ifstream in(out);

@@ -38,6 +38,8 @@ void AsyncClient::async_connect(const std::string& socket_path, ConnectHandler h
 
 bool AsyncClient::is_open() const { return conn_ && conn_->is_open(); }
 
+int AsyncClient::socket_fd() const { return conn_ ? conn_->native_handle() : -1; }
+
 void AsyncClient::call(const std::string& method, const nlohmann::json& params,
                        ReplyHandler handler) {
   if (!is_open()) {

@@ -47,6 +47,8 @@ nlohmann::json AttachOptions::to_params() const {
   if (!data.is_null()) p[key(ap::data)] = data;
   if (follow) p[key(ap::follow)] = true;
   if (!syscalls.empty()) p[key(ap::syscalls)] = syscalls;
+  if (hold_at_exec) p[key(ap::hold_at_exec)] = true;
+  if (seccomp) p[key(ap::seccomp)] = true;
   if (match_type || match_data) {
     nlohmann::json match = nlohmann::json::array();
     if (match_type) match.push_back("type");
@@ -99,27 +101,6 @@ int Client::control(EngineId engine, proto::ResumeAction action, int tid) {
                       {key(params::control::action), proto::to_string(action)}};
   if (tid != 0) p[key(params::control::tid)] = tid;
   return errno_call("control", p);
-}
-
-nlohmann::json LaunchOptions::to_params() const {
-  namespace lp = params::launch;
-  nlohmann::json p = {{key(lp::argv), argv}, {key(lp::events), events.names()},
-                      {key(lp::mode), to_string(mode)}};
-  if (env) p[key(lp::env)] = *env;
-  if (!cwd.empty()) p[key(lp::cwd)] = cwd;
-  if (!stdin_path.empty()) p[key(lp::stdin_path)] = stdin_path;
-  if (!stdout_path.empty()) p[key(lp::stdout_path)] = stdout_path;
-  if (!stderr_path.empty()) p[key(lp::stderr_path)] = stderr_path;
-  if (concurrent) p[key(lp::concurrent)] = true;
-  if (follow) p[key(lp::follow)] = true;
-  if (!syscalls.empty()) p[key(lp::syscalls)] = syscalls;
-  if (seccomp) p[key(lp::seccomp)] = true;
-  return p;
-}
-
-LaunchResult Client::launch(const LaunchOptions& options) {
-  auto r = call("launch", options.to_params());
-  return {r.at("engine").get<EngineId>(), r.at("pid").get<int>()};
 }
 
 namespace {
@@ -256,7 +237,7 @@ void Client::on_event(EngineId engine, AsyncClient::EventHandler handler) {
 }
 
 void Client::on_notice(AsyncClient::NoticeHandler handler) {
-  core_->async().on_notice(std::move(handler));
+  core_->on_notice(std::move(handler));
 }
 
 void Client::run_for(Duration duration) {

@@ -1,5 +1,9 @@
 #include "connection.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <utility>
 #include <vector>
 
@@ -24,6 +28,21 @@ void Connection::connect(const std::string& path, ConnectHandler on_connected) {
     // The path does not fit in sockaddr_un: report it like any other connect failure.
     state_ = State::Closed;
     asio::post(socket_.get_executor(), [h = std::move(on_connected), ec = e.code()] { h(ec); });
+    return;
+  }
+  // Close-on-exec from the start: a program started by Client::launch (or any other exec of
+  // this process) must not inherit the connection and speak for this client.
+  ErrorCode ec;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ec = ErrorCode(errno, boost::system::system_category());
+  } else {
+    socket_.assign(Protocol(), fd, ec);
+    if (ec) ::close(fd);
+  }
+  if (ec) {
+    state_ = State::Closed;
+    asio::post(socket_.get_executor(), [h = std::move(on_connected), ec] { h(ec); });
     return;
   }
   socket_.async_connect(

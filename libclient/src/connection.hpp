@@ -35,6 +35,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool is_open() const { return state_ == State::Connecting || state_ == State::Open; }
   bool is_connected() const { return state_ == State::Open; }
+  // The socket's descriptor (close-on-exec), -1 when closed.
+  int native_handle() { return state_ == State::Closed ? -1 : socket_.native_handle(); }
 
  private:
   enum class State {

@@ -24,6 +24,14 @@ SyncCore::SyncCore() : async_(io_) {
   close_error_ = make_client_error(client_code::kConnectionClosed, "not connected to utraced");
   async_.on_report_deferred(kAllEngines, [this](const ReportMessage& m) { inbox_.push_back(m); });
   async_.on_event(kAllEngines, [this](const ReportMessage& m) { inbox_.push_back(m); });
+  async_.on_notice([this](const nlohmann::json& params) {
+    if (!watched_.empty() && params.is_object() && params.value("reason", "") == "credentials") {
+      const auto engine = params.value("engine", EngineId{0});
+      if (auto it = watched_.find(engine); it != watched_.end())
+        it->second = params.value("message", std::string("taken away at its exec"));
+    }
+    if (notice_handler_) notice_handler_(params);
+  });
   async_.on_close([this](std::error_code ec) {
     closed_ = true;
     close_error_ = make_client_error(client_code::kConnectionClosed,

@@ -33,6 +33,16 @@ class SyncCore {
 
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
+  // The user's notice handler; notices are also looked at for watch_notices().
+  void on_notice(AsyncClient::NoticeHandler handler) { notice_handler_ = std::move(handler); }
+  // Keeps the message of a `credentials` notice about `engine` (its engine taken away at an
+  // exec), until unwatch_notices; taken_away() returns it ("" if none came).
+  void watch_notices(EngineId engine) { watched_[engine]; }
+  void unwatch_notices(EngineId engine) { watched_.erase(engine); }
+  std::string taken_away(EngineId engine) const {
+    auto it = watched_.find(engine);
+    return it == watched_.end() ? std::string() : it->second;
+  }
 
   bool run_until(const std::function<bool()>& pred, Duration timeout);
   bool run_one(Duration timeout);
@@ -57,6 +67,8 @@ class SyncCore {
   std::deque<ReportMessage> inbox_;
   std::map<EngineId, AsyncClient::ReportHandler> report_handlers_;
   std::map<EngineId, AsyncClient::EventHandler> event_handlers_;
+  AsyncClient::NoticeHandler notice_handler_;
+  std::map<EngineId, std::string> watched_;  // watch_notices: engine -> credentials message
   Duration poll_{0};  // set_poll: look for input this long before sleeping
   bool closed_ = true;  // until connected
   proto::RpcError close_error_;

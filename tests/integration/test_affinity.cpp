@@ -2,6 +2,7 @@
 // while traced, and every thread gets its own mask back when the daemon lets it go.
 #include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include "test_engine_common.hpp"
 
@@ -61,10 +62,12 @@ TEST(Affinity, TracedThreadsRunOnTheDaemonsCpuAndGetTheirOwnMaskBack) {
   EXPECT_NE(t->wait_exit(), -1);
 }
 
-TEST(Affinity, ALaunchedProgramGetsTheDaemonsOriginalMaskBack) {
+// A program started by the client (Client::launch) is pinned from its exec on, and gets its
+// own mask back, the one it inherited from its caller, when let go.
+TEST(Affinity, ALaunchedProgramGetsItsOwnMaskBack) {
   const auto cpus = allowed_cpus();
   if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
-  const std::string ours = cpus_of(::getpid());  // the daemon inherits it, then pins itself
+  const std::string ours = cpus_of(::getpid());  // the program inherits it
   const std::string pin = std::to_string(cpus[1]);
   TestDaemon d({"--cpu", pin});
   Client c = connect(d);
@@ -76,6 +79,7 @@ TEST(Affinity, ALaunchedProgramGetsTheDaemonsOriginalMaskBack) {
   EXPECT_EQ(c.detach(l.engine), 0);
   EXPECT_TRUE(eventually([&] { return cpus_of(l.pid) == ours; })) << cpus_of(l.pid);
   ::kill(l.pid, SIGKILL);
+  ::waitpid(l.pid, nullptr, 0);
 }
 
 TEST(Affinity, WithoutTheFlagNothingIsPinned) {

@@ -1,6 +1,7 @@
-// `launch`: a program started traced and held before its first instruction; errors; following
-// its children (a shell pipeline), a fork storm, thread churn and Ctrl-Z style job control on
-// whole programs.
+// Client::launch: a program started by the client itself, traced and held before its first
+// instruction; its errors; what it inherits from the caller; following its children (a shell
+// pipeline). Also a fork storm, thread churn and Ctrl-Z style job control on whole programs.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "test_engine_common.hpp"
 
@@ -30,6 +32,51 @@ struct TempDir {
   std::string path;
 };
 
+// The wait status of our child `pid`.
+int reap(pid_t pid) {
+  int status = -1;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// This process's children, other than the daemon: what a failed launch must not leave.
+std::set<pid_t> children_besides(pid_t daemon) {
+  std::set<pid_t> out;
+  for (pid_t tid : task_ids(::getpid())) {
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/children");
+    for (pid_t child; in >> child;)
+      if (child != daemon) out.insert(child);
+  }
+  return out;
+}
+
+// What `sh -c script` wrote on the pipe given as its stdout, then its exit status.
+std::pair<std::string, int> run_sh(Client& c, const std::string& script,
+                                   const std::function<void(client::LaunchOptions&)>& adjust = {}) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return {"pipe failed", -1};
+  client::LaunchOptions o;
+  o.argv = {"/bin/sh", "-c", script};
+  o.stdio_fds[1] = p[1];
+  if (adjust) adjust(o);
+  client::LaunchResult r;
+  try {
+    r = c.launch(o);
+  } catch (...) {
+    ::close(p[0]);
+    ::close(p[1]);
+    throw;
+  }
+  ::close(p[1]);
+  EXPECT_EQ(c.control(r.engine, ResumeAction::Resume), 0);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(p[0]);
+  return {out, reap(r.pid)};
+}
+
 TEST(Launch, HeldBeforeItsFirstInstructionUntilResumed) {
   TestDaemon d;
   TempDir tmp;
@@ -37,7 +84,6 @@ TEST(Launch, HeldBeforeItsFirstInstructionUntilResumed) {
   client::LaunchOptions o;
   o.argv = {family_path(), "sleep"};
   o.stdout_path = tmp.path + "/out";
-  std::ofstream(o.stdout_path).close();
   o.events = mask({EventKind::Exec, EventKind::Death});
   std::vector<proto::Report> seen;
   c.on_event([&](const ReportMessage& m) { seen.push_back(m.report); });
@@ -47,9 +93,13 @@ TEST(Launch, HeldBeforeItsFirstInstructionUntilResumed) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].event, EventKind::Exec);
   EXPECT_EQ(seen[0].tid, r.pid);
-  EXPECT_EQ(status_file_field("/proc/" + std::to_string(r.pid) + "/status", "State")[0], 't');
-  EXPECT_EQ(status_file_field("/proc/" + std::to_string(r.pid) + "/status", "TracerPid"),
-            std::to_string(d.pid()));
+  const std::string status = "/proc/" + std::to_string(r.pid) + "/status";
+  EXPECT_EQ(status_file_field(status, "State")[0], 't');
+  EXPECT_EQ(status_file_field(status, "TracerPid"), std::to_string(d.pid()));
+  // Our child, in our process group and session (no setsid), not the daemon's.
+  EXPECT_EQ(status_file_field(status, "PPid"), std::to_string(::getpid()));
+  EXPECT_EQ(::getpgid(r.pid), ::getpgrp());
+  EXPECT_EQ(::getsid(r.pid), ::getsid(0));
   pump_for({&c}, 100ms);
   EXPECT_EQ(read_file(o.stdout_path), "") << "it ran before the resume";
   std::string reason;
@@ -61,29 +111,127 @@ TEST(Launch, HeldBeforeItsFirstInstructionUntilResumed) {
   EXPECT_TRUE(pump({&c}, [&] { return seen.size() == 2; }));
   EXPECT_EQ(seen.back().event, EventKind::Death);
   EXPECT_EQ(c.control(r.engine, ResumeAction::Stop), ESRCH);
+  const int st = reap(r.pid);
+  EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << st;
 }
 
-TEST(Launch, ErrorsNameTheProblem) {
+// Each failure names its step and errno, and leaves neither a child nor an engine behind.
+TEST(Launch, ErrorsNameTheProblemAndLeaveNothingBehind) {
   TestDaemon d;
+  TempDir tmp;
   Client c = connect(d);
-  auto missing = c.request("launch", {{"argv", {"/nonexistent/program"}}});
-  ASSERT_TRUE(missing.error);
-  EXPECT_EQ(missing.error->errno_name(), "ENOENT");
-  EXPECT_EQ(missing.error->data.value("step", ""), "exec");
-  auto not_in_path = c.request("launch", {{"argv", {"no-such-program-here"}}});
-  ASSERT_TRUE(not_in_path.error);
-  EXPECT_EQ(not_in_path.error->errno_name(), "ENOENT");
-  auto cwd = c.request("launch", {{"argv", {"/bin/true"}}, {"cwd", "/nonexistent"}});
-  ASSERT_TRUE(cwd.error);
-  EXPECT_EQ(cwd.error->data.value("step", ""), "chdir");
-  for (auto bad : {json{{"argv", json::array()}}, json{{"argv", "ls"}},
-                   json{{"argv", {"/bin/true"}}, {"env", {"NOEQUALS"}}},
-                   json{{"argv", {"/bin/true"}}, {"scope", "galaxy"}}}) {
-    auto r = c.request("launch", bad);
-    ASSERT_TRUE(r.error) << bad.dump();
-    EXPECT_EQ(r.error->code, -32602) << bad.dump();
+  const std::string not_executable = tmp.path + "/data", no_shebang = tmp.path + "/garbage";
+  std::ofstream(not_executable) << "#!/bin/sh\n";
+  std::ofstream(no_shebang) << "\x7f\x01not a program\n";
+  ::chmod(no_shebang.c_str(), 0755);
+  struct Case {
+    std::function<void(client::LaunchOptions&)> set;
+    std::string errno_name, step;
+  };
+  const Case cases[] = {
+      {[](auto& o) { o.argv = {"/nonexistent/program"}; }, "ENOENT", "exec"},
+      {[](auto& o) { o.argv = {"no-such-program-here"}; }, "ENOENT", "exec"},
+      {[&](auto& o) { o.argv = {not_executable}; }, "EACCES", "exec"},
+      {[&](auto& o) { o.argv = {no_shebang}; }, "ENOEXEC", "exec"},
+      {[](auto& o) { o.argv = {"/bin/true"}, o.cwd = "/nonexistent"; }, "ENOENT", "chdir"},
+      {[](auto& o) { o.argv = {"/bin/true"}, o.stdin_path = "/nonexistent/in"; }, "ENOENT", "stdio"},
+      {[](auto& o) { o.argv = {"/bin/true"}, o.stdio_fds[0] = 1000; }, "EBADF", "stdio"},
+  };
+  for (const auto& k : cases) {
+    client::LaunchOptions o;
+    k.set(o);
+    try {
+      c.launch(o);
+      ADD_FAILURE() << o.argv[0] << " started";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.errno_name(), k.errno_name) << e.what();
+      EXPECT_EQ(e.error().data.value("step", ""), k.step) << e.what();
+      EXPECT_EQ(e.method(), "launch");
+      EXPECT_NE(std::string(e.what()).find("cannot start the program: "), std::string::npos) << e.what();
+    }
   }
-  EXPECT_EQ(c.stats().value("engines", -1), 0);  // nothing left over from the failures
+  // Bad options: -32602, from the library (before any fork) or from the daemon's attach.
+  const std::function<void(client::LaunchOptions&)> bad[] = {
+      [](auto& o) { o.argv = {}; },
+      [](auto& o) { o.argv = {""}; },
+      [](auto& o) { o.argv = {"/bin/true"}, o.env = std::vector<std::string>{"NOEQUALS"}; },
+      [](auto& o) { o.argv = {"/bin/true"}, o.seccomp = true; },
+      [](auto& o) { o.argv = {"/bin/true"}, o.syscalls = {"no_such_call"}, o.seccomp = true; },
+      [](auto& o) { o.argv = {"/bin/true"}, o.syscalls = {"no_such_call"}; },  // the daemon's
+      [](auto& o) { o.argv = {"/bin/true"}, o.default_signals = {SIGKILL}; },
+  };
+  for (const auto& set : bad) {
+    client::LaunchOptions o;
+    set(o);
+    try {
+      c.launch(o);
+      ADD_FAILURE() << "started";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.code(), -32602) << e.what();
+    }
+  }
+  EXPECT_EQ(children_besides(d.pid()), std::set<pid_t>{});
+  EXPECT_TRUE(eventually([&] { return c.stats().value("engines", -1) == 0; }));
+}
+
+// By default the program has the caller's cwd, environment and fds; each can be overridden.
+TEST(Launch, InheritsTheCallersWorldUnlessTold) {
+  TestDaemon d;
+  TempDir tmp;
+  Client c = connect(d);
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ::setenv("UTRACE_LAUNCH_TEST", "inherited", 1);
+  auto [out, st] = run_sh(c, "pwd; echo $UTRACE_LAUNCH_TEST");
+  EXPECT_EQ(out, std::string(cwd) + "\ninherited\n");
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  std::tie(out, st) = run_sh(c, "pwd; echo $UTRACE_LAUNCH_TEST; exit 3", [&](auto& o) {
+    o.cwd = tmp.path;
+    o.env = std::vector<std::string>{"UTRACE_LAUNCH_TEST=given", "PATH=/usr/bin:/bin"};
+  });
+  EXPECT_EQ(out, tmp.path + "\ngiven\n");
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3) << st;
+  ::unsetenv("UTRACE_LAUNCH_TEST");
+  // PATH lookup in the given environment, like execvp.
+  std::tie(out, st) = run_sh(c, "", [&](auto& o) {
+    o.argv = {"echo", "found"};
+    o.env = std::vector<std::string>{"PATH=/nonexistent:/bin"};
+  });
+  EXPECT_EQ(out, "found\n");
+  // The daemon connection is not inherited: the program cannot speak for its caller.
+  std::tie(out, st) = run_sh(c, "ls -l /proc/$$/fd");
+  EXPECT_EQ(out.find("socket:"), std::string::npos) << out;
+  // Ignored signals stay ignored (as across any exec) unless named in default_signals.
+  struct sigaction ign {}, old {};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGUSR1, &ign, &old);
+  std::tie(out, st) = run_sh(c, "kill -USR1 $$; echo survived");
+  EXPECT_EQ(out, "survived\n");
+  std::tie(out, st) = run_sh(c, "kill -USR1 $$; echo survived",
+                             [](auto& o) { o.default_signals = {SIGUSR1}; });
+  EXPECT_EQ(out, "");
+  EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1) << st;
+  ::sigaction(SIGUSR1, &old, nullptr);
+}
+
+// Launches from several threads at once, each with its own connection: every one starts, is
+// held, and exits with its own status (the child makes only async-signal-safe calls).
+TEST(Launch, FromManyThreadsAtOnce) {
+  TestDaemon d;
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Client c = connect(d);
+      for (int i = 0; i < 5; ++i) {
+        auto [out, st] = run_sh(c, "echo " + std::to_string(t) + "; exit " + std::to_string(i));
+        if (out == std::to_string(t) + "\n" && WIFEXITED(st) && WEXITSTATUS(st) == i) ++good;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good, 20);
+  EXPECT_EQ(children_besides(d.pid()), std::set<pid_t>{});
 }
 
 // A shell pipeline with fork and exec, followed: every process of it is seen exec'ing, and the
@@ -107,6 +255,7 @@ TEST(Launch, FollowsAShellPipeline) {
   auto r = c.launch(o);
   EXPECT_EQ(c.control(r.engine, ResumeAction::Resume), 0);
   ASSERT_TRUE(pump({&c}, [&] { return reaped.count(r.pid) > 0; }, 10s));
+  EXPECT_EQ(reap(r.pid), 0);
   EXPECT_EQ(read_file(tmp.path + "/n"), "3\n");
   EXPECT_GE(clones, 2);
   std::set<std::string> paths;

@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -235,10 +236,11 @@ class Permissions : public ::testing::Test {
   std::string dir_, bin_, yama_dir_, yama_;
 };
 
-// What `launch` of `argv` printed on stdout (through a file the client may write), run as a
-// client with the ids of `who` (nullopt: root). "" if it failed; the error otherwise.
+// What a program started by Client::launch printed first on stdout (a file the client may
+// write), once it has exited, prefixed "untraced: " if the daemon took its engine away at the
+// exec; the launch's error ("EACCES: ...") if it could not be started.
 std::string launch_output(const std::string& socket, const std::string& out,
-                          const std::vector<std::string>& argv) {
+                          const std::vector<std::string>& argv, bool seccomp = false) {
   try {
     Client c = Client::connect(socket);
     c.set_call_timeout(10s);
@@ -246,35 +248,45 @@ std::string launch_output(const std::string& socket, const std::string& out,
     o.argv = argv;
     o.stdout_path = out;
     o.events = mask({EventKind::Reap});
+    if (seccomp) o.syscalls = {"geteuid"}, o.seccomp = true;
     auto r = c.launch(o);
-    c.control(r.engine, ResumeAction::Resume);
-    bool reaped = false;
-    c.on_event(r.engine, [&](const ReportMessage& m) { reaped |= m.report.event == EventKind::Reap; });
-    if (!c.run_until([&] { return reaped; }, 5s)) return "not reaped";
+    if (r.untraced.empty()) c.control(r.engine, ResumeAction::Resume);
+    else if (r.engine != 0 || !c.list().empty()) return "untraced, yet an engine is left";
+    int status = 0;
+    if (::waitpid(r.pid, &status, 0) != r.pid) return "not our child";
     std::ifstream in(out);
     std::string line;
     std::getline(in, line);
-    return line;
+    return (r.untraced.empty() ? "" : "untraced: ") + line;
   } catch (const ClientError& e) {
     return e.errno_name() + ": " + e.what();
   }
 }
 
-// A set-uid program launched by an unprivileged client runs without the privilege (the
-// launched process has PR_SET_NO_NEW_PRIVS and the client's ids); root's launch keeps it.
-TEST_F(Permissions, LaunchedSetuidProgramRunsWithoutPrivilege) {
+// A set-uid root program started by an unprivileged client: the kernel honours the bit (the
+// daemon is a capable tracer), so the daemon takes the client's engine away at the exec and
+// the program runs untraced, with the privilege it has without utraced too. Under a seccomp
+// filter (no_new_privs) the bit is ignored and it runs traced, with the client's ids. Root's
+// program keeps the privilege, traced.
+TEST_F(Permissions, LaunchedSetuidProgramIsNeverTracedWithItsPrivilege) {
   const std::string id = dir_ + "/id-suid";
   ASSERT_EQ(std::system(("cp /usr/bin/id " + id + " && chown root:root " + id + " && chmod 4755 " + id).c_str()), 0);
-  const std::string out_a = dir_ + "/out-a", out_root = dir_ + "/out-root";
-  std::ofstream(out_a).close();
-  ASSERT_EQ(::chown(out_a.c_str(), a_.uid, a_.gid), 0);
-  auto as_a = in_child([&] { return become(a_.uid, a_.uid, a_.gid, a_.gid); },
-                       [&] { return launch_output(daemon_->socket(), out_a, {id, "-u"}); });
-  EXPECT_EQ(as_a, std::to_string(a_.uid)) << "the set-uid bit gave the client root";
+  const std::string out_a = dir_ + "/out-a", out_a2 = dir_ + "/out-a2", out_root = dir_ + "/out-root";
+  for (const auto& f : {out_a, out_a2}) {
+    std::ofstream(f).close();
+    ASSERT_EQ(::chown(f.c_str(), a_.uid, a_.gid), 0);
+  }
+  // Dumpable again after the id change, as any process of a's that exec'd is: launch's child
+  // inherits its caller's flag, and a non-dumpable one may not be traced by a.
+  auto be_a = [&] { return become(a_.uid, a_.uid, a_.gid, a_.gid) && ::prctl(PR_SET_DUMPABLE, 1) == 0; };
+  EXPECT_EQ(in_child(be_a, [&] { return launch_output(daemon_->socket(), out_a, {id, "-u"}); }),
+            "untraced: 0");
+  EXPECT_EQ(in_child(be_a, [&] { return launch_output(daemon_->socket(), out_a2, {id, "-u"}, true); }),
+            std::to_string(a_.uid))
+      << "the set-uid bit gave a traced program root";
   EXPECT_EQ(launch_output(daemon_->socket(), out_root, {id, "-u"}), "0");
-  // The client's own file rules apply to stdio: a cannot write root's file.
-  auto denied = in_child([&] { return become(a_.uid, a_.uid, a_.gid, a_.gid); },
-                         [&] { return launch_output(daemon_->socket(), out_root, {id, "-u"}); });
+  // The client opens the files itself, with its own rights: a cannot write root's file.
+  auto denied = in_child(be_a, [&] { return launch_output(daemon_->socket(), out_root, {id, "-u"}); });
   EXPECT_EQ(denied.rfind("EACCES", 0), 0u) << denied;
 }
 

@@ -1,6 +1,9 @@
-// Syscall filters and `launch` with a seccomp filter (issue "fast paths"): syscalls no engine
-// wants do not stop the program at all; the filter's program stays safe when its engines go.
+// Syscall filters and Client::launch with a seccomp filter (installed by the child before its
+// exec; attach "seccomp"): syscalls no engine wants do not stop the program at all; the
+// filter's program stays safe when its engines go.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -40,6 +43,9 @@ LaunchRun run_filtered(const TestDaemon& d, bool seccomp) {
   EXPECT_EQ(c.control(l.engine, ResumeAction::Resume), 0);
   EXPECT_TRUE(c.run_until([&] { return gone; }, 20s));
   run.stops = c.stats().value("stops", std::uint64_t{0}) - before;
+  int status = -1;
+  EXPECT_EQ(::waitpid(l.pid, &status, 0), l.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   return run;
 }
 
@@ -109,18 +115,59 @@ TEST(Seccomp, TheProgramOutlivesItsEnginesSafely) {
   EXPECT_EQ(lines().back(), good);
   EXPECT_EQ(c.detach(e2), 0);
   ::kill(l.pid, SIGKILL);
+  ::waitpid(l.pid, nullptr, 0);
   std::system(("rm -rf " + dir).c_str());
+}
+
+// The filter is the child's own: it has no_new_privs and seccomp mode 2 before its first
+// instruction, and the daemon (told "seccomp") never detaches it; killing the daemon kills it
+// (exitkill), as documented, instead of leaving it with failing syscalls.
+TEST(Seccomp, TheChildInstallsItAndDiesWithTheDaemon) {
+  TestDaemon d;
+  Client c = connect(d);
+  client::LaunchOptions o;
+  o.argv = {family_path(), "sleep"};
+  o.events = mask({EventKind::SyscallEntry});
+  o.syscalls = {"getpid"};
+  o.seccomp = true;
+  int stdout_pipe[2];
+  ASSERT_EQ(::pipe2(stdout_pipe, O_CLOEXEC), 0);
+  o.stdio_fds[1] = stdout_pipe[1];
+  auto l = c.launch(o);
+  ::close(stdout_pipe[1]);
+  const std::string status = "/proc/" + std::to_string(l.pid) + "/status";
+  EXPECT_EQ(status_file_field(status, "NoNewPrivs"), "1");
+  EXPECT_EQ(status_file_field(status, "Seccomp"), "2");
+  EXPECT_EQ(status_file_field(status, "State")[0], 't');  // held at its exec
+  EXPECT_EQ(c.control(l.engine, ResumeAction::Resume), 0);
+  char line[64] = {};
+  EXPECT_GT(::read(stdout_pipe[0], line, sizeof line - 1), 0);  // "ready PID": it runs
+  ::close(stdout_pipe[0]);
+  d.kill();
+  int st = -1;
+  EXPECT_EQ(::waitpid(l.pid, &st, 0), l.pid);
+  EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << st;
 }
 
 TEST(Seccomp, BadFiltersAreRefused) {
   TestDaemon d;
   Client c = connect(d);
-  auto unknown = c.request("launch", {{"argv", {"/bin/true"}}, {"syscalls", {"no_such_call"}}});
-  ASSERT_TRUE(unknown.error);
-  EXPECT_EQ(unknown.error->code, -32602);
-  auto no_list = c.request("launch", {{"argv", {"/bin/true"}}, {"seccomp", true}});
-  ASSERT_TRUE(no_list.error);
-  EXPECT_EQ(no_list.error->code, -32602);
+  for (auto syscalls : {std::vector<std::string>{"no_such_call"}, std::vector<std::string>{}}) {
+    client::LaunchOptions o;
+    o.argv = {"/bin/true"};
+    o.syscalls = syscalls;
+    o.seccomp = true;
+    try {
+      c.launch(o);
+      ADD_FAILURE() << "started";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.code(), -32602) << e.what();
+    }
+  }
+  // The daemon's side: seccomp needs hold_at_exec and syscalls.
+  auto no_hold = c.request("attach", {{"pid", ::getpid()}, {"seccomp", true}, {"syscalls", {"getpid"}}});
+  ASSERT_TRUE(no_hold.error);
+  EXPECT_EQ(no_hold.error->code, -32602);
   auto attach = c.request("attach", {{"tid", ::getpid()}, {"syscalls", "getpid"}});
   ASSERT_TRUE(attach.error);
   EXPECT_EQ(attach.error->code, -32602);

@@ -132,17 +132,18 @@ TEST(MethodParams, LibclientAttachParamsAreInTheTable) {
   check_against(table_of("attach"), o.to_params(), "attach");
 }
 
-TEST(MethodParams, LibclientLaunchParamsAreInTheTable) {
+// Client::launch starts the program itself and attaches with hold_at_exec (and seccomp).
+TEST(MethodParams, LibclientLaunchAttachParamsAreInTheTable) {
   client::LaunchOptions o;
   o.argv = {"/bin/true"};
-  o.env = std::vector<std::string>{"A=1"};
-  o.cwd = "/";
-  o.stdin_path = o.stdout_path = o.stderr_path = "/dev/null";
   o.events.set(EventKind::Exit);
   o.mode = client::Mode::Sync;
   o.concurrent = o.follow = o.seccomp = true;
   o.syscalls = {"openat"};
-  check_against(table_of("launch"), o.to_params(), "launch");
+  const auto p = o.attach_options(42).to_params();
+  EXPECT_EQ(p.value("hold_at_exec", false), true);
+  EXPECT_EQ(p.value("seccomp", false), true);
+  check_against(table_of("attach"), p, "attach");
 }
 
 // The bounds PROTOCOL.md states, written out here rather than read from the tables: a table

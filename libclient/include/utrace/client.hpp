@@ -105,6 +105,9 @@ class AsyncClient {
   void close();
   bool is_open() const;
   boost::asio::io_context& io_context() { return io_; }
+  // The connection's socket descriptor (close-on-exec), -1 without one: for a forked child
+  // to close, so that it cannot keep the connection open (Client::launch does).
+  int socket_fd() const;
 
  private:
   void on_line(std::string line);

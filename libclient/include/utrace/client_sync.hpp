@@ -6,6 +6,7 @@
 // Not thread-safe: use one Client from one thread.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -53,6 +54,13 @@ struct AttachOptions {
   bool match_data = false;  // match engines by `data`
   bool follow = false;      // also attach to children forked/cloned later (like strace -f)
   std::vector<std::string> syscalls;  // syscall events only for these names (empty: all)
+  // A process (pid, with one thread) not traced yet: it runs freely and nothing is reported
+  // until its next successful execve, where this engine holds it (wait answers "stopped").
+  // Used by Client::launch, on its own child before the exec.
+  bool hold_at_exec = false;
+  // With hold_at_exec and syscalls: the process installs, before its exec, a seccomp filter
+  // trapping (SECCOMP_RET_TRACE) exactly `syscalls`; the daemon then only stops it at those.
+  bool seccomp = false;
 
   // The `attach` params; only non-default optional fields are included.
   nlohmann::json to_params() const;
@@ -64,25 +72,67 @@ struct AttachResult {
   bool created = false;
 };
 
-// `launch`: start a program traced and held before its first instruction. The engine created
-// on it holds it: control(engine, resume) lets it run.
+// Client::launch: start a program traced from its first instruction, as this process's own
+// child (the recipe of PROTOCOL.md, "Starting a program traced"):
+//   1. everything the child needs is prepared (argv, environment, the seccomp filter);
+//   2. the child is forked and waits on a close-on-exec pipe;
+//   3. an engine is attached to it with `hold_at_exec` (and `seccomp`);
+//   4. the child is let go: it puts its stdio in place, changes directory, installs the
+//      filter (with no_new_privs) and execs; a failure comes back on an error pipe;
+//   5. launch waits until the engine holds the program at its exec stop, and returns.
+// The program has not run one instruction of its own yet: attach more engines now if wanted,
+// then control(engine, resume) lets it go. Its engine's reports are dispatched from then on,
+// like any engine's (an `exec` report or event, if asked for, may already have come during
+// launch).
+//
+// The program is the caller's child: same session, process group and controlling terminal
+// (it never calls setsid), credentials, rlimits, cgroup, namespaces and no_new_privs state;
+// by default also the caller's cwd, environment and fds 0-2. The caller must waitpid() it;
+// it keeps running (untraced) if the daemon goes away, except a `seccomp` program, which the
+// daemon traces with exitkill: it is killed then, rather than left with failing syscalls.
+//
+// The child only makes async-signal-safe calls, so launch may be called from a multithreaded
+// program; signals the caller catches are reset to SIG_DFL in the child (as exec would), and
+// the caller's signal mask and ignored signals are inherited as across any exec.
 struct LaunchOptions {
-  std::vector<std::string> argv;               // argv[0] is looked up in PATH
-  std::optional<std::vector<std::string>> env;  // NAME=value; unset: PATH only
-  std::string cwd;                             // "" : /
-  std::string stdin_path, stdout_path, stderr_path;  // "" : /dev/null; opened as the caller
+  std::vector<std::string> argv;  // argv[0] without a '/' is looked up in PATH, like execvp
+  std::optional<std::vector<std::string>> env;  // NAME=value; unset: the caller's environ
+  std::string cwd;                              // "": the caller's
+  // "" : the caller's own fd 0/1/2, inherited. A path is opened by the caller before the fork
+  // (stdin read-only; stdout and stderr created 0644 if missing, and appended to).
+  std::string stdin_path, stdout_path, stderr_path;
+  // >= 0: this fd of the caller becomes the program's fd 0/1/2 (takes precedence over a path).
+  std::array<int, 3> stdio_fds{-1, -1, -1};
+  // Signals set to SIG_DFL in the child before its exec (e.g. ones the caller ignores only
+  // while the program runs, as `utracectl run` does with SIGINT and SIGQUIT).
+  std::vector<int> default_signals;
+
+  // The engine attached to the program ("scope": "process").
   proto::EventMask events;
   Mode mode = Mode::Async;
   bool concurrent = false;      // sync only: as AttachOptions::concurrent
-  bool follow = false;          // follow children too (the engine covers the whole process)
+  bool follow = false;          // follow children too (like strace -f)
   std::vector<std::string> syscalls;  // syscall events only for these names (empty: all)
-  bool seccomp = false;  // with syscalls: only those stop the program (a seccomp filter)
-  nlohmann::json to_params() const;
+  // With syscalls: the child installs a seccomp filter that returns SECCOMP_RET_TRACE for
+  // exactly those syscalls, so no other syscall stops the program (like strace --seccomp-bpf).
+  bool seccomp = false;
+
+  // Bound on starting: the exec and the hold. Exceeded: the child is killed, ETIMEDOUT.
+  std::chrono::milliseconds start_timeout{30000};
+
+  // The `attach` of the engine on the child `pid` (hold_at_exec, and seccomp when set).
+  AttachOptions attach_options(int pid) const;
 };
 
 struct LaunchResult {
-  EngineId engine = 0;
-  int pid = 0;
+  EngineId engine = 0;  // 0 when untraced
+  int pid = 0;          // the caller's child: waitpid() it
+  // "" : traced and held. Otherwise the program became one this client may not trace at its
+  // exec (set-uid, set-gid, file capabilities, unreadable): the daemon took the engine away
+  // (this is its `credentials` notice) and the program runs on, untraced, with its privilege,
+  // as it would have without utraced. (Under `seccomp`, no_new_privs keeps this from
+  // happening: the bits are ignored.)
+  std::string untraced;
 };
 
 struct EngineInfo {
@@ -119,7 +169,13 @@ class Client {
   // timeout 0 leaves the bound to the daemon.
   // tid: one thread of a process engine (0: all of its threads).
   int barrier(EngineId engine, std::chrono::milliseconds timeout = {}, int tid = 0);
-  // Throws ClientError when the program cannot be started (ENOENT, EACCES, ...).
+  // Starts a program as this process's child, traced and held at its exec (LaunchOptions).
+  // Throws ClientError, with no child left behind: the errno of the step that failed, named
+  // in error().data["step"] ("exec": ENOENT, EACCES, ENOEXEC...; "chdir", "stdio",
+  // "no_new_privs", "seccomp", "fork"; "hold" (ESRCH) when the program died before its exec
+  // stop); -32602 for bad options; ETIMEDOUT (start_timeout). The daemon's refusal of the
+  // attach is rethrown as it came (method "attach"). A program the client may not trace
+  // after its exec is not an error: see LaunchResult::untraced.
   LaunchResult launch(const LaunchOptions& options);
   int detach(EngineId engine) { return control(engine, proto::ResumeAction::Detach); }
   std::vector<EngineInfo> list();
