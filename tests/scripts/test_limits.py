@@ -2,6 +2,7 @@
 """Flood tests for the per-client limits: each limit gives a clear error naming it, the
 connection (or the daemon) survives, and a client that stops reading neither grows the daemon's
 memory without bound nor loses an event. Usage: test_limits.py UTRACED TRACEE"""
+import errno
 import json
 import os
 import re
@@ -10,11 +11,11 @@ import shutil
 import socket
 import stat
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import utraced_harness as H  # noqa: E402
 from utraced_harness import Client, Daemon, Tracee, wait_for  # noqa: E402
 
 failures = []
@@ -112,13 +113,9 @@ def threads_per_client(utraced, tracee_bin):
 
 def engine_records(utraced, tracee_bin):
     # An engine's type and data are kept in every engine record: bounded (-32602 naming the
-    # parameter). Launches still before their exec are a few per connection (EAGAIN
-    # launches_in_flight), and a closed connection cancels them (their processes go away).
+    # parameter).
     d = Daemon(utraced, log_level="info")
     t = Tracee(tracee_bin, "sleep")
-    fifo_dir = tempfile.mkdtemp(prefix="utraced-fifo-")
-    fifo = os.path.join(fifo_dir, "never-opened")
-    os.mkfifo(fifo)
     try:
         c = Client(d.socket)
         r = call(c, 1, "attach", {"tid": t.pid, "events": ["death"], "data": "x" * 5000})
@@ -132,24 +129,68 @@ def engine_records(utraced, tracee_bin):
         r = call(c, 3, "attach", {"tid": t.pid, "events": ["death"], "type": "t" * 256,
                                   "data": {"k": "v" * 4000}})
         check("result" in r, "type and data within the bounds attach")
-        # 16 launches that block opening their stdin (a FIFO nobody opens), then one more.
-        for i in range(16):
-            c.send({"jsonrpc": "2.0", "id": 100 + i, "method": "launch",
-                    "params": {"argv": ["/bin/true"], "stdin": fifo}})
-        r = call(c, 200, "launch", {"argv": ["/bin/true"], "stdin": fifo})
-        err = r.get("error", {})
-        check(err.get("code") == 11 and err.get("data", {}).get("limit") == "launches_in_flight",
-              "a 17th launch still before its exec: EAGAIN naming launches_in_flight")
-        kids = lambda: [p for p in os.listdir("/proc") if p.isdigit() and
-                        proc_ppid(int(p)) == d.proc.pid]
-        check(len(kids()) >= 16, f"16 launched processes wait before their exec ({len(kids())})")
         c.close()
-        check(wait_for(lambda: not kids()), "closing the connection cancels them: none is left")
     finally:
         t.stop()
-        shutil.rmtree(fifo_dir, ignore_errors=True)
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0 (engine records run)")
+
+
+def held_before_exec(utraced, tracee_bin):
+    # The daemon no longer starts programs, so it keeps no processes of its own before their
+    # exec (the old `launch` limit launches_in_flight is gone with it: `launch` is -32601). A
+    # client's children seized with hold_at_exec before their exec are engines like any other:
+    # bounded by --max-engines (EAGAIN engines_per_client, the refused child left untraced), and
+    # a connection that closes lets every one of them go, untraced.
+    d = Daemon(utraced, log_level="info", args=["--max-engines", "3"])
+    children = []
+    try:
+        c = Client(d.socket)
+        r = call(c, 1, "launch", {"argv": ["/bin/true"]})
+        check(r.get("error", {}).get("code") == -32601, f"launch: -32601 ({r.get('error')})")
+        for i in range(4):
+            children.append(H.HeldChild(["/bin/true"], close=(c.fileno(),)))
+            r = call(c, 10 + i, "attach", {"pid": children[-1].pid, "scope": "process",
+                                           "hold_at_exec": True, "events": ["exec"]})
+            if i < 3:
+                check("result" in r, f"hold_at_exec attach {i + 1} of 3 works")
+        err = r.get("error", {})
+        check(err.get("code") == 11 and err.get("data", {}).get("limit") == "engines_per_client",
+              "a 4th child held before its exec: EAGAIN naming engines_per_client")
+        check(wait_for(lambda: [tracer_pid(k.pid) for k in children] ==
+                       [d.proc.pid] * 3 + [0]),
+              f"three children traced by the daemon, the refused one untraced "
+              f"({[tracer_pid(k.pid) for k in children]})")
+        check(not daemon_children(d), f"the daemon has no processes of its own "
+              f"({daemon_children(d)})")
+        c.close()
+        check(wait_for(lambda: [tracer_pid(k.pid) for k in children] == [0] * 4),
+              "closing the connection lets them all go, untraced")
+        for k in children:
+            k.go()
+        check([k.exec_result() for k in children] == [None] * 4 and
+              [os.waitstatus_to_exitcode(k.wait()) for k in children] == [0] * 4,
+              "then they exec and run to the end (exit 0), held by nobody")
+    finally:
+        for k in children:
+            k.give_up()
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 (held before exec run)")
+
+
+def tracer_pid(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def daemon_children(d):
+    return [p for p in os.listdir("/proc") if p.isdigit() and proc_ppid(int(p)) == d.proc.pid]
 
 
 def proc_ppid(pid):
@@ -476,8 +517,11 @@ def as_user(uid, fn):
 
 def least_disclosure(utraced, tracee_bin):
     # stats: a client that is not root sees only its own activity; root keeps the daemon view.
-    # launch: argv[0] is looked up in PATH with the client's identity, so a directory the client
-    # cannot search answers the same for a program that is there and one that is not.
+    # Program lookup: the daemon never looks into a directory for a client any more (`launch`,
+    # which did, is -32601 whatever the path, and starts nothing); a program the client starts
+    # itself is looked up with its own identity, so a directory it cannot search answers the
+    # same (EACCES) for a program that is there and one that is not, and the daemon is not
+    # asked at all.
     d = Daemon(utraced, log_level="info")
     t = Tracee(tracee_bin, "getppid-loop")
     private = d.dir + "/private"
@@ -497,15 +541,29 @@ def least_disclosure(utraced, tracee_bin):
               "root sees the daemon-wide view plus its own counters under 'client'")
 
         def nobody():
+            H.set_dumpable()
             c = Client(d.socket)
             out = {"stats": call(c, 1, "stats", {})}
             env = ["PATH=" + private]
-            out["there"] = call(c, 2, "launch", {"argv": ["there"], "env": env})
-            out["missing"] = call(c, 3, "launch", {"argv": ["missing"], "env": env})
-            out["abs"] = call(c, 4, "launch", {"argv": ["no-such-program-here"]})
+            out["launch_there"] = call(c, 2, "launch", {"argv": ["there"], "env": env})
+            out["launch_missing"] = call(c, 3, "launch", {"argv": ["missing"], "env": env})
+            for name in ("there", "missing"):
+                try:
+                    H.spawn_traced(c, [name], {"events": []}, env={"PATH": private})
+                    out[name] = "started"
+                except H.SpawnError as e:
+                    out[name] = [e.step, e.errno]
+            try:
+                eng, pid = H.spawn_traced(c, ["/bin/true"], {"events": []})
+                call(c, 4, "control", {"engine": eng, "action": "resume"})
+                out["control"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            except H.SpawnError as e:
+                out["control"] = str(e)
+            out["engines"] = call(c, 5, "list", {})["result"]["engines"]
             c.close()
             return out
 
+        kids_before = daemon_children(d)
         out = as_user(65534, nobody)
         ns = out.get("stats", {}).get("result", {})
         leaked = [k for k in ("engines_total", "threads_traced", "stops", "reports_sent",
@@ -513,14 +571,19 @@ def least_disclosure(utraced, tracee_bin):
         check(ns.get("view") == "client" and not leaked and ns.get("engines") == 0
               and ns.get("client", {}).get("events_sent") == 0,
               f"a non-root client's stats show only its own activity ({ns}; leaked {leaked})")
-        there = out.get("there", {}).get("error", {})
-        missing = out.get("missing", {}).get("error", {})
-        check(there.get("data", {}).get("errno") == "EACCES" and there.get("data", {}).get("step") == "exec",
-              f"launch of a program in a directory the client cannot search: EACCES at exec ({there})")
-        check(there.get("code") == missing.get("code") and there.get("data") == missing.get("data"),
-              f"and a name that is not there gets the same answer (no oracle): {missing}")
-        absent = out.get("abs", {}).get("error", {})
-        check(absent.get("data", {}).get("errno") == "ENOENT", "a program in no PATH directory: ENOENT")
+        there = out.get("launch_there", {}).get("error", {})
+        missing = out.get("launch_missing", {}).get("error", {})
+        check(there.get("code") == -32601 and there == missing,
+              f"launch of a program in a directory the client cannot search: -32601, the same "
+              f"as for a name that is not there (no oracle): {there}")
+        check(daemon_children(d) == kids_before, "and the daemon started no process")
+        check(out.get("control") == 0, f"positive control: nobody starts /bin/true traced and "
+              f"reaps its exit 0 ({out.get('control')})")
+        check(out.get("there") == ["exec", errno.EACCES] and out.get("missing") == out.get("there"),
+              f"started by the client itself, a program in the directory it cannot search fails "
+              f"with EACCES at exec, the same as a missing one ({out.get('there')}, "
+              f"{out.get('missing')})")
+        check(out.get("engines") == [], f"no engine of nobody's is left ({out.get('engines')})")
         root.close()
     finally:
         t.stop()
@@ -615,6 +678,7 @@ def main():
     threads_per_engine(utraced, tracee_bin)
     threads_per_client(utraced, tracee_bin)
     engine_records(utraced, tracee_bin)
+    held_before_exec(utraced, tracee_bin)
     event_batching(utraced, tracee_bin)
     nesting_depth(utraced, tracee_bin)
     list_flood(utraced, tracee_bin)

@@ -183,6 +183,11 @@ class HeldChild:
     open, or a parent that disconnects before the exec would not really disconnect).
     stdin/stdout/stderr: fds or objects with fileno() that become the child's fds 0-2."""
 
+    # The parent's ends of every HeldChild's pipes still open: a later child closes them, or
+    # it would keep an earlier child's go pipe open (that child would never see its parent
+    # give up).
+    _parent_ends = set()
+
     def __init__(self, argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None,
                  preexec=None, close=()):
         if not argv:
@@ -194,13 +199,14 @@ class HeldChild:
         stdio = [(_fd_of(f), n) for n, f in enumerate((stdin, stdout, stderr))]
         go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
         self.err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        others = tuple(HeldChild._parent_ends)
         pid = os.fork()
         if pid == 0:  # the child: only os calls until the exec; it never returns
             step = 0
             try:
                 os.close(self.go_w)
                 os.close(self.err_r)
-                for fd in close:
+                for fd in (*close, *others):
                     try:
                         os.close(fd)
                     except OSError:
@@ -238,14 +244,16 @@ class HeldChild:
         self.pid = pid
         os.close(go_r)
         os.close(err_w)
+        HeldChild._parent_ends.update((self.go_w, self.err_r))
         self.reaped = None
 
     def go(self):
         """Lets the child exec (step 4)."""
         if self.go_w is not None:
-            os.write(self.go_w, b"g")
-            os.close(self.go_w)
-            self.go_w = None
+            try:
+                os.write(self.go_w, b"g")
+            finally:
+                self._close("go_w")
 
     def exec_result(self):
         """After go(): None when the exec succeeded, else (step name, errno). Blocks until the
@@ -256,20 +264,21 @@ class HeldChild:
             if not chunk:
                 break
             data += chunk
-        os.close(self.err_r)
-        self.err_r = None
+        self._close("err_r")
         if len(data) < 8:
             return None
         step, err = struct.unpack("ii", data)
         return SPAWN_STEPS[step] if 0 <= step < len(SPAWN_STEPS) else "exec", err
 
     def give_up(self):
-        """Kills the child (it never exec'd, or should not run on) and reaps it."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.wait()
+        """Kills the child (it never exec'd, or should not run on) and reaps it; once reaped,
+        only closes the pipes (the pid may be another process's by now)."""
+        if self.reaped is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.wait()
         self.close()
 
     def wait(self):
@@ -278,12 +287,16 @@ class HeldChild:
             self.reaped = os.waitpid(self.pid, 0)[1]
         return self.reaped
 
+    def _close(self, name):
+        fd = getattr(self, name)
+        if fd is not None:
+            HeldChild._parent_ends.discard(fd)
+            setattr(self, name, None)
+            os.close(fd)
+
     def close(self):
-        for name in ("go_w", "err_r"):
-            fd = getattr(self, name)
-            if fd is not None:
-                os.close(fd)
-                setattr(self, name, None)
+        self._close("go_w")
+        self._close("err_r")
 
 
 def _reply_errno(reply):
