@@ -6,12 +6,16 @@ stats: a root client does work first (an engine, events); the attacker's `stats`
 attach-errors: `attach` to a root process traced by strace, to a process of another throw-away
   user, and to a pid that does not exist: the error's message and data contain none of the
   target's uids, gids, owner name, comm or tracer pid (data keys only errno/tid/reason).
-launch-oracle: `launch` of a program inside a root 0700 directory the attacker cannot search
-  gives the same error as a path that does not exist there, by absolute path and by PATH lookup
-  (the daemon must not stat() as root for the client).
+no-launch-oracle: the daemon looks up no program for anyone any more (issue 13). `launch` of a
+  program inside a root 0700 directory the attacker cannot search, and of a path that does not
+  exist there, by absolute path and by PATH lookup, gets the same -32601 and starts no process;
+  started by the attacker itself (the recipe, spawn_traced), the lookup is the attacker's own:
+  EACCES at exec for both, the daemon not asked. Positive control: the attacker starts its own
+  program traced and reaps its exit 0.
 
 Usage: test_leaks.py UTRACED
 """
+import errno
 import json
 import os
 import re
@@ -150,24 +154,38 @@ def run_attach_errors(suite, d, victims, user, other):
                 p.wait()
 
 
-def attacker_launch(sock, plain, attempts):
+def attacker_oracle(sock, plain, attempts):
+    S.set_dumpable()
     c = S.Conn(sock)
     out = {}
-    r = c.call("launch", {"argv": [plain, "ids"], "events": []}, timeout=15)
-    out["control"] = r
-    if S.code_of(r) == 0:
-        c.call("control", {"engine": r["result"]["engine"], "action": "resume"})
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        eng, pid = S.spawn_traced(c, [plain, "ids"], {"events": []}, stdin=null, stdout=null)
+        c.call("control", {"engine": eng, "action": "resume"})
+        out["control"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except S.SpawnError as e:
+        out["control"] = str(e)
     for name, argv, env in attempts:
         params = {"argv": argv, "events": []}
         if env:
-            params["env"] = env
-        out[name] = c.call("launch", params, timeout=15)
+            params["env"] = [f"PATH={env}"]
+        out["launch-" + name] = c.call("launch", params, timeout=15)
+        try:
+            eng, pid = S.spawn_traced(c, argv, {"events": []}, stdin=null, stdout=null,
+                                      env={"PATH": env} if env else None)
+            out["spawn-" + name] = "started"
+            c.call("control", {"engine": eng, "action": "detach"})
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except S.SpawnError as e:
+            out["spawn-" + name] = [e.step, e.errno]
+    out["engines"] = c.call("list").get("result", {}).get("engines")
     c.close()
     return out
 
 
 def run_launch_oracle(suite, d, victims, user):
-    case = "launch-oracle"
+    case = "no-launch-oracle"
     secret = os.path.join(victims.dir, "secret")
     os.mkdir(secret)
     os.chmod(secret, 0o700)
@@ -175,16 +193,16 @@ def run_launch_oracle(suite, d, victims, user):
     os.chmod(os.path.join(secret, "prog"), 0o755)
     attempts = [("abs-exists", [os.path.join(secret, "prog")], None),
                 ("abs-missing", [os.path.join(secret, "nope")], None),
-                ("path-exists", ["prog"], [f"PATH={secret}"]),
-                ("path-missing", ["nope"], [f"PATH={secret}"])]
+                ("path-exists", ["prog"], secret),
+                ("path-missing", ["nope"], secret)]
+    kids_before = set(S.daemon_children(d.pid))
     try:
-        res = S.run_as(user, attacker_launch, d.socket, victims.plain, attempts, timeout=60)
+        res = S.run_as(user, attacker_oracle, d.socket, victims.plain, attempts, timeout=60)
     except S.AttackerError as e:
         suite.fail(case, "the attacker ran to the end", str(e))
         return
-    ctl = res["control"]
-    if not S.launch_control_ok(suite, case, ctl):
-        return
+    suite.check(res["control"] == 0, case, "positive control: the attacker starts its own "
+                "program traced and reaps its exit 0", res["control"])
 
     def norm(r):
         t = json.dumps(r.get("error") or {"result": "ok"}, sort_keys=True)
@@ -193,11 +211,19 @@ def run_launch_oracle(suite, d, victims, user):
         return re.sub(r'"(prog|nope)"', '"<P>"', re.sub(r"\b(prog|nope)\b", "<P>", t))
 
     for kind in ("abs", "path"):
-        a, b = res[f"{kind}-exists"], res[f"{kind}-missing"]
-        suite.check(S.code_of(a) != 0, case, f"{kind}: a program in a directory the attacker "
-                    "cannot search is not launched", a)
-        suite.check(norm(a) == norm(b), case, f"{kind}: the error for an existing program is "
-                    "the same as for a missing one (no oracle)", {"exists": a, "missing": b})
+        a, b = res[f"launch-{kind}-exists"], res[f"launch-{kind}-missing"]
+        suite.check(S.code_of(a) == -32601, case, f"{kind}: `launch` of a program in a "
+                    "directory the attacker cannot search: -32601 (no such method)", a)
+        suite.check(norm(a) == norm(b), case, f"{kind}: the same answer for an existing program "
+                    "and a missing one (no oracle)", {"exists": a, "missing": b})
+        a, b = res[f"spawn-{kind}-exists"], res[f"spawn-{kind}-missing"]
+        suite.check(a == ["exec", errno.EACCES] and b == a, case, f"{kind}: started by the "
+                    "attacker itself, both fail with EACCES at exec (its own lookup)",
+                    {"exists": a, "missing": b})
+    suite.check(res["engines"] == [], case, "no engine of the attacker's is left",
+                res["engines"])
+    kids = [k for k in S.daemon_children(d.pid) if k not in kids_before]
+    suite.check(not kids, case, "the daemon started no process", kids)
 
 
 def main():

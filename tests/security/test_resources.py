@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Attack 6 of issue 12 (case 7 of the suite): resources a client causes.
 
-abandoned-launch: the attacker sends `launch` with stdin on a FIFO nobody opens (the child
-  blocks before its exec), disconnects without waiting, five times. The daemon's fd count
-  returns to its baseline, no launched child is left blocked, and the daemon still serves.
+abandoned-spawn: the daemon starts no programs any more (issue 13: `launch`, whose abandoned
+  calls once left daemon children blocked before their exec, is gone). What a client can
+  abandon now is its own child seized with hold_at_exec before its exec: the attacker does that
+  five times, each time disconnecting while its child still waits before the exec. Each child
+  is let go untraced, execs and runs, never stopped; the daemon's fd count returns to its
+  baseline, it has no child processes, and it still serves. Positive control: a child whose
+  client stays is held at its exec.
 accept-flood: a daemon under RLIMIT_NOFILE 64 (prlimit), flooded with connections it cannot
   accept (EMFILE). Over one second of flood its CPU time (utime+stime) stays under 0.3 s and its
   log grows by less than 1 MiB; once the flood ends a new client gets `hello` answered and the
@@ -13,7 +17,6 @@ Usage: test_resources.py UTRACED
 """
 import os
 import socket
-import subprocess
 import sys
 import time
 
@@ -21,77 +24,82 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seclib as S  # noqa: E402
 
 
-def abandoned_launches(sock, plain, fifo, n):
-    out = {"control": None, "replies": []}
-    # Positive control: launch works at all for this client (else the attack proves nothing).
+def state_of(pid):
+    st = S.proc_status(pid) or {}
+    return [st.get("State", "?")[:1], st.get("TracerPid")]
+
+
+def abandoned_spawns(sock, n):
+    S.set_dumpable()
+    out = {"control": None, "attach": [], "before_exec": None, "after_exec": None}
+    # Positive control: with its client connected, the child is held at its exec.
     c = S.Conn(sock)
-    r = c.call("launch", {"argv": [plain, "ids"], "events": []}, timeout=15)
-    out["control"] = r
-    if S.code_of(r) == 0:
-        c.call("control", {"engine": r["result"]["engine"], "action": "resume"})
+    try:
+        eng, pid = S.spawn_traced(c, ["/bin/sleep", "30"], {"events": []})
+        out["control"] = state_of(pid) + [os.readlink(f"/proc/{pid}/exe")]
+        c.call("control", {"engine": eng, "action": "detach"})
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except S.SpawnError as e:
+        out["control"] = str(e)
     c.close()
-    os.mkfifo(fifo, 0o600)
-    for i in range(n):
+    # The attack: attach, let the child go, disconnect while it still waits at a gate before
+    # its exec (a sync engine on every syscall: it would stop the child if it stayed).
+    gate_r, gate_w = os.pipe()
+    kids = []
+    for _ in range(n):
         c = S.Conn(sock)
-        c.send({"jsonrpc": "2.0", "id": 1, "method": "launch",
-                "params": {"argv": [plain, "ids"], "stdin": fifo, "events": []}})
-        time.sleep(0.3)
-        try:
-            c.read_some(0)
-        except OSError:
-            pass
-        out["replies"].append(c.replies.get(1))
+        k = S.HeldChild(["/bin/sleep", "30"], preexec=lambda: os.read(gate_r, 1),
+                        close=(c.fileno(), gate_w))
+        kids.append(k)
+        r = c.call("attach", {"pid": k.pid, "scope": "process", "hold_at_exec": True,
+                              "mode": "sync", "events": ["exec", "syscall_entry"]})
+        out["attach"].append(S.code_of(r))
+        k.go()
         c.close()
+    os.close(gate_r)
+    S.H.wait_for(lambda: all(state_of(k.pid)[1] == "0" for k in kids), timeout=5)
+    out["before_exec"] = [state_of(k.pid) for k in kids]
+    os.close(gate_w)  # EOF at the gate: they all exec now
+    out["exec"] = [k.exec_result() for k in kids]
+    sleep = os.path.realpath("/bin/sleep")
+    S.H.wait_for(lambda: all(state_of(k.pid) == ["S", "0"] and
+                             os.readlink(f"/proc/{k.pid}/exe") == sleep for k in kids),
+                 timeout=5)
+    time.sleep(0.2)
+    out["after_exec"] = [state_of(k.pid) + [os.readlink(f"/proc/{k.pid}/exe")] for k in kids]
+    for k in kids:
+        k.give_up()
     return out
 
 
-def daemon_children(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            st = S.proc_status(int(d)) or {}
-            if st.get("PPid") == str(pid):
-                kids.append(int(d))
-    return kids
-
-
-def run_abandoned(suite, d, victims, user):
-    case = "abandoned-launch"
-    udir = os.path.join(victims.dir, "home-" + user.name)
-    os.mkdir(udir)
-    os.chown(udir, user.uid, user.gid)
-    fifo = os.path.join(udir, "fifo")
+def run_abandoned(suite, d, user):
+    case = "abandoned-spawn"
     time.sleep(0.2)
     base = S.fd_count(d.pid)
-    kids_before = set(daemon_children(d.pid))
+    kids_before = set(S.daemon_children(d.pid))
     try:
-        res = S.run_as(user, abandoned_launches, d.socket, victims.plain, fifo, 5, timeout=60)
+        res = S.run_as(user, abandoned_spawns, d.socket, 5, timeout=60)
     except S.AttackerError as e:
         suite.fail(case, "the attacker ran to the end", str(e))
         return
-    ctl = res["control"]
-    if not S.launch_control_ok(suite, case, ctl):
-        return
-    leaked = []
+    sleep = os.path.realpath("/bin/sleep")
+    suite.check(res["control"] == ["t", str(d.pid), sleep], case, "positive control: with its "
+                "client connected, the attacker's child is held at its exec by the daemon",
+                res["control"])
+    suite.check(res["attach"] == [0] * 5, case, "the five hold_at_exec attaches worked",
+                res["attach"])
+    suite.check(res["before_exec"] == [["S", "0"]] * 5, case, "each client gone, its child is "
+                "untraced while it waits before its exec", res["before_exec"])
+    suite.check(res["exec"] == [None] * 5 and res["after_exec"] == [["S", "0", sleep]] * 5,
+                case, "then each execs and runs its program untraced, never stopped",
+                {"exec": res["exec"], "after": res["after_exec"]})
     fds_ok = S.H.wait_for(lambda: S.fd_count(d.pid) <= base, timeout=5)
-    # A cancelled launch's child is killed; the daemon reaps it a moment later.
-    S.H.wait_for(lambda: not [k for k in daemon_children(d.pid) if k not in kids_before],
-                 timeout=5)
-    kids = [k for k in daemon_children(d.pid) if k not in kids_before]
     suite.check(fds_ok, case, f"the daemon's fd count returns to its baseline ({base} -> "
-                f"{S.fd_count(d.pid)}) after 5 abandoned launches", res["replies"])
-    blocked = [k for k in kids if (S.proc_status(k) or {}).get("State", "").startswith("S")]
-    suite.check(not kids, case, "no launched child is left behind blocked before its exec",
-                {k: (S.proc_status(k) or {}).get("State") for k in kids})
-    # unblock and reap whatever was left, so the daemon can stop cleanly
-    for _ in blocked:
-        try:
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            os.close(fd)
-        except OSError:
-            pass
+                f"{S.fd_count(d.pid)}) after 5 abandoned spawns")
+    kids = [k for k in S.daemon_children(d.pid) if k not in kids_before]
+    suite.check(not kids, case, "the daemon has no child processes", kids)
     suite.check(S.daemon_alive(d), case, "the daemon still serves clients")
-    del leaked
 
 
 def flood(sock, daemon_pid, log_path, nconn):
@@ -171,12 +179,11 @@ def main():
     with S.Suite("resources") as suite:
         try:
             user = S.make_user(suite)
-            victims = S.Victims(suite, need_special=False)
             d = S.start_daemon(suite)
         except S.SetupError as e:
             suite.fail("set-up", str(e))
             return suite.exit_code()
-        run_abandoned(suite, d, victims, user)
+        run_abandoned(suite, d, user)
         run_flood(suite, user)
     return suite.exit_code()
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """A uid-0 client without capabilities (dropped with setpriv, as a hardened service or a
-capability-less root shell runs) must not get more through the daemon than it has: `launch`
-would start its program as root with every capability the daemon holds, so it is refused
-(EPERM, data.reason "capabilities"). Its attach to a root process that holds capabilities is
-refused too (rule 5, capabilities), and so is one to a capability-less root process (rule 6: root's
-dumpability cannot be told from /proc). Positive control: the same client with its capabilities
-launches.
+capability-less root shell runs) must not get more through the daemon than it has. The daemon
+once started programs for clients (`launch`), which would have run such a client's program as
+root with every capability the daemon holds; it starts none now (issue 13): `launch` is -32601
+for everyone. The client starts its program itself (the recipe, spawn_traced), so the program
+can only have the client's own capabilities: its hold_at_exec attach on that child is refused
+(EPERM: a root process's dumpability cannot be told from /proc, PROTOCOL.md section 7), the
+child is killed before its exec, and nothing is left; were it allowed, the program would have to
+show no capabilities. Positive control: the same client with its capabilities starts its
+program traced, and that program has root's capabilities. The client's attach to a root process
+that holds capabilities is refused (rule 5, capabilities), and so is one to a capability-less
+root process (rule 6).
 
 Usage: test_root_nocaps.py UTRACED
 """
@@ -18,7 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seclib as S  # noqa: E402
 
 CLIENT = r'''
-import json, socket, sys
+import json, os, socket, sys
+sys.path.insert(0, sys.argv[4])
+import utraced_harness as H
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
 out = {}
 def call(i, m, p):
@@ -27,9 +34,25 @@ def call(i, m, p):
         l = json.loads(f.readline())
         if l.get("id") == i and "method" not in l:
             return l
+def caps(pid):
+    st = dict(l.split(":", 1) for l in open(f"/proc/{pid}/status").read().splitlines())
+    return {k: st[k].strip() for k in ("CapEff", "CapPrm", "Uid")}
 out["launch"] = call(1, "launch", {"argv": ["/bin/true"]})
-if "result" in out["launch"]:
-    call(2, "control", {"engine": out["launch"]["result"]["engine"], "action": "detach"})
+out["self"] = caps(os.getpid())
+c = H.Client(sys.argv[1])
+try:
+    eng, pid = H.spawn_traced(c, ["/bin/sleep", "30"], {"events": []})
+    out["spawn"] = {"held": caps(pid)}
+    c.call("control", {"engine": eng, "action": "detach"})
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+except H.SpawnError as e:
+    out["spawn"] = {"step": e.step, "errno": e.errno, "reply": e.reply}
+try:
+    os.waitpid(-1, os.WNOHANG)  # no exception: a child exists (running, or a zombie)
+    out["children_left"] = True
+except ChildProcessError:
+    out["children_left"] = False
 out["attach_caps"] = call(3, "attach", {"tid": int(sys.argv[2]), "events": ["death"]})
 out["attach_nocaps"] = call(4, "attach", {"tid": int(sys.argv[3]), "events": ["death"]})
 print(json.dumps(out))
@@ -37,8 +60,10 @@ print(json.dumps(out))
 
 
 def run_client(sock, wrapper, caps_pid, nocaps_pid):
+    harness = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts")
     r = subprocess.run(wrapper + [sys.executable, "-c", CLIENT, sock, str(caps_pid),
-                                  str(nocaps_pid)], capture_output=True, text=True, timeout=30)
+                                  str(nocaps_pid), harness], capture_output=True, text=True,
+                       timeout=30)
     if r.returncode != 0:
         raise S.SetupError(f"client failed: {r.stderr}")
     return json.loads(r.stdout)
@@ -67,13 +92,32 @@ def main():
             suite.fail("set-up", str(e))
             return suite.exit_code()
         case = "launch"
-        suite.check(S.code_of(strong["launch"]) == 0, case,
-                    "positive control: root with its capabilities launches", strong["launch"])
-        err = weak["launch"].get("error") or {}
-        suite.check(err.get("code") == S.EPERM and
-                    (err.get("data") or {}).get("reason") == "capabilities", case,
-                    "a capability-less uid-0 client cannot launch (EPERM, capabilities)",
-                    weak["launch"])
+        for who, res in (("root with its capabilities", strong), ("the capability-less client",
+                                                                    weak)):
+            err = res["launch"].get("error") or {}
+            suite.check(err.get("code") == -32601, case, f"{who}: `launch` is -32601, nothing "
+                        "is started for it", res["launch"])
+        case = "spawn"
+        full = int(strong["self"]["CapEff"], 16)
+        held = strong["spawn"].get("held") or {}
+        suite.check(full != 0 and int(held.get("CapEff", "0"), 16) == full, case,
+                    "positive control: root with its capabilities starts its program traced, "
+                    "and the program has its capabilities", strong["spawn"])
+        mine = weak["self"]
+        suite.check(int(mine["CapEff"], 16) == 0 and int(mine["CapPrm"], 16) == 0 and
+                    mine["Uid"].split()[0] == "0", case, "set-up: the weak client is uid 0 "
+                    "without capabilities", mine)
+        sp = weak["spawn"]
+        if "held" in sp:
+            suite.check(int(sp["held"]["CapEff"], 16) == 0 and int(sp["held"]["CapPrm"], 16) == 0,
+                        case, "the capability-less client's program, held at its exec, has no "
+                        "capabilities (its caller's)", sp)
+        else:
+            suite.check(sp.get("step") == "attach" and sp.get("errno") == S.EPERM, case,
+                        "the capability-less client's hold_at_exec attach on its own root "
+                        "child is refused (EPERM)", sp)
+        suite.check(not weak["children_left"], case, "and its child is gone (killed before "
+                    "its exec, reaped)", weak)
         case = "attach"
         err = weak["attach_caps"].get("error") or {}
         suite.check(err.get("code") == S.EPERM, case, "a capability-less uid-0 client cannot "
