@@ -168,11 +168,11 @@ LaunchResult Client::launch(const LaunchOptions& o) {
 
   HeldChild child(plan);  // ended and reaped by its destructor on any failure below
   const EngineId engine = attach(o.attach_options(child.pid())).engine;
-  core_->watch_notices(engine);
+  core_->watch(engine);
   struct Unwatch {
     detail::SyncCore& core;
     EngineId engine;
-    ~Unwatch() { core.unwatch_notices(engine); }
+    ~Unwatch() { core.unwatch(engine); }
   } unwatch{*core_, engine};
   child.release();
   if (auto failure = await_exec(*this, child, deadline)) {
@@ -184,14 +184,15 @@ LaunchResult Client::launch(const LaunchOptions& o) {
     const auto timeout = left(deadline);
     if (timeout.count() <= 0) fail(ETIMEDOUT, "hold", "the program was not held at its exec in time");
     const int rc = wait(engine, std::min(timeout, std::chrono::milliseconds(60000)));
-    if (rc == 0) break;  // "stopped", or "report" (its exec report): held either way
+    const auto seen = core_->watched(engine);
+    // "stopped", or "report": its exec report (held either way), or its death.
+    if (rc == 0 && !seen.died) break;
+    if (rc == 0 || (rc == ESRCH && seen.taken_away.empty())) died_before_hold(child);
     if (rc == ESRCH) {
       // Taken away at the exec (the new image is privileged): the daemon let it run on.
-      std::string why = core_->taken_away(engine);
-      if (why.empty()) died_before_hold(child);
       LaunchResult untraced;
       untraced.pid = child.disown();
-      untraced.untraced = std::move(why);
+      untraced.untraced = seen.taken_away;
       return untraced;
     }
     if (rc != ETIMEDOUT) fail(rc, "hold", std::string("wait failed: ") + std::strerror(rc));

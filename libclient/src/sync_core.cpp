@@ -22,13 +22,25 @@ SyncCore::Clock::time_point deadline_after(SyncCore::Duration timeout) {
 
 SyncCore::SyncCore() : async_(io_) {
   close_error_ = make_client_error(client_code::kConnectionClosed, "not connected to utraced");
-  async_.on_report_deferred(kAllEngines, [this](const ReportMessage& m) { inbox_.push_back(m); });
-  async_.on_event(kAllEngines, [this](const ReportMessage& m) { inbox_.push_back(m); });
+  auto note = [this](const ReportMessage& m) {
+    if (watched_.empty()) return;
+    const auto event = m.report.event;
+    if (event != proto::EventKind::Death && event != proto::EventKind::Reap) return;
+    if (auto it = watched_.find(m.report.engine); it != watched_.end()) it->second.died = true;
+  };
+  async_.on_report_deferred(kAllEngines, [this, note](const ReportMessage& m) {
+    note(m);
+    inbox_.push_back(m);
+  });
+  async_.on_event(kAllEngines, [this, note](const ReportMessage& m) {
+    note(m);
+    inbox_.push_back(m);
+  });
   async_.on_notice([this](const nlohmann::json& params) {
     if (!watched_.empty() && params.is_object() && params.value("reason", "") == "credentials") {
       const auto engine = params.value("engine", EngineId{0});
       if (auto it = watched_.find(engine); it != watched_.end())
-        it->second = params.value("message", std::string("taken away at its exec"));
+        it->second.taken_away = params.value("message", std::string("taken away at its exec"));
     }
     if (notice_handler_) notice_handler_(params);
   });

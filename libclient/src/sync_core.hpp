@@ -33,15 +33,21 @@ class SyncCore {
 
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
-  // The user's notice handler; notices are also looked at for watch_notices().
+  // The user's notice handler; notices are also looked at for watch().
   void on_notice(AsyncClient::NoticeHandler handler) { notice_handler_ = std::move(handler); }
-  // Keeps the message of a `credentials` notice about `engine` (its engine taken away at an
-  // exec), until unwatch_notices; taken_away() returns it ("" if none came).
-  void watch_notices(EngineId engine) { watched_[engine]; }
-  void unwatch_notices(EngineId engine) { watched_.erase(engine); }
-  std::string taken_away(EngineId engine) const {
+
+  // What Client::launch needs to know of its engine while it waits for the hold, noted as
+  // messages arrive (before any handler runs): the message of a `credentials` notice (the
+  // engine taken away at an exec), and whether a `death` or `reap` came.
+  struct Watched {
+    std::string taken_away;
+    bool died = false;
+  };
+  void watch(EngineId engine) { watched_[engine]; }
+  void unwatch(EngineId engine) { watched_.erase(engine); }
+  Watched watched(EngineId engine) const {
     auto it = watched_.find(engine);
-    return it == watched_.end() ? std::string() : it->second;
+    return it == watched_.end() ? Watched{} : it->second;
   }
 
   bool run_until(const std::function<bool()>& pred, Duration timeout);
@@ -68,7 +74,7 @@ class SyncCore {
   std::map<EngineId, AsyncClient::ReportHandler> report_handlers_;
   std::map<EngineId, AsyncClient::EventHandler> event_handlers_;
   AsyncClient::NoticeHandler notice_handler_;
-  std::map<EngineId, std::string> watched_;  // watch_notices: engine -> credentials message
+  std::map<EngineId, Watched> watched_;
   Duration poll_{0};  // set_poll: look for input this long before sleeping
   bool closed_ = true;  // until connected
   proto::RpcError close_error_;
