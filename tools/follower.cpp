@@ -1,5 +1,6 @@
 #include "follower.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,17 +12,18 @@
 
 #include "utrace/proto/errors.hpp"
 
-extern char** environ;
-
 namespace utracectl {
 
 namespace client = utrace::client;
 using utrace::proto::EventKind;
 using utrace::proto::ResumeAction;
 
-Follower::Follower(client::Client& client, Sink sink)
-    : client_(client), sink_(std::move(sink)), signals_(client.io_context(), SIGINT, SIGTERM) {
-  wait_signal();
+Follower::Follower(client::Client& client, Sink sink, bool detach_on_signal)
+    : client_(client), sink_(std::move(sink)) {
+  if (detach_on_signal) {
+    signals_.emplace(client.io_context(), SIGINT, SIGTERM);
+    wait_signal();
+  }
   // Installed before attaching, for every engine: a report may come before the attach reply.
   client_.on_event([this](const client::ReportMessage& m) { deliver(m); });
   client_.on_report(client::kAllEngines,
@@ -32,43 +34,16 @@ Follower::Follower(client::Client& client, Sink sink)
 }
 
 void Follower::wait_signal() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    if (launched_ > 0 && !gone_) {
-      // Like strace: the signal is for the program (its own process group, made by launch).
-      ::kill(-launched_, sig);
-      wait_signal();
-      return;
-    }
-    interrupted_ = true;
+  signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) interrupted_ = true;
   });
 }
 
-int Follower::launch(const FollowSpec& spec, const std::vector<std::string>& argv) {
-  client::LaunchOptions o;
-  o.argv = argv;
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  o.env = env;
-  char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd)) o.cwd = cwd;
-  const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
-  o.stdin_path = self + "0";
-  o.stdout_path = self + "1";
-  o.stderr_path = self + "2";
-  o.events = spec.events;
-  o.mode = spec.mode;
-  o.follow = spec.follow;
-  o.syscalls = spec.syscalls;
-  o.seccomp = spec.seccomp;
+void Follower::adopt(client::EngineId engine, int pid, const FollowSpec& spec) {
   follow_ = spec.follow;
-  auto r = client_.launch(o);
-  engine_ = r.engine;
-  launched_ = r.pid;
-  if (!reaped_.count(r.pid)) alive_.insert(r.pid);
+  engine_ = engine;
+  if (!reaped_.count(pid)) alive_.insert(pid);
   attached_ = true;
-  client_.control(engine_, ResumeAction::Resume);  // the launch hold
-  return r.pid;
 }
 
 void Follower::attach(const FollowSpec& spec) {
@@ -89,7 +64,8 @@ void Follower::attach(const FollowSpec& spec) {
 }
 
 void Follower::enable_commands() {
-  input_ = std::make_unique<boost::asio::posix::stream_descriptor>(client_.io_context(), ::dup(0));
+  input_ = std::make_unique<boost::asio::posix::stream_descriptor>(client_.io_context(),
+                                                                   ::fcntl(0, F_DUPFD_CLOEXEC, 0));
   read_command();
 }
 
@@ -163,8 +139,6 @@ void Follower::deliver(const client::ReportMessage& message) {
     const bool thread = r.clone.value_or("") == "thread";
     if (follow_ || thread) alive_.insert(*r.child);
   }
-  if (r.event == EventKind::Death && launched_ > 0 && r.tid == launched_ && r.status)
-    exit_status_ = *r.status;
   if (r.event == EventKind::Reap) {
     alive_.erase(r.tid);
     reaped_.insert(r.tid);

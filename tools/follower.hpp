@@ -1,6 +1,6 @@
 // Follows a thread, a process or a launched program through one engine until it is reaped (all
 // of it: `engine_gone`) or the user interrupts: the common core of `utracectl attach`, `trace`,
-// `count` and `run`.
+// `count` and `run` (which drives it through ProgramRun).
 #pragma once
 
 #include <deque>
@@ -23,7 +23,7 @@ struct FollowSpec {
   int tid = 0;
   bool follow = false;  // children too (their clone events add them)
   std::vector<std::string> syscalls;  // only these syscalls (empty: all)
-  bool seccomp = false;               // launch: only those stop the program
+  bool seccomp = false;               // run: only those stop the program
   utrace::proto::EventMask events;
   utrace::client::Mode mode = utrace::client::Mode::Async;
   bool concurrent = false;  // sync: asked without waiting for the engines before it
@@ -33,18 +33,17 @@ class Follower {
  public:
   using Sink = std::function<void(const utrace::client::ReportMessage&)>;
 
-  // Catches SIGINT and SIGTERM from now on; every report and event goes to `sink`, and every
-  // report is answered "resume".
-  Follower(utrace::client::Client& client, Sink sink);
+  // Every report and event goes to `sink`, and every report is answered "resume". With
+  // detach_on_signal, SIGINT and SIGTERM are caught from now on and make run() detach.
+  Follower(utrace::client::Client& client, Sink sink, bool detach_on_signal = true);
 
   // Attaches the engine. Throws ClientError (e.g. ESRCH, EPERM).
   void attach(const FollowSpec& spec);
-  // Starts argv traced (in the current directory and environment, with this process's stdio)
-  // and lets it run. SIGINT/SIGTERM are then passed on to it instead of detaching. Returns its
-  // pid. Throws ClientError (ENOENT, EACCES, ...).
-  int launch(const FollowSpec& spec, const std::vector<std::string>& argv);
-  // The launched program's wait status once its death was seen (needs the death event).
-  std::optional<int> exit_status() const { return exit_status_; }
+  // Follows the engine `engine`, attached (with spec's events) to the process `pid` by
+  // Client::launch.
+  void adopt(utrace::client::EngineId engine, int pid, const FollowSpec& spec);
+  // Every thread it covered was reaped: nothing more will be reported.
+  bool finished() const { return gone_ || (attached_ && alive_.empty()); }
   // Reads commands for the engine from stdin, one per line: a resume action (stop, resume,
   // detach, interrupt, report, singlestep, blockstep) for `control`, or barrier, wait, regs.
   // Each result is printed as one JSON line: {"command":..., "result":...} or {"command":...,
@@ -62,7 +61,7 @@ class Follower {
 
   utrace::client::Client& client_;
   Sink sink_;
-  boost::asio::signal_set signals_;
+  std::optional<boost::asio::signal_set> signals_;
   bool interrupted_ = false;
   bool attached_ = false;
   utrace::client::EngineId engine_ = 0;
@@ -74,8 +73,6 @@ class Follower {
   bool detached_ = false;
   bool gone_ = false;     // a reap said engine_gone
   bool follow_ = false;
-  int launched_ = 0;      // pid of the launched program
-  std::optional<int> exit_status_;
 };
 
 }  // namespace utracectl

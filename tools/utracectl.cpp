@@ -11,6 +11,7 @@
 
 #include "command_line.hpp"
 #include "follower.hpp"
+#include "program_run.hpp"
 #include "syscall_counter.hpp"
 #include "trace_printer.hpp"
 #include "utrace/client_sync.hpp"
@@ -49,17 +50,21 @@ commands:
                         environment, with this terminal's stdin/stdout/stderr) and print its
                         syscalls strace-style on stderr (or FILE); --follow: also its
                         children (like strace -f); --count: print a table of syscall counts
-                        at the end instead (like strace -c). Exits with CMD's exit status;
-                        Ctrl-C is passed on to CMD. --syscalls: only those syscalls are
-                        reported; with --seccomp only those even stop CMD (a seccomp
-                        filter, like strace --seccomp-bpf; CMD then dies if utraced does).
+                        at the end instead (like strace -c). CMD is utracectl's child, in
+                        its process group, with its terminal: Ctrl-C and Ctrl-\ go to CMD,
+                        Ctrl-Z stops both, SIGTERM is passed on. Exits with CMD's exit
+                        status, or dies of CMD's signal; if utraced goes away, CMD runs on
+                        untraced. --syscalls: only those syscalls are reported; with
+                        --seccomp only those even stop CMD (a seccomp filter installed by
+                        CMD before its exec, like strace --seccomp-bpf; CMD then dies if
+                        utraced does).
 
 options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
                         /run/utraced/utraced.sock)
   -h, --help            print this help
 
-SIGINT or SIGTERM detaches the engine and exits 0 (run: passes it on to CMD).
+SIGINT or SIGTERM detaches the engine and exits 0 (run: see above).
 )";
 
 constexpr const char* kDefaultEvents = "syscall_entry,syscall_exit,exit,death,reap";
@@ -169,6 +174,8 @@ int cmd_count(const CommandLine& cl) {
   return 0;
 }
 
+// Like strace with a command: the program is our child, in our session and process group,
+// with our terminal; we exit as it did (exit_like), after the trace or the count.
 int cmd_run(const CommandLine& cl) {
   cl.allow_options({"follow", "count", "output", "events", "syscalls", "seccomp"});
   if (cl.positional().empty()) throw UsageError("run needs a command: utracectl run -- CMD ARGS...");
@@ -183,29 +190,41 @@ int cmd_run(const CommandLine& cl) {
   const bool count = cl.option("count").has_value();
   spec.events = parse_events(cl.option("events").value_or(
       "syscall_entry,syscall_exit,clone,exec,exit,death,reap"));
-  spec.events.set(proto::EventKind::Death);  // for the exit status
-  spec.events.set(proto::EventKind::Reap);   // to know when it is over
+  spec.events.set(proto::EventKind::Reap);  // to know when it is over
   std::ofstream file;
   if (auto path = cl.option("output")) {
     file.open(*path);
     if (!file) throw std::runtime_error("cannot write " + *path);
   }
   std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cerr;
-  auto c = client::Client::connect(cl.socket());
-  utracectl::TracePrinter printer(out);
-  utracectl::SyscallCounter counter;
-  utracectl::Follower follower(c, [&](const client::ReportMessage& m) {
-    if (count) counter.on_report(m.report);
-    else printer.on_report(m.report);
-  });
-  follower.launch(spec, cl.positional());
-  follower.run();
-  if (count) counter.print(out);
-  auto status = follower.exit_status();
-  if (!status) return 1;
-  if (WIFEXITED(*status)) return WEXITSTATUS(*status);
-  if (WIFSIGNALED(*status)) return 128 + WTERMSIG(*status);
-  return 1;
+  int status = 0;
+  bool death_printed = false;  // the trace's own "+++ killed by ... +++" line for the program
+  {
+    auto c = client::Client::connect(cl.socket());
+    utracectl::TracePrinter printer(out);
+    utracectl::SyscallCounter counter;
+    const utracectl::ProgramRun* run = nullptr;
+    utracectl::Follower follower(c, [&](const client::ReportMessage& m) {
+      if (count) {
+        counter.on_report(m.report);
+        return;
+      }
+      printer.on_report(m.report);
+      if (m.report.event == proto::EventKind::Death && run && m.report.tid == run->pid())
+        death_printed = true;
+    }, false);
+    utracectl::ProgramRun program(c, follower);
+    run = &program;
+    program.start(spec, cl.positional());
+    status = program.wait();
+    if (count) counter.print(out);
+  }
+  if (!death_printed) {
+    if (auto line = utracectl::killed_line(status); !line.empty()) out << line << '\n';
+  }
+  out.flush();
+  if (file.is_open()) file.close();
+  utracectl::exit_like(status);
 }
 
 // Stops TID with an engine of its own, prints its registers, and lets it go again.
