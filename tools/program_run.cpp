@@ -86,6 +86,7 @@ void ProgramRun::start(const FollowSpec& spec, const std::vector<std::string>& a
   o.syscalls = spec.syscalls;
   o.seccomp = spec.seccomp;
   o.default_signals = default_signals_;
+  seccomp_ = spec.seccomp;
   const client::LaunchResult r = client_.launch(o);
   engine_ = r.engine;
   pid_ = r.pid;
@@ -131,8 +132,15 @@ int ProgramRun::wait() {
       lost_ = true;
     }
   }
-  if (lost_ && !status_) {
-    std::cerr << "utracectl: lost utraced; " << pid_ << " runs on untraced" << std::endl;
+  if (lost_) {
+    // A seccomp run was traced with exitkill: the daemon's end kills it (PROTOCOL.md), and
+    // its SIGCHLD may come before or after the connection's end.
+    if (seccomp_)
+      std::cerr << "utracectl: lost utraced; " << pid_ << " is killed with it (a --seccomp run)\n";
+    else if (!status_)
+      std::cerr << "utracectl: lost utraced; " << pid_ << " runs on untraced\n";
+    else
+      std::cerr << "utracectl: lost utraced\n";  // followed children may run on, untraced
     client_.close();  // its engine goes with the connection, if the daemon is still there
     wait_untraced();
   }

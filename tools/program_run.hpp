@@ -53,6 +53,7 @@ class ProgramRun {
   pid_t pid_ = 0;
   std::optional<int> status_;
   bool lost_ = false;
+  bool seccomp_ = false;   // a --seccomp run: the daemon kills it if it goes
   bool untraced_ = false;  // the daemon took its engine away at its exec (privileged program)
 };
 

@@ -246,37 +246,51 @@ def pipe_from_another_user(utraced, ctl):
         subprocess.run(["userdel", user.pw_name], capture_output=True)
 
 
-def daemon_goes_away(utraced, ctl):
+def daemon_goes_away(utraced, ctl, seccomp=False):
+    """The daemon stops while the program runs: utracectl says so once and still reports the
+    program's end: exit 5 after its input, or, for a --seccomp run (traced with exitkill),
+    its death by SIGKILL along with the daemon."""
     d = Daemon(utraced, log_level="info")
+    what = "daemon gone" + (" (seccomp)" if seccomp else "")
     try:
-        p = subprocess.Popen([ctl, "--socket", d.socket, "run", "--syscalls", "read", "--",
+        p = subprocess.Popen([ctl, "--socket", d.socket, "run", "--syscalls", "read",
+                              *(["--seccomp"] if seccomp else []), "--",
                               "sh", "-c", "read x; exit 5"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
         prog = wait_for(lambda: [c for c in children(p.pid) if exe(c) != os.path.realpath(ctl)],
                         timeout=10)
-        check(bool(prog), "daemon gone: the program started")
+        check(bool(prog), f"{what}: the program started")
         if not prog:
             p.kill()
             p.wait()
             return
         prog = prog[0]
         check(wait_for(lambda: proc_field(prog, "TracerPid") == str(d.proc.pid) and state(prog) == "S",
-                       timeout=10), "daemon gone: the program runs traced")
-        check(d.stop(keep_dir=True) == 0, "daemon gone: the daemon stopped cleanly")
-        check(wait_for(lambda: proc_field(prog, "TracerPid") == "0", timeout=10),
-              "daemon gone: the program runs on untraced")
-        p.stdin.write("line\n")
-        p.stdin.close()
+                       timeout=10), f"{what}: the program runs traced")
+        check(d.stop(keep_dir=True) == 0, f"{what}: the daemon stopped cleanly")
+        if not seccomp:
+            check(wait_for(lambda: proc_field(prog, "TracerPid") == "0", timeout=10),
+                  f"{what}: the program runs on untraced")
+        if not seccomp:  # a seccomp run is being killed: nobody may read this any more
+            p.stdin.write("line\n")
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
         try:
             rc = p.wait(timeout=30)
         except subprocess.TimeoutExpired:
             p.kill()
             rc = p.wait()
         err = p.stderr.read()
-        check(rc == 5, f"daemon gone: utracectl exits with the program's status 5 (got {rc})")
-        check(err.count(f"utracectl: lost utraced; {prog} runs on untraced\n") == 1,
-              f"daemon gone: one line says so (stderr {err[-300:]!r})")
+        if seccomp:
+            check(rc == -signal.SIGKILL, f"{what}: utracectl dies of SIGKILL as the program (got {rc})")
+            line = f"utracectl: lost utraced; {prog} is killed with it (a --seccomp run)\n"
+        else:
+            check(rc == 5, f"{what}: utracectl exits with the program's status 5 (got {rc})")
+            line = f"utracectl: lost utraced; {prog} runs on untraced\n"
+        check(err.count(line) == 1, f"{what}: one line says so (stderr {err[-300:]!r})")
     finally:
         d.stop()
         shutil.rmtree(d.dir, ignore_errors=True)
@@ -285,11 +299,13 @@ def daemon_goes_away(utraced, ctl):
 def main():
     utraced, ctl = sys.argv[1:3]
     ctl = os.path.abspath(ctl)
-    for case in (ctrl_c, ctrl_z_fg, exit_status, pipe_from_another_user, daemon_goes_away):
+    cases = (ctrl_c, ctrl_z_fg, exit_status, pipe_from_another_user, daemon_goes_away,
+             lambda u, c: daemon_goes_away(u, c, seccomp=True))
+    for case in cases:
         try:
             case(utraced, ctl)
         except Exception as e:  # a broken case fails, and the others still run
-            check(False, f"{case.__name__}: {type(e).__name__}: {e}")
+            check(False, f"{getattr(case, '__name__', 'case')}: {type(e).__name__}: {e}")
     print(f"{len(failures)} failed" if failures else "all passed")
     return 1 if failures else 0
 
