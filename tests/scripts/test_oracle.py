@@ -61,21 +61,16 @@ def proc_field(pid, key):
     return ""
 
 
-def program_asleep(ancestor, comm):
-    """Whether a descendant of `ancestor` named `comm` is in state S (sleeping, not stopped)."""
+def program_asleep(parent, comm):
+    """The pid of a child of `parent` named `comm` in state S (sleeping, not stopped), or 0."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         if proc_field(entry, "Name") != comm or not proc_field(entry, "State").startswith("S"):
             continue
-        pid = entry
-        for _ in range(64):  # walk up to the ancestor
-            pid = proc_field(pid, "PPid")
-            if pid in ("", "0"):
-                break
-            if int(pid) == ancestor:
-                return True
-    return False
+        if proc_field(entry, "PPid") == str(parent):
+            return int(entry)
+    return 0
 
 
 def wait_for(pred, timeout):
@@ -130,21 +125,30 @@ def main():
                              stderr=subprocess.PIPE, env=env, timeout=30)
         check(b"exit_group(0" in err.stderr and b"+++ exited with 0 +++" in err.stderr,
               f"run prints the syscalls on stderr ({err.stderr[-200:]!r})")
-        # Ctrl-C is passed on to the program, which dies of it; utracectl then exits too.
+        # Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group
+        # (utracectl runs in a process group of its own here, as a shell's job would). The
+        # program dies of it; utracectl, which ignores it while the program runs (as strace
+        # does), then dies of the same signal.
         p = subprocess.Popen([utracectl, "run", "--output", "/dev/null", "--", "/bin/sleep", "30"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Ctrl-C once the program runs: utracectl released it from the launch hold (after it
-        # learnt its pid), so `sleep` is past its exec and asleep in nanosleep, not held ('t').
-        # (launch makes the program a child of the daemon, in a session of its own.)
-        running = wait_for(lambda: program_asleep(d.proc.pid, "sleep"), timeout=30)
-        check(running, "the traced program runs (a `sleep` under utracectl in state S)")
-        p.send_signal(signal.SIGINT)
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             process_group=0)
+        # Ctrl-C once the program runs: utracectl released it from its hold at the exec, so
+        # `sleep` is past its exec and asleep in nanosleep, not held ('t'). utracectl forked it
+        # (issue 13): it is utracectl's child, in the caller's session and utracectl's group.
+        running = wait_for(lambda: program_asleep(p.pid, "sleep"), timeout=30)
+        check(running, "the traced program runs (a `sleep` child of utracectl in state S)")
+        if running:
+            sleep_pid = program_asleep(p.pid, "sleep")
+            check(os.getsid(sleep_pid) == os.getsid(0) and os.getpgid(sleep_pid) == p.pid,
+                  "it is in the caller's session and utracectl's process group")
+        os.killpg(p.pid, signal.SIGINT)
         try:
             rc = p.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             rc = None
-        check(rc == 128 + signal.SIGINT, f"Ctrl-C reaches the program: exit {rc}")
+        check(rc == -signal.SIGINT, f"Ctrl-C reaches the program; utracectl dies of it too "
+              f"(returncode {rc})")
         bad = subprocess.run([utracectl, "run", "--", "/nonexistent/program"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
         check(bad.returncode == 1 and b"ENOENT" in bad.stderr,
