@@ -16,6 +16,7 @@
 #include "seccomp_trace_filter.hpp"
 #include "sync_core.hpp"
 #include "utrace/client_sync.hpp"
+#include "utrace/proto/method_params.hpp"
 
 namespace utrace::client {
 
@@ -23,6 +24,7 @@ namespace {
 
 using detail::ChildFailure;
 using detail::HeldChild;
+namespace params = proto::params;
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void fail(int err, const std::string& step, const std::string& why) {
@@ -98,27 +100,39 @@ std::chrono::milliseconds left(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
 }
 
-// Waits, dispatching reports and events meanwhile, for the child's error pipe: EOF (the exec
-// succeeded, or the child was killed) or its {step, errno}.
-std::optional<ChildFailure> await_exec(Client& c, HeldChild& child, Clock::time_point deadline) {
-  struct Outcome {
+// The read end of the child's error pipe, read asynchronously: the child's {step, errno}, or
+// EOF. EOF alone proves nothing: a process another thread of the caller forks meanwhile keeps
+// a copy of the write end until it execs (if ever), so the hold, not EOF, says the exec worked.
+class ErrorPipe {
+ public:
+  ErrorPipe(boost::asio::io_context& io, int fd) : pipe_(io, fd), state_(std::make_shared<State>()) {
+    boost::asio::async_read(pipe_, boost::asio::buffer(state_->bytes),
+                            [s = state_](const boost::system::error_code&, std::size_t n) {
+                              s->n = n;
+                              s->done = true;
+                            });
+  }
+  bool done() const { return state_->done; }  // a message, EOF or an error came
+  std::optional<ChildFailure> failure() const {
+    ChildFailure f;
+    if (state_->done && detail::decode_failure(state_->bytes.data(), state_->n, &f)) return f;
+    return std::nullopt;
+  }
+
+ private:
+  struct State {
     bool done = false;
     std::array<char, detail::kChildFailureSize> bytes{};
     std::size_t n = 0;
   };
-  auto outcome = std::make_shared<Outcome>();
-  boost::asio::posix::stream_descriptor pipe(c.io_context(), child.take_error_fd());
-  boost::asio::async_read(pipe, boost::asio::buffer(outcome->bytes),
-                          [outcome](const boost::system::error_code&, std::size_t n) {
-                            outcome->n = n;
-                            outcome->done = true;
-                          });
-  const auto timeout = std::max(left(deadline), std::chrono::milliseconds(0));
-  if (!c.run_until([&] { return outcome->done; }, timeout))
-    fail(ETIMEDOUT, "exec", "the program did not exec in time");
-  ChildFailure failure;
-  if (detail::decode_failure(outcome->bytes.data(), outcome->n, &failure)) return failure;
-  return std::nullopt;
+  boost::asio::posix::stream_descriptor pipe_;
+  std::shared_ptr<State> state_;  // shared with the read's handler, which may outlive this
+};
+
+[[noreturn]] void start_failed(HeldChild& child, const ChildFailure& failure) {
+  child.reap();  // it exits 127 by itself
+  const std::string step = detail::step_name(failure.step);
+  fail(failure.err, step, step + " failed: " + std::strerror(failure.err));
 }
 
 // wait gave ESRCH before the hold, without a `credentials` notice: the program died (killed
@@ -175,27 +189,39 @@ LaunchResult Client::launch(const LaunchOptions& o) {
     ~Unwatch() { core.unwatch(engine); }
   } unwatch{*core_, engine};
   child.release();
-  if (auto failure = await_exec(*this, child, deadline)) {
-    child.reap();
-    const std::string step = detail::step_name(failure->step);
-    fail(failure->err, step, step + " failed: " + std::strerror(failure->err));
-  }
+  // Until the engine holds it at its exec stop, or the child says what failed, or it dies.
+  ErrorPipe error_pipe(io_context(), child.take_error_fd());
   for (;;) {
     const auto timeout = left(deadline);
     if (timeout.count() <= 0) fail(ETIMEDOUT, "hold", "the program was not held at its exec in time");
-    const int rc = wait(engine, std::min(timeout, std::chrono::milliseconds(60000)));
+    const auto waited = std::make_shared<std::optional<Reply>>();
+    nlohmann::json wait_params = {{std::string(params::waiter::engine.name), engine},
+                                  {std::string(params::waiter::timeout_ms.name),
+                                   std::min(timeout, std::chrono::milliseconds(60000)).count()}};
+    core_->async().call("wait", wait_params, [waited](Reply r) { *waited = std::move(r); });
+    if (!run_until([&] { return error_pipe.failure() || waited->has_value(); }, timeout))
+      fail(ETIMEDOUT, "hold", "the program was not held at its exec in time");
+    if (auto failure = error_pipe.failure()) start_failed(child, *failure);
+    const Reply& reply = **waited;
+    if (reply.error && client_code::is_client_code(reply.error->code))
+      throw ClientError(*reply.error, "wait");
+    const int rc = reply.error ? reply.error->code : 0;
+    if (rc == ETIMEDOUT) continue;
     const auto seen = core_->watched(engine);
     // "stopped", or "report": its exec report (held either way), or its death.
     if (rc == 0 && !seen.died) break;
-    if (rc == 0 || (rc == ESRCH && seen.taken_away.empty())) died_before_hold(child);
-    if (rc == ESRCH) {
+    if (rc == ESRCH && !seen.taken_away.empty()) {
       // Taken away at the exec (the new image is privileged): the daemon let it run on.
       LaunchResult untraced;
       untraced.pid = child.disown();
       untraced.untraced = seen.taken_away;
       return untraced;
     }
-    if (rc != ETIMEDOUT) fail(rc, "hold", std::string("wait failed: ") + std::strerror(rc));
+    if (rc != 0 && rc != ESRCH) fail(rc, "hold", std::string("wait failed: ") + std::strerror(rc));
+    // It died. Before its exec, it wrote why on the pipe first (read it if it is there).
+    run_until([&] { return error_pipe.done(); }, std::chrono::seconds(1));
+    if (auto failure = error_pipe.failure()) start_failed(child, *failure);
+    died_before_hold(child);
   }
   LaunchResult held;
   held.engine = engine;

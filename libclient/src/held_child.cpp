@@ -201,14 +201,10 @@ HeldChild::HeldChild(const ChildPlan& plan) {
 
 HeldChild::~HeldChild() {
   if (error_fd_ >= 0) ::close(error_fd_);
-  if (pid_ <= 0) return;
-  if (go_fd_ >= 0) {
-    ::close(go_fd_);  // it exits 127 without exec'ing
-    go_fd_ = -1;
-    reap();
-  } else {
-    kill_and_reap();
-  }
+  // Killed rather than left to see EOF on its go pipe: a process another thread forked
+  // meanwhile may hold a copy of the write end for as long as it does not exec.
+  kill_and_reap();
+  if (go_fd_ >= 0) ::close(go_fd_);
 }
 
 void HeldChild::release() {

@@ -57,8 +57,7 @@ class HeldChild {
  public:
   // Forks the child. Throws ClientError (errno of pipe2 or fork, data.step "fork").
   explicit HeldChild(const ChildPlan& plan);
-  // A child still owned is ended and reaped: never released, it exits when its go pipe
-  // closes; released, it is killed (SIGKILL).
+  // A child still owned is killed (SIGKILL) and reaped.
   ~HeldChild();
   HeldChild(const HeldChild&) = delete;
   HeldChild& operator=(const HeldChild&) = delete;
