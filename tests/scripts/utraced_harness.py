@@ -299,6 +299,31 @@ class HeldChild:
         self._close("err_r")
 
 
+def _proc_state(pid):
+    """The state letter of /proc/PID/stat ("X" when it cannot be read: gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "X"
+
+
+def _read_more(client, seconds):
+    """Reads into client.inbox what arrives within `seconds` (Client or seclib.Conn)."""
+    if hasattr(client, "read_some"):
+        client.read_some(seconds)
+        return
+    old = client.sock.gettimeout()
+    client.sock.settimeout(seconds)
+    try:
+        while True:
+            client.inbox.append(client._read())
+    except (TimeoutError, socket.timeout, BlockingIOError):
+        pass
+    finally:
+        client.sock.settimeout(old)
+
+
 def _reply_errno(reply):
     code = (reply or {}).get("error", {}).get("code", 0)
     return code if code > 0 else errno_mod.EINVAL
@@ -313,9 +338,12 @@ def spawn_traced(client, argv, attach_params=None, env=None, cwd=None, stdin=Non
     `control {"engine": engine, "action": "resume"}`. The caller is its real parent and reaps
     it (os.waitpid). Raises SpawnError (step, errno) and leaves no child behind.
 
-    client: anything with call(method, params, timeout=) returning the reply and fileno()
-    (utraced_harness.Client, seclib.Conn). With a sync engine that asked for `exec`, the exec
-    report may be waiting in the client's inbox to be answered (the thread is held anyway).
+    client: anything with call(method, params, timeout=) returning the reply, fileno() and an
+    inbox (utraced_harness.Client, seclib.Conn). With a sync engine that asked for `exec`, the
+    exec report is waiting in the client's inbox: answer it "stop" to keep the program held
+    (any other action lets it go, as a reply to any later report releases a hold), then
+    `control resume` when ready. A child that dies before its exec is SpawnError("wait",
+    ESRCH); its death/reap reports stay in the inbox.
     env: a dict (the whole environment) or None for ours; preexec: called in the child just
     before the exec (e.g. seccomp_preexec(...)); child: a HeldChild made by the caller."""
     if child is None:
@@ -337,9 +365,36 @@ def spawn_traced(client, argv, attach_params=None, env=None, cwd=None, stdin=Non
     if failed is not None:
         child.wait()  # it exits 127 by itself; the engine goes with its reap
         raise SpawnError(failed[0], failed[1])
-    w = client.call("wait", {"engine": engine, "timeout_ms": timeout_ms},
-                    timeout=timeout_ms / 1000 + 10)
-    if "error" in w:
+    # "report" is the exec report (the program is held), unless the child died before its exec
+    # and the engine asked for death, reap or exit: then that report came first, or, for a sync
+    # engine, even before the wait itself (which then waits for a next report that never
+    # comes): wait in slices and look for it in between. (The daemon may send the wait's reply
+    # just before the report that ended it: a moment's more input is read after a "report".)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        left = max(0, int((deadline - time.monotonic()) * 1000))
+        w = client.call("wait", {"engine": engine, "timeout_ms": min(left, 500)},
+                        timeout=min(left, 500) / 1000 + 10)
+        if w.get("result", {}).get("reason") == "report":
+            _read_more(client, 0.05)
+        died = [m for m in getattr(client, "inbox", ())
+                if (m.get("params") or {}).get("engine") == engine and
+                (m.get("params") or {}).get("event") in ("exit", "death", "reap")]
+        if died or (w.get("result") and _proc_state(child.pid) in "ZX"):
+            child.give_up()
+            raise SpawnError("wait", errno_mod.ESRCH, {"error": {
+                "code": errno_mod.ESRCH, "message": "the program died before its exec",
+                "data": {"errno": "ESRCH", "death": died[0].get("params") if died else None}}})
+        if any((m.get("params") or {}).get("engine") == engine and
+               (m.get("params") or {}).get("event") == "exec"
+               for m in getattr(client, "inbox", ())):
+            break  # at its exec stop: held (a sync engine's exec report waits in the inbox)
+        if (w.get("error") or {}).get("code") == errno_mod.ETIMEDOUT and left > 500:
+            continue
+        break
+    if "error" in w and not any((m.get("params") or {}).get("engine") == engine and
+                                (m.get("params") or {}).get("event") == "exec"
+                                for m in getattr(client, "inbox", ())):
         child.give_up()
         raise SpawnError("wait", _reply_errno(w), w)
     child.close()
