@@ -26,7 +26,6 @@ Daemon::Daemon(const DaemonConfig& config)
     if (auto why = policy.pin_self(); !why.empty()) throw std::runtime_error("--cpu: " + why);
     hub_.tracer().set_affinity(std::move(policy));
   }
-  dispatcher_.set_launch_enabled(config_.launch_enabled);
   auto inherited = config_.socket_given ? std::nullopt : systemd::inherited_socket();
   if (inherited) {
     listener_ = std::make_unique<Listener>(io_, *inherited, "(socket from systemd)", dispatcher_,

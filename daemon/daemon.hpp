@@ -21,7 +21,6 @@ namespace utraced {
 struct DaemonConfig {
   std::string socket_path = "/run/utraced/utraced.sock";
   bool socket_given = false;  // --socket: never use an inherited socket
-  bool launch_enabled = true;  // --no-launch: refuse `launch`
   std::optional<int> cpu;      // --cpu N: the daemon and its tracees on CPU N (AffinityPolicy)
   long spin_us = 0;            // --spin-us U: poll for sync replies this long (EventLoop)
   Limits limits;

@@ -27,7 +27,6 @@ void usage(std::ostream& out) {
          "  --max-threads-per-client N  threads all engines of one connection may cover,\n"
          "                     summed (default 16384)\n"
          "  --max-depth N      arrays/objects nested in one JSON line (default 64, at most 1024)\n"
-         "  --no-launch        refuse the `launch` method (clients can only attach)\n"
          "  --cpu N            run the daemon and every thread it traces on CPU N (their own\n"
          "                     affinity comes back when they are let go); off by default\n"
          "  --spin-us U        after sending sync reports, poll up to U µs for the replies\n"
@@ -98,7 +97,9 @@ int main(int argc, char** argv) try {
           number(a, value("--max-threads-per-client"), 1, 1u << 24);
     else if (a == "--max-depth")
       config.limits.nesting_depth = number(a, value("--max-depth"), 2, 1024);
-    else if (a == "--no-launch") config.launch_enabled = false;
+    else if (a == "--no-launch")
+      // Kept so that old command lines still start: the daemon starts no programs any more.
+      std::cerr << "utraced: --no-launch is obsolete (the daemon starts no programs); ignored\n";
     else if (a == "--cpu") config.cpu = static_cast<int>(number(a, value("--cpu"), 0, CPU_SETSIZE - 1));
     else if (a == "--spin-us") config.spin_us = static_cast<long>(number(a, value("--spin-us"), 0, 1000000));
     else if (a == "--event-batch")

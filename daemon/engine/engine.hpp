@@ -50,7 +50,7 @@ struct Engine {
   bool hold = false;          // utrace's ENGINE_STOP: this engine keeps the thread stopped
   bool pending_stop = false;  // control(stop) returned EINPROGRESS; becomes hold at the next stop
   bool cancel_reap = false;   // replied detach to death: no reap report
-  bool exitkill = false;      // asked for PTRACE_O_EXITKILL (attach/launch "exitkill")
+  bool exitkill = false;      // asked for PTRACE_O_EXITKILL (attach "exitkill")
   // Sync mode: asked at the start of each pass with the other concurrent engines, without
   // waiting for the replies of the engines before it (PROTOCOL.md, attach "concurrent").
   bool concurrent = false;

@@ -1,5 +1,5 @@
 // Client operations of the EngineHub: set_events, control, barrier, wait, examine, detach, and
-// shutdown. attach is in engine_hub_attach.cpp, launch in engine_hub_launch.cpp.
+// shutdown. attach is in engine_hub_attach.cpp, hold_at_exec in engine_hub_exec_hold.cpp.
 #include "engine/engine_hub.hpp"
 
 #include <signal.h>
@@ -253,7 +253,7 @@ std::vector<EnginePtr> EngineHub::engines_on_process(pid_t tgid) const {
 void EngineHub::detach_client(ClientLink& client) {
   waiters_.forget_client(client.client_id());
   forget_parked_examine(client.client_id());
-  cancel_launches(client);
+  forget_exec_holds(client);
   for (auto& set : registry_.of(client)) {
     auto members = set->members;
     for (auto& [tid, e] : members) {
@@ -283,8 +283,8 @@ void EngineHub::shutdown(std::function<void()> done) {
     auto& x = thread_engines(*t);
     x.pass.reset();
     if (x.birth == BirthState::BirthHold) x.birth = BirthState::Traced;
-    // Threads under a RET_TRACE filter are not detached: they were launched with exitkill and
-    // end with the daemon (PROTOCOL.md, launch with seccomp).
+    // Threads under a RET_TRACE filter are not detached: they were seized with exitkill and
+    // end with the daemon (PROTOCOL.md, "Runs under a seccomp filter").
     if (!x.seccomp_set) settle(t);
   }
   shutdown_done_ = std::move(done);

@@ -1,5 +1,5 @@
 // EngineHub: the engine layer's façade. The dispatcher calls its client operations (attach,
-// launch, set_events, control, barrier, wait, examine, detach); the Tracer hands it stops
+// set_events, control, barrier, wait, examine, detach); the Tracer hands it stops
 // (StopSink). It turns each stop into a ReportPass, makes the one restart decision per stop
 // after the pass, and keeps utrace's rules across engines. Its parts: EngineRegistry (engine
 // ids and sets), EngineWaiters (barrier and wait callers), ThreadController (the only ptrace
@@ -65,23 +65,12 @@ struct AttachResult {
   std::vector<pid_t> tids;  // the threads it is attached to
 };
 
-// A program started by launch(), seized and on its way to its exec stop.
-struct LaunchRequest {
-  AttachRequest attach;  // the engine to create on it (its tid is ignored)
-  std::string path;  // argv[0] as given: the child looks it up in PATH as the client
-  std::vector<std::string> argv;
-  std::vector<std::string> env;
-  std::string cwd;
-  std::string stdio[3];  // paths opened as the client (empty: /dev/null)
-};
-
 struct HubStats {
   std::uint64_t reports_sent = 0;
   std::uint64_t events_sent = 0;
   std::uint64_t stops = 0;
   std::uint64_t engines_attached = 0;
   std::uint64_t children_held = 0;
-  std::uint64_t launched = 0;
 };
 
 class EngineHub : public StopSink {
@@ -95,11 +84,6 @@ class EngineHub : public StopSink {
 
   // Throws utrace::proto::RpcException (ESRCH, EPERM, EEXIST, ENOENT, EAGAIN, ...).
   AttachResult attach(ClientLink& client, const AttachRequest& req);
-  // Starts req.argv traced and held before its first instruction, with one engine of the
-  // client on it that holds it (control resume lets it run). done(result) once it is at its
-  // exec stop, or done(error) when it could not be started.
-  void launch(ClientLink& client, const LaunchRequest& req,
-              std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done);
   // The calls below take the engine id and a tid: 0 means "every thread of the engine" (an
   // engine on one thread needs none). Each returns 0 or a positive errno, as utrace's calls did.
   int set_events(ClientLink& client, std::uint64_t engine, utrace::proto::EventMask events);
@@ -155,8 +139,8 @@ class EngineHub : public StopSink {
   // attach (engine_hub_attach.cpp).
   // Seizes tid for client (or returns the thread if it is traced already), checked again after
   // the seize; throws RpcException.
-  ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill, bool seccomp = false);
-  // hold_at_exec (engine_hub_launch.cpp): throws unless tid is a one-thread process nobody
+  ThreadPtr seize_thread(const ClientLink& client, pid_t tid, bool exitkill);
+  // hold_at_exec (engine_hub_exec_hold.cpp): throws unless tid is a one-thread process nobody
   // traces yet; then marks t silent until its exec, where set's engine holds it.
   void check_exec_hold_target(pid_t tid);
   void hold_until_exec(ClientLink& client, const EngineSetPtr& set, const ThreadPtr& t,
@@ -213,28 +197,24 @@ class EngineHub : public StopSink {
   bool exit_hold_broken(const ThreadPtr& t, WaitStatus status);
   void report_death(const ThreadPtr& t, WaitStatus status);
 
-  // Programs started by launch (engine_hub_launch.cpp).
-  void finish_launch(const ThreadPtr& t, int err);
-  void cancel_launches(const ClientLink& client);
+  // hold_at_exec children (engine_hub_exec_hold.cpp): at the exec stop the engine takes its
+  // hold (err 0); a death before it (err != 0) just ends the wait.
+  void end_exec_hold(const ThreadPtr& t, int err);
+  void forget_exec_holds(const ClientLink& client);
 
   boost::asio::io_context& io_;
   const Limits& limits_;
   ThreadController controller_;
   EngineRegistry registry_;
   EngineWaiters waiters_;
-  // launch() callers waiting for their program's exec stop, by tid.
-  struct PendingLaunch {
-    std::function<void(const AttachResult*, const utrace::proto::RpcError*)> done;
+  // hold_at_exec engines whose child has not exec'd yet, by tid.
+  struct ExecHold {
     EngineSetPtr engine;
-    int error_fd = -1;  // the child writes its exec errno here
-    ClientLink* client = nullptr;
-    // The exec stop's credential check took the engine away: the launch fails with this.
-    std::optional<utrace::proto::RpcError> denied;
+    const ClientLink* client = nullptr;
   };
-  std::unordered_map<pid_t, PendingLaunch> launches_;
+  std::unordered_map<pid_t, ExecHold> exec_holds_;
   // The thread each client's one waiting examine call waits on (when_stopped), by client id.
   std::unordered_map<std::uint64_t, std::weak_ptr<TracedThread>> parked_examine_;
-  static constexpr std::size_t kLaunchesInFlight = 16;  // per connection
   std::uint64_t next_token_ = 1;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

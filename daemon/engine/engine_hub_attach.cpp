@@ -14,15 +14,14 @@ namespace utraced {
 using utrace::proto::errno_error;
 using utrace::proto::RpcException;
 
-ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill,
-                                  bool seccomp) {
+ThreadPtr EngineHub::seize_thread(const ClientLink& client, pid_t tid, bool exitkill) {
   // Traced already (for this or another client): its credentials can only change by exec now,
   // and every exec stop checks each engine again (on_exec_credentials). The caller checked.
   if (ThreadPtr t = controller_.find(tid)) return t;
   auto st = proc::read_status(tid);
   if (!st) throw RpcException(no_such_thread(tid));
   ThreadPtr t;
-  int err = controller_.seize(tid, st->tgid, &t, exitkill, seccomp);
+  int err = controller_.seize(tid, st->tgid, &t, exitkill);
   if (err == EPERM) {
     auto now = proc::read_status(tid);
     if (now && now->tracer_pid != 0 && now->tracer_pid != ::getpid())
@@ -161,7 +160,7 @@ AttachResult EngineHub::attach(ClientLink& client, const AttachRequest& req) {
   }
   if (req.hold_at_exec) check_exec_hold_target(req.tid);
   // A child under a RET_TRACE filter must not outlive its tracer: always exitkill.
-  if (!t) t = seize_thread(client, req.tid, req.exitkill || req.seccomp, req.seccomp);
+  if (!t) t = seize_thread(client, req.tid, req.exitkill || req.seccomp);
   auto set = registry_.create(client, t->tgid, req.scope, req.follow);
   ++stats_.engines_attached;
   add_member(set, t, req);

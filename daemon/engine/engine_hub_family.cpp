@@ -13,8 +13,6 @@
 #include "engine/engine_hub.hpp"
 #include "sys/access_policy.hpp"
 #include "sys/proc.hpp"
-#include "trace/launcher.hpp"
-#include "trace/seccomp_filter.hpp"
 #include "util/log.hpp"
 #include "utrace/proto/errors.hpp"
 
@@ -37,6 +35,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   auto& px = thread_engines(*parent);
   cx.want_exitkill = c->exitkill;
   cx.seccomp_set = px.seccomp_set;  // the kernel copied the seccomp filter too
+  cx.foreign_ret_trace = px.foreign_ret_trace;
   cx.birth = BirthState::BirthHold;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
@@ -115,19 +114,10 @@ void EngineHub::on_exec_credentials(const ThreadPtr& t) {
                                 : std::string("denied");
     log::engine().info("tid={}: engine {} of client {} taken away at exec: {}", t->tid, e->id,
                        e->client->client_id(), denied->message);
-    if (auto l = launches_.find(t->tid);
-        l != launches_.end() && l->second.engine == e->set && l->second.done) {
-      // A launch still waiting for this exec: the launch itself fails (its client has no
-      // engine id yet to be told about).
-      l->second.denied = utrace::proto::errno_error(
-          EPERM, "the program cannot be traced by this client after its exec (" + why + ")",
-          {{"reason", why}});
-    } else {
-      send_notice(e, "credentials",
-                  "engine " + std::to_string(e->id) + " was taken away from tid " +
-                      std::to_string(t->tid) + " at its exec: the client may no longer trace it (" +
-                      why + ")");
-    }
+    send_notice(e, "credentials",
+                "engine " + std::to_string(e->id) + " was taken away from tid " +
+                    std::to_string(t->tid) + " at its exec: the client may no longer trace it (" +
+                    why + ")");
     drop_engine(e);  // no settle here: on_stop goes on, and lets the thread go if none is left
   }
   // PTRACE_O_EXITKILL stays only while an engine that asked for it is on the thread: otherwise
@@ -159,11 +149,11 @@ void EngineHub::on_rekey(const ThreadPtr& t, pid_t former_tid) {
     if (it != e->set->members.end() && it->second == e) e->set->members.erase(it);
     e->set->members[t->tid] = e;
   }
-  auto it = launches_.find(former_tid);
-  if (it != launches_.end()) {
-    auto l = std::move(it->second);
-    launches_.erase(it);
-    launches_.emplace(t->tid, std::move(l));
+  auto it = exec_holds_.find(former_tid);
+  if (it != exec_holds_.end()) {
+    auto h = std::move(it->second);
+    exec_holds_.erase(it);
+    exec_holds_.emplace(t->tid, std::move(h));
   }
 }
 

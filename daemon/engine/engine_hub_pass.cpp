@@ -22,8 +22,9 @@ class EngineHub::PassLink final : public PassHost {
   PassLink(EngineHub& hub, const ThreadPtr& t, std::uint64_t token)
       : hub_(hub), t_(t), token_(token) {}
 
+  // A `wait` woken by a report is answered after that report (PROTOCOL.md, wait): the wake
+  // comes after the send (an event line still in the write batch goes out before the reply).
   std::shared_ptr<void> send_report(const EnginePtr& e, const Report& r) override {
-    hub_.waiters_.wake(e, "report");
     ++hub_.stats_.reports_sent;
     std::weak_ptr<TracedThread> wt = t_;
     std::weak_ptr<Engine> we = e;
@@ -45,14 +46,15 @@ class EngineHub::PassLink final : public PassHost {
       auto e2 = we.lock();
       if (t2 && e2) hub.on_reply(t2, e2, token, std::move(reply));
     });
+    hub_.waiters_.wake(e, "report");
     return timer;
   }
 
   void send_event(const EnginePtr& e, const Report& r,
                   utrace::proto::EventLineCache& lines) override {
-    hub_.waiters_.wake(e, "report");
     ++hub_.stats_.events_sent;
     e->client->send_event(r, &lines);
+    hub_.waiters_.wake(e, "report");
   }
 
   bool backlogged(const Engine& e) override { return e.client->backlogged(); }

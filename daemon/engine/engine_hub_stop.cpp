@@ -49,12 +49,12 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   // Before anything else sees the new image: engines whose clients may not trace it now go.
   if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   x.splice_attaching();
-  if (x.birth == BirthState::Launching) {
-    // A launched program before its execve: nothing to report; at the exec stop the launch
-    // engine takes its hold and the exec is reported.
+  if (x.birth == BirthState::BeforeExec) {
+    // A client's child before its execve (hold_at_exec): nothing to report; at the exec stop
+    // the engine takes its hold and the exec is reported.
     if (t->stop.kind != StopKind::Exec) return settle(t);
     x.birth = BirthState::Traced;
-    finish_launch(t, 0);
+    end_exec_hold(t, 0);
   }
   // A clone/fork/vfork: the child is held until this stop's pass ends.
   ThreadPtr child = t->stop.kind == StopKind::Clone ? adopt_child(t) : nullptr;
@@ -84,7 +84,12 @@ std::optional<EngineHub::PassSpec> EngineHub::describe_stop(const ThreadPtr& t,
   Report& base = p.base;
   switch (s.kind) {
     case StopKind::Seccomp:
-      // The seccomp filter of a launched program trapped a syscall some engine wants. In
+      if (!x.seccomp_set && !x.foreign_ret_trace) {
+        x.foreign_ret_trace = true;
+        log::engine().info("tid={}: runs under a SECCOMP_RET_TRACE filter (syscall {}): kept "
+                           "traced while the daemon runs", t->tid, s.syscall_nr);
+      }
+      // The seccomp filter of a hold_at_exec child trapped a syscall some engine wants. In
       // PTRACE_SYSCALL mode its entry stop came first and was reported there.
       if (t->syscall_mode()) return std::nullopt;
       t->last_syscall_nr = s.syscall_nr;
@@ -173,9 +178,9 @@ void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
 
 void EngineHub::report_death(const ThreadPtr& t, WaitStatus status) {
   auto& x = thread_engines(*t);
-  if (x.birth == BirthState::Launching) {
+  if (x.birth == BirthState::BeforeExec) {
     x.birth = BirthState::Traced;
-    finish_launch(t, ECHILD);  // never reached its exec: launch() fails, no reports
+    end_exec_hold(t, ECHILD);  // never reached its exec: its death is reported as usual
   }
   x.splice_attaching();
   for (auto& e : x.engines) e->hold = e->pending_stop = false;
@@ -238,6 +243,7 @@ void EngineHub::settle(const ThreadPtr& t) {
   if (!t->stopped()) {
     // No engines left: stop it so that it can be detached (on_stop does that).
     if (!x.has_engines() && x.birth != BirthState::BirthHold && !x.seccomp_set &&
+        !(x.foreign_ret_trace && !shutting_down_) &&
         controller_.find(t->tid) == t)
       controller_.interrupt(t);
     ensure_stop_mode(t);
@@ -277,9 +283,10 @@ void EngineHub::settle(const ThreadPtr& t) {
     if (t->stop.kind == StopKind::Exit) watch_exit_hold(t);
     return;
   }
-  if (x.birth == BirthState::Launching && d.kind == RestartKind::Syscall)
+  if (x.birth == BirthState::BeforeExec && d.kind == RestartKind::Syscall)
     d.kind = RestartKind::Cont;  // silent until its exec
-  if (d.kind == RestartKind::Detach && x.seccomp_set) {
+  const bool ret_trace = x.seccomp_set || (x.foreign_ret_trace && !shutting_down_);
+  if (d.kind == RestartKind::Detach && ret_trace) {
     // Never detach a thread under a RET_TRACE filter (its trapped syscalls would fail with
     // ENOSYS): it stays traced, unreported, until it exits.
     d.kind = t->stop.kind == StopKind::GroupStop ? RestartKind::Listen : RestartKind::Cont;

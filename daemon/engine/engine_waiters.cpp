@@ -56,11 +56,16 @@ void EngineWaiters::wait(const EngineSetPtr& set, std::uint64_t client, pid_t ti
                          std::chrono::milliseconds timeout,
                          std::function<void(int, const char*, pid_t)> done) {
   if (!set || (tid != 0 && !set->members.count(tid))) return done(ESRCH, "detached", tid);
+  bool all_dead = true;
   for (auto& [mtid, e] : set->members) {
     auto& t = *e->thread;
-    if ((tid == 0 || mtid == tid) && e->hold && t.stopped() && !thread_engines(t).pass)
-      return done(0, "stopped", mtid);
+    if (tid != 0 && mtid != tid) continue;
+    if (e->hold && t.stopped() && !thread_engines(t).pass) return done(0, "stopped", mtid);
+    all_dead = all_dead && t.dead();
   }
+  // "It always ends": a thread already dead (its death report out, its reap to come) will
+  // never stop again.
+  if (all_dead) return done(ESRCH, "dead", tid);
   if (!take(client)) return done(EAGAIN, "limit", tid);
   done = [this, client, d = std::move(done)](int code, const char* reason, pid_t t) {
     release(client);

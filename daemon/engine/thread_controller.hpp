@@ -24,8 +24,8 @@ class ThreadController {
   ThreadPtr find(pid_t tid) const { return tracer_.find(tid); }
 
   // PTRACE_SEIZE (0 or an errno); adopt a child the kernel attached.
-  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool seccomp = false) {
-    return tracer_.seize(tid, tgid, out, exitkill, seccomp);
+  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill) {
+    return tracer_.seize(tid, tgid, out, exitkill);
   }
   ThreadPtr adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent) {
     return tracer_.adopt(tid, tgid, parent);

@@ -23,7 +23,7 @@ namespace utraced {
 // Why the engine layer keeps a thread that no engine may hold (a named state, not flags).
 enum class BirthState {
   Traced,     // an ordinary traced thread
-  Launching,  // started by `launch`, not yet through its execve: restarted silently, no reports
+  BeforeExec,  // hold_at_exec: not yet through its execve: restarted silently, no reports
   BirthHold,  // a new child held at its first stop until its parent's clone pass ends
 };
 
@@ -39,9 +39,13 @@ struct ThreadEngines : ThreadExtension {
   // A step requested (control or a pass's combined action) for the next restart.
   utrace::proto::ResumeAction step_request = utrace::proto::ResumeAction::Resume;
   bool want_exitkill = false;  // an engine asked for PTRACE_O_EXITKILL (set at the next stop)
-  // Launched under a seccomp filter that traps (SECCOMP_RET_TRACE) these syscalls. Such a
+  // Under a seccomp filter (attach "seccomp") that traps (SECCOMP_RET_TRACE) these syscalls. Such a
   // thread is never detached: without a tracer its trapped syscalls would fail with ENOSYS.
   std::shared_ptr<const SyscallSet> seccomp_set;
+  // A seccomp stop came without seccomp_set: a RET_TRACE filter someone else installed. Its
+  // trapped syscalls would fail with ENOSYS once detached, so it stays traced, silently, while
+  // the daemon runs (at shutdown it is detached: it is not exitkill).
+  bool foreign_ret_trace = false;
   // A seccomp stop was reported and an engine wants this syscall's exit: restart with
   // PTRACE_SYSCALL once to see it.
   bool exit_stop_needed = false;

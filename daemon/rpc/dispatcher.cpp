@@ -123,8 +123,15 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   methods_.emplace("wait", [this](Session& s, const nlohmann::json& id, const Params& p) {
     return wait(s, id, p);
   });
-  methods_.emplace("launch", [this](Session& s, const nlohmann::json& id, const Params& p) {
-    return launch(s, id, p);
+  // Removed in protocol 1's issue 13: the daemon starts no programs. A script still calling it
+  // is told what replaces it.
+  methods_.emplace("launch", [](Session&, const nlohmann::json&, const Params&) -> nlohmann::json {
+    throw RpcException(proto::RpcError{
+        -32601,
+        "method not found: launch was removed (the daemon starts no programs); fork the "
+        "program yourself and attach it with hold_at_exec (PROTOCOL.md, \"Starting a program "
+        "traced from its first instruction\")",
+        {{"method", "launch"}}});
   });
   methods_.emplace("get_regs", plain(&Dispatcher::get_regs));
   methods_.emplace("set_regs", plain(&Dispatcher::set_regs));
@@ -325,9 +332,8 @@ nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
                        {{"reports_sent", own.reports_sent},
                         {"events_sent", own.events_sent},
                         {"notices_sent", own.notices_sent},
-                        {"engines_attached", own.engines_attached},
-                        {"launched", own.launched}}}};
-  // Daemon-wide activity (other users' engines, stops, launches) only for a client that could
+                        {"engines_attached", own.engines_attached}}}};
+  // Daemon-wide activity (other users' engines and stops) only for a client that could
   // trace every process itself: uid 0 with CAP_SYS_PTRACE (PROTOCOL.md, stats).
   if (!daemon_wide_view(s.creds())) {
     r["view"] = "client";
@@ -341,7 +347,6 @@ nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
   r["reports_sent"] = st.reports_sent;
   r["events_sent"] = st.events_sent;
   r["children_held"] = st.children_held;
-  r["launched"] = st.launched;
   return r;
 }
 

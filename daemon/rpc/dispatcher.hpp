@@ -27,8 +27,6 @@ class Dispatcher {
 
   // Handles a Request or Notification. Notifications never get a reply, not even an error.
   void handle(Session& session, const utrace::proto::Message& m);
-  // `launch` refused with EPERM (utraced --no-launch; the dispatcher fuzzer).
-  void set_launch_enabled(bool enabled) { launch_enabled_ = enabled; }
 
  private:
   // A handler either returns a result (sent at once) or returns null after arranging a
@@ -46,16 +44,14 @@ class Dispatcher {
   nlohmann::json set_regs(Session&, const utrace::proto::Params&);
   nlohmann::json read_memory(Session&, const utrace::proto::Params&);
   nlohmann::json write_memory(Session&, const utrace::proto::Params&);
-  nlohmann::json launch(Session&, const nlohmann::json& id, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
-  // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach and launch).
+  // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach).
   static void parse_engine_options(const utrace::proto::Params&, AttachRequest* req);
   nlohmann::json stats(Session&, const utrace::proto::Params&);
   // dispatcher_who.cpp
   nlohmann::json who(Session&, const utrace::proto::Params&);
 
   EngineHub& hub_;
-  bool launch_enabled_ = true;
   std::map<std::string, Handler, std::less<>> methods_;
 };
 

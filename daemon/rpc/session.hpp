@@ -34,7 +34,6 @@ struct ClientStats {
   std::uint64_t events_sent = 0;       // async `event` notifications sent to it
   std::uint64_t notices_sent = 0;      // `notice` notifications sent to it
   std::uint64_t engines_attached = 0;  // engines its `attach` calls created
-  std::uint64_t launched = 0;          // programs its `launch` calls started
 };
 
 // Where the writer is. Lines are queued in out_ in every state but Closed; set_write_state()

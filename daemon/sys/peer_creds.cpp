@@ -109,20 +109,6 @@ std::optional<PeerCreds> PeerCreds::of_socket(int fd) {
     std::ifstream comm("/proc/" + std::to_string(uc.pid) + "/comm");
     std::getline(comm, c.comm);
   }
-  // Supplementary groups as the kernel recorded them at connect (never looked up later by the
-  // pid, which can be recycled: another process's groups would be handed to a launch).
-  std::vector<gid_t> groups(64);
-  for (int tries = 0; tries < 4; ++tries) {
-    socklen_t glen = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) == 0) {
-      groups.resize(glen / sizeof(gid_t));
-      c.groups = std::move(groups);
-      c.groups_known = true;
-      break;
-    }
-    if (errno != ERANGE) break;
-    groups.resize(glen / sizeof(gid_t) + 1);
-  }
   return c;
 }
 

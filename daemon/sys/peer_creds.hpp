@@ -40,10 +40,6 @@ struct PeerCreds {
   // The peer's /proc: 0 shows every process, 1 (hidepid=noaccess) shows other users' processes
   // but not their files, 2 (invisible, ptraceable) hides them.
   int proc_hidepid = 1;
-  // Supplementary groups from SO_PEERGROUPS at accept; groups_known false when the kernel did
-  // not give them (then a launch runs with no supplementary groups).
-  std::vector<gid_t> groups;
-  bool groups_known = false;
   // The connecting process's command name (/proc/PID/comm at accept), for `who`.
   std::string comm;
 

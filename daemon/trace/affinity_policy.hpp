@@ -28,8 +28,8 @@ class AffinityPolicy {
   // Pins the daemon itself, remembering its mask from before. Returns "" or why it cannot (a
   // CPU it may not use).
   std::string pin_self();
-  // The daemon's mask from before pin_self: what a program it launched (which inherited the
-  // pinned one) gets back. Null when disabled.
+  // The daemon's mask from before pin_self: what an unclaimed child gets back (its parent's own
+  // mask is unknown). Null when disabled.
   Mask original() const { return original_; }
   // Pins `tid`; returns its mask from before, or null when disabled or it failed (a thread
   // that cannot be pinned is still traced, only not pinned).

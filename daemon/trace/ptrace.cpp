@@ -20,20 +20,21 @@ void* sig_arg(int sig) { return reinterpret_cast<void*>(static_cast<long>(sig));
 
 }  // namespace
 
+// PTRACE_O_TRACESECCOMP always: a SECCOMP_RET_TRACE syscall of a thread whose tracer did not
+// ask for seccomp stops fails with ENOSYS. With it, any thread's RET_TRACE filter is honoured
+// (its trapped syscalls stop and then run), whoever installed the filter.
 unsigned long base_options() {
   return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC |
-         PTRACE_O_TRACEEXIT;
+         PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP;
 }
 
-int seize(pid_t tid, bool exitkill, bool seccomp) {
-  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0) |
-                    (seccomp ? PTRACE_O_TRACESECCOMP : 0);
+int seize(pid_t tid, bool exitkill) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
   return call(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(o));
 }
-int set_options(pid_t tid, bool exitkill, bool seccomp) {
-  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0) |
-                    (seccomp ? PTRACE_O_TRACESECCOMP : 0);
+int set_options(pid_t tid, bool exitkill) {
+  unsigned long o = base_options() | (exitkill ? PTRACE_O_EXITKILL : 0);
   return call(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(o));
 }
 int interrupt(pid_t tid) { return call(PTRACE_INTERRUPT, tid, nullptr, nullptr); }

@@ -15,8 +15,8 @@ namespace utraced::ptrace_ops {
 unsigned long base_options();
 
 // PTRACE_SEIZE with base_options(), plus EXITKILL and TRACESECCOMP when asked.
-int seize(pid_t tid, bool exitkill = false, bool seccomp = false);
-int set_options(pid_t tid, bool exitkill, bool seccomp = false);  // PTRACE_SETOPTIONS, in a stop
+int seize(pid_t tid, bool exitkill = false);
+int set_options(pid_t tid, bool exitkill);  // PTRACE_SETOPTIONS, in a stop
 int interrupt(pid_t tid);                    // PTRACE_INTERRUPT (sticky if already stopped)
 int resume_syscall(pid_t tid, int sig);      // PTRACE_SYSCALL
 int resume_cont(pid_t tid, int sig);         // PTRACE_CONT

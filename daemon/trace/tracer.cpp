@@ -14,9 +14,9 @@
 
 namespace utraced {
 
-int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill, bool seccomp) {
+int Tracer::seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill) {
   if (threads_.count(tid)) return EEXIST;
-  int err = ptrace_ops::seize(tid, exitkill, seccomp);
+  int err = ptrace_ops::seize(tid, exitkill);
   if (err) return err;
   auto t = std::make_shared<TracedThread>(tid, tgid, ThreadState::Running);
   t->exitkill = exitkill;
@@ -40,17 +40,13 @@ ThreadPtr Tracer::adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent) {
   return t;
 }
 
-void Tracer::mark_launched(const ThreadPtr& t) {
-  if (affinity_.enabled()) t->saved_affinity = affinity_.original();
-}
-
 void Tracer::replay_unclaimed(pid_t tid) {
   auto it = unclaimed_.find(tid);
   if (it == unclaimed_.end()) return;
   WaitStatus status = it->second.status;
   unclaimed_.erase(it);
   if (status.type() != WaitStatus::Type::Stopped) {
-    // A death kept for this tid may be an older process's (a launched program we had already
+    // A death kept for this tid may be an older process's (a program we had already
     // let go, say): if the tid is alive and traced by us now, it is not this child's.
     auto st = proc::read_status(tid);
     if (st && st->tracer_pid == ::getpid() && st->state != 'Z' && st->state != 'X') return;

@@ -36,7 +36,7 @@ class Tracer {
   Tracer(StopSink& sink, boost::asio::io_context& io) : sink_(sink), sweep_timer_(io) {}
 
   // PTRACE_SEIZE. On success *out is the new Running thread. Returns 0 or an errno.
-  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill = false, bool seccomp = false);
+  int seize(pid_t tid, pid_t tgid, ThreadPtr* out, bool exitkill = false);
   // Takes a child the kernel attached (TRACECLONE/FORK/VFORK) into the table; it is on its way
   // to its first stop. A status it reported before its parent's event is replayed by
   // replay_unclaimed().
@@ -44,7 +44,6 @@ class Tracer {
   ThreadPtr adopt(pid_t tid, pid_t tgid, const ThreadPtr& parent = nullptr);
   // A program the daemon started: it inherited the daemon's pinned affinity, and gets the
   // daemon's original one back when let go.
-  void mark_launched(const ThreadPtr& thread);
   void set_affinity(AffinityPolicy policy) { affinity_ = std::move(policy); }
   void replay_unclaimed(pid_t tid);
   ThreadPtr find(pid_t tid) const;
