@@ -44,6 +44,9 @@ commands:
   trace TID             print TID's syscalls strace-style until it is reaped
   count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
   regs TID              stop TID for a moment and print its registers (JSON)
+  who PID               which clients of utraced trace process PID (pid, uid, command,
+                        engines), or which other tracer does: the answer when gdb -p or
+                        strace -p says "Operation not permitted" (root or PID's owner)
   run [--follow] [--count] [--output FILE] [--events E1,...] [--syscalls S1,...
       [--seccomp]] -- CMD [ARGS...]
                         start CMD traced from its first instruction (in this directory and
@@ -253,6 +256,48 @@ int cmd_regs(const CommandLine& cl) {
   return 0;
 }
 
+std::string comm_of(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm.empty() ? "?" : comm;
+}
+
+int cmd_who(const CommandLine& cl) {
+  cl.allow_options({});
+  cl.expect_positionals(1, 1);
+  const int pid = utracectl::parse_tid(cl.positional()[0]);
+  auto c = client::Client::connect(cl.socket());
+  auto r = c.call("who", {{"pid", pid}});
+  const int tracer = r.value("tracer_pid", 0);
+  const auto& clients = r["clients"];
+  if (tracer == 0) {
+    std::cout << "process " << pid << " is not traced\n";
+  } else if (!r.value("utraced", false)) {
+    std::cout << "process " << pid << " is traced by pid " << tracer << " (" << comm_of(tracer)
+              << "), not by utraced\n";
+  } else if (clients.empty()) {
+    std::cout << "process " << pid << " is traced by utraced (pid " << tracer
+              << ") with no engine on it (it is being let go, or runs under a seccomp filter "
+                 "that keeps it traced)\n";
+  } else {
+    std::cout << "process " << pid << " is traced by utraced (pid " << tracer << ") for "
+              << clients.size() << (clients.size() == 1 ? " client" : " clients") << ":\n";
+    for (const auto& x : clients) {
+      std::cout << "  client " << x.value("client", 0) << ": pid " << x.value("pid", 0)
+                << ", uid " << x.value("uid", 0) << ", " << x.value("comm", std::string("?"))
+                << ", engine" << (x["engines"].size() == 1 ? " " : "s ");
+      bool first = true;
+      for (const auto& id : x["engines"]) {
+        std::cout << (first ? "" : ", ") << id.get<std::uint64_t>();
+        first = false;
+      }
+      std::cout << '\n';
+    }
+  }
+  return 0;
+}
+
 int run(const CommandLine& cl) {
   const std::string& cmd = cl.command();
   if (cmd == "hello" || cmd == "list" || cmd == "stats") return cmd_simple(cl, cmd);
@@ -262,6 +307,7 @@ int run(const CommandLine& cl) {
   if (cmd == "count") return cmd_count(cl);
   if (cmd == "regs") return cmd_regs(cl);
   if (cmd == "run") return cmd_run(cl);
+  if (cmd == "who") return cmd_who(cl);
   throw UsageError("unknown command '" + cmd + "'");
 }
 

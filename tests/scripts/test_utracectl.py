@@ -92,6 +92,28 @@ def main():
               "the thread sleeps on untraced")
         t.stop()
 
+        # who: while trace holds an engine, who names its client; a strace -p would get EPERM.
+        t = Tracee(tracee_bin, "sleep")
+        trace = subprocess.Popen([ctl, "--socket", d.socket, "trace", str(t.pid)],
+                                 stdout=subprocess.PIPE, text=True)
+        check(wait_for(lambda: attached(d, ctl, 1)), "trace attaches for who")
+        out = subprocess.run([ctl, "--socket", d.socket, "who", str(t.pid)], capture_output=True,
+                             text=True, timeout=20)
+        check(out.returncode == 0 and f"process {t.pid} is traced by utraced (pid {d.proc.pid})"
+              in out.stdout and f"pid {trace.pid}, uid 0, utracectl, engine " in out.stdout,
+              f"who names the tracing client ({out.stdout.strip()!r})")
+        trace.send_signal(signal.SIGINT)
+        trace.communicate(timeout=20)
+        check(wait_for(lambda: t.status() and t.status()[1] == 0), "trace let go after SIGINT")
+        out = subprocess.run([ctl, "--socket", d.socket, "who", str(t.pid)], capture_output=True,
+                             text=True, timeout=20)
+        check(out.returncode == 0 and out.stdout == f"process {t.pid} is not traced\n",
+              f"who of an untraced process ({out.stdout.strip()!r})")
+        t.stop()
+        out = subprocess.run([ctl, "--socket", d.socket, "who", "2147483647"], capture_output=True,
+                             text=True)
+        check(out.returncode == 1 and "ESRCH" in out.stderr, "who of a missing pid: ESRCH, exit 1")
+
         # Errors: a missing thread, a bad command, no daemon.
         out = subprocess.run([ctl, "--socket", d.socket, "attach", "2147483647"],
                              capture_output=True, text=True)
