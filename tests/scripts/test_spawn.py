@@ -523,6 +523,52 @@ def seccomp(utraced, d):
         d2.stop()
 
 
+def foreign_filter(d):
+    """A RET_TRACE filter the daemon was not told about ("seccomp" not set): its trapped syscall
+    stops (not ENOSYS) and is reported; once seen, the thread stays traced after its engine
+    goes, so the same syscall still works later."""
+    c = Client(d.socket)
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    pid = None
+    try:
+        # One process makes both calls (a child forked before the daemon saw the filter is let
+        # go like any child nobody follows: PROTOCOL.md, "A filter the daemon was not told about").
+        prog = ("import os, sys; print(os.uname().sysname, flush=True); sys.stdin.readline(); "
+                "print(os.uname().sysname)")
+        eng, pid = H.spawn_traced(c, [sys.executable, "-c", prog],
+                                  {"events": ["syscall_entry"], "syscalls": ["uname"]},
+                                  stdin=in_r, stdout=out_w, preexec=H.seccomp_preexec([NR_UNAME]))
+        c.call("control", {"engine": eng, "action": "resume"})
+        got = events_until(c, lambda m: ev(m) == "syscall_entry" or "timeout" in m)
+        got = list(c.inbox) + got
+        check(any(ev(m) == "syscall_entry" for m in got),
+              "foreign filter: the trapped uname is reported")
+        first = os.read(out_r, 100)
+        check(first == b"Linux\n", f"foreign filter: the trapped uname ran ({first!r})")
+        r = c.call("control", {"engine": eng, "action": "detach"})
+        check(r.get("result") == {}, "foreign filter: its engine detached")
+        time.sleep(0.2)
+        check(status(pid) == ("S", d.proc.pid),
+              f"foreign filter: the program stays traced by the daemon ({status(pid)})")
+        os.write(in_w, b"go\n")
+        os.close(out_w)
+        out_w = None
+        second = os.read(out_r, 100)
+        _, st = os.waitpid(pid, 0)
+        pid = None
+        check(second == b"Linux\n" and os.waitstatus_to_exitcode(st) == 0,
+              f"foreign filter: uname still works with no engine left ({second!r})")
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        for fd in (in_r, in_w, out_r, out_w):
+            if fd is not None:
+                os.close(fd)
+        c.close()
+
+
 def main():
     utraced, tracee_bin, protocol = (os.path.abspath(a) for a in sys.argv[1:4])
     d = Daemon(utraced, log_level="info")
@@ -533,7 +579,8 @@ def main():
                          ("errors", lambda: errors(d, tracee_bin)),
                          ("death-before-exec", lambda: death_before_exec(d)),
                          ("disconnect", lambda: disconnect(d)),
-                         ("seccomp", lambda: seccomp(utraced, d))):
+                         ("seccomp", lambda: seccomp(utraced, d)),
+                         ("foreign-filter", lambda: foreign_filter(d))):
             try:
                 fn()
             except Exception as e:  # noqa: BLE001  (report it, go on with the next case)
