@@ -6,6 +6,7 @@ LimitNOFILE. Against it, as a throw-away non-root user and as root:
   run       `utracectl run` of a program that reads stdin from a pipe its parent (another user)
             made and writes into the caller's /tmp and home: the files are where the caller
             sees them (not in the daemon's private /tmp), exit status passed on;
+  seccomp   `utracectl run --seccomp`: only the filtered syscall stops the program;
   code      attach with follow to the user's own process, stop it, write an int3 into the code
             page it runs in (read back), restore it, let it run on: it is unharmed;
   exit-hold a sibling's exec while an engine holds a thread's exit stop (tests/integration
@@ -100,6 +101,20 @@ def case_run(suite, ctl, d, user, who):
     for p in (tmp_out,):
         if os.path.exists(p):
             os.unlink(p)
+
+
+def case_seccomp(suite, ctl, d, user, who):
+    case = f"seccomp-{who}"
+    home = home_of(user) if user else "/root"
+    r = subprocess.run(as_user_cmd(user, [ctl, "--socket", d.socket, "run", "--syscalls", "uname",
+                                          "--seccomp", "--", "uname", "-s"], home),
+                       capture_output=True, timeout=60)
+    detail = {"rc": r.returncode, "stdout": r.stdout.decode(), "stderr": r.stderr.decode()[-2000:]}
+    suite.check(r.returncode == 0 and r.stdout == b"Linux\n", case,
+                "a --seccomp run works (the trapped uname runs)", detail)
+    lines = [l for l in r.stderr.decode().splitlines() if l.startswith("[") and "+++" not in l]
+    suite.check(len(lines) == 1 and "uname(" in lines[0], case,
+                "only the trapped syscall is reported", lines)
 
 
 def code_write(sock, tracee):
@@ -233,6 +248,7 @@ def main():
         suite.add_cleanup(d.stop)
         for u, who in ((user, "user"), (None, "root")):
             case_run(suite, ctl, d, u, who)
+            case_seccomp(suite, ctl, d, u, who)
             case_code(suite, d, tracee, u, who)
         case_exit_hold(suite, utraced, test_family)
         for u, who in ((user, "user"), (None, "root")):
