@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import sys
-from typing import Dict
 
 import _common
 import utrace

@@ -32,7 +32,6 @@ import errno as _errno
 import inspect
 import json
 import os
-import socket
 import sys
 import time
 from typing import (Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterable, List,
