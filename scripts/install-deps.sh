@@ -16,6 +16,7 @@ PACKAGES=(
   libfmt-dev  # used directly by tools/ (dependency('fmt')); also pulled in by libspdlog-dev
   libgtest-dev libgmock-dev
   python3 strace socat
+  jq  # tests/scripts/test_wide_values.py: 64-bit values through jq
   libcap2-bin  # setcap: tests/security builds file-capability victims
   clang libclang-rt-14-dev  # tests/fuzz: clang++ -fsanitize=fuzzer
 )

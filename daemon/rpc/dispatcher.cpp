@@ -56,7 +56,7 @@ using namespace dispatch;
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-constexpr int kProtocol = 1;
+constexpr int kProtocol = 2;  // 2: wide values as "0x…" strings (PROTOCOL.md, Numbers)
 static_assert(static_cast<std::size_t>(params::list::limit.max) == Dispatcher::kListMaxEngines);
 
 void throw_if(int err, std::uint64_t engine) {

@@ -1,5 +1,7 @@
 #include "trace/examine.hpp"
 
+#include "utrace/proto/wide_values.hpp"
+
 #include <fcntl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -45,7 +47,8 @@ int get_regs(pid_t tid, nlohmann::json* out) {
   user_regs_struct r{};
   if (int err = getregs(tid, &r)) return err;
   *out = nlohmann::json::object();
-  for (const auto& f : kFields) (*out)[f.name] = static_cast<std::uint64_t>(at(r, f.offset));
+  // "0x…" strings: exact in every JSON parser (wide_values.hpp, PROTOCOL.md "Numbers").
+  for (const auto& f : kFields) (*out)[f.name] = utrace::proto::hex_u64(at(r, f.offset));
   return 0;
 }
 
@@ -55,7 +58,7 @@ int set_regs(pid_t tid, const nlohmann::json& regs, std::string* bad) {
   for (auto& [name, value] : regs.items()) {
     bool known = false;
     for (const auto& f : kFields) known = known || name == f.name;
-    if (!known || !(value.is_number_unsigned() || value.is_number_integer())) {
+    if (!known || !utrace::proto::read_u64(value)) {
       *bad = name;
       return EINVAL;
     }
@@ -64,9 +67,7 @@ int set_regs(pid_t tid, const nlohmann::json& regs, std::string* bad) {
   for (auto& [name, value] : regs.items())
     for (const auto& f : kFields)
       if (name == f.name)
-        at(r, f.offset) = value.is_number_unsigned()
-                              ? value.get<std::uint64_t>()
-                              : static_cast<std::uint64_t>(value.get<std::int64_t>());
+        at(r, f.offset) = *utrace::proto::read_u64(value);
   return ::ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0 ? 0 : errno;
 }
 

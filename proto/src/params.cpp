@@ -4,6 +4,7 @@
 
 #include "utrace/proto/errors.hpp"
 #include "utrace/proto/method_params.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utrace::proto {
 
@@ -59,7 +60,10 @@ std::optional<std::uint64_t> Params::opt_unsigned(std::string_view key) const {
   if (!v || v->is_null()) return std::nullopt;
   if (v->is_number_unsigned()) return v->get<std::uint64_t>();
   if (v->is_number_integer()) bad(key, "must not be negative");
-  bad(key, "must be an integer");
+  // wide_values.hpp: addresses may come as "0x…" strings (exact in every JSON parser).
+  if (v->is_string())
+    if (auto x = parse_hex_u64(v->get_ref<const std::string&>())) return x;
+  bad(key, "must be an integer or a \"0x…\" string");
 }
 
 std::int64_t Params::integer(std::string_view key, std::int64_t min, std::int64_t max) const {

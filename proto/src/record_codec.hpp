@@ -13,6 +13,7 @@
 #include "utrace/proto/errors.hpp"
 #include "utrace/proto/params.hpp"
 #include "utrace/proto/record_fields.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utrace::proto::fields::detail {
 
@@ -39,11 +40,16 @@ nlohmann::json encode_value(const F& f, const V& v, EventKind event) {
     if (v == ReportReply::kDeliver) return "deliver";
     if (v == 0) return "ignore";
     return v;
-  } else if constexpr (std::is_class_v<V> && !std::is_same_v<V, std::string> &&
-                       !std::is_same_v<V, std::array<std::uint64_t, 6>>) {
+  } else if constexpr (std::is_same_v<V, std::array<std::uint64_t, 6>>) {
+    nlohmann::json a = nlohmann::json::array();
+    for (auto x : v) a.push_back(hex_u64(x));  // wide_values.hpp
+    return a;
+  } else if constexpr (std::is_same_v<V, std::int64_t>) {
+    return wide_i64(v);
+  } else if constexpr (std::is_class_v<V> && !std::is_same_v<V, std::string>) {
     return encode_record(v, event);  // Kind::Object
   } else {
-    return v;  // integers, strings, the argument array
+    return v;  // integers, strings
   }
 }
 
@@ -67,13 +73,12 @@ Record decode_record(const nlohmann::json& j);
 
 inline std::array<std::uint64_t, 6> read_args(const nlohmann::json& a, std::string_view name) {
   std::array<std::uint64_t, 6> args{};
-  const std::string why = "must be a list of at most 6 integers";
+  const std::string why = "must be a list of at most 6 integers or \"0x…\" strings";
   if (!a.is_array() || a.size() > args.size()) bad(name, why);
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto& x = a[i];
-    if (x.is_number_unsigned()) args[i] = x.get<std::uint64_t>();
-    else if (x.is_number_integer()) args[i] = static_cast<std::uint64_t>(x.get<std::int64_t>());
-    else bad(name, why);
+    auto v = read_u64(a[i]);
+    if (!v) bad(name, why);
+    args[i] = *v;
   }
   return args;
 }
@@ -115,6 +120,13 @@ std::optional<typename F::value_type> read_value(const Params& p, const F& f) {
     if (f.kind == Kind::Signal) {
       if (!raw || raw->is_null()) return std::nullopt;
       return read_signal(*raw, f.name);
+    }
+    if constexpr (std::is_same_v<V, std::int64_t>) {
+      // A wide value (retval): a number or a "0x…" string.
+      if (!raw || raw->is_null()) return std::nullopt;
+      auto v = read_i64(*raw);
+      if (!v || *v < f.min || *v > f.max) bad(f.name, "must be an integer or a \"0x…\" string");
+      return *v;
     }
     auto v = p.opt_integer(f.name, f.min, f.max);
     if (!v) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "utrace/proto/report_fields.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utrace::proto {
 namespace {
@@ -37,6 +38,20 @@ class LineWriter {
 
   void integer(std::int64_t v) { number(v); }
   void unsigned_integer(std::uint64_t v) { number(v); }
+  // wide_values.hpp: "0x…" always (registers, arguments, addresses).
+  void hex(std::uint64_t v) {
+    char buf[3 + 16 + 1];
+    buf[0] = '"', buf[1] = '0', buf[2] = 'x';
+    auto [end, ec] = std::to_chars(buf + 3, buf + sizeof buf - 1, v, 16);
+    (void)ec;
+    *end++ = '"';
+    out_.append(buf, end);
+  }
+  // wide_values.hpp: a number while exact in a double, else "0x…" of its two's complement.
+  void wide_integer(std::int64_t v) {
+    if (v >= -kExactInDouble && v <= kExactInDouble) number(v);
+    else hex(static_cast<std::uint64_t>(v));
+  }
   void boolean(bool v) { out_ += v ? "true" : "false"; }
   void raw(std::string_view text) { out_ += text; }
 
@@ -114,7 +129,7 @@ void write_params(LineWriter& w, const Report& r) {
   if (r.path) w.key("path"), w.string(*r.path);
   w.key("pid"), w.integer(r.pid);
   if (r.resumed) w.key("resumed"), w.boolean(*r.resumed);
-  if (r.retval) w.key("retval"), w.integer(*r.retval);
+  if (r.retval) w.key("retval"), w.wide_integer(*r.retval);
   w.key("seq"), w.unsigned_integer(r.seq);
   if (r.signal) {
     w.open("signal");
@@ -131,7 +146,7 @@ void write_params(LineWriter& w, const Report& r) {
       w.raw("[");
       for (std::size_t i = 0; i < r.syscall->args.size(); ++i) {
         if (i) w.raw(",");
-        w.unsigned_integer(r.syscall->args[i]);
+        w.hex(r.syscall->args[i]);
       }
       w.raw("]");
     }
@@ -197,7 +212,7 @@ std::string encode_reply_line(std::int64_t request_id, const ReportReply& reply)
   w.key("jsonrpc"), w.raw("\"2.0\"");
   w.open("result");
   w.key("action"), w.string(to_string(reply.action));
-  if (reply.retval) w.key("retval"), w.integer(*reply.retval);
+  if (reply.retval) w.key("retval"), w.wide_integer(*reply.retval);
   if (reply.signal) {
     w.key("signal");
     if (*reply.signal == ReportReply::kDeliver) w.raw("\"deliver\"");

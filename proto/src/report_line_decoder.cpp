@@ -7,6 +7,7 @@
 
 #include "line_scanner.hpp"
 #include "utrace/proto/report_line.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utrace::proto {
 namespace {
@@ -141,6 +142,13 @@ class ReportSax {
         }
         return false;
       case Where::Params:
+        if (key_ == "retval") {
+          // wide_values.hpp: beyond what a double holds exactly, "0x…" (two's complement).
+          auto v = parse_hex_u64(s);
+          if (!v) return false;
+          r.retval = static_cast<std::int64_t>(*v);
+          return true;
+        }
         if (key_ == "event") return event_ = store(parse_event(s), r.event);
         if (key_ == "action") return action_ = store(parse_action(s), r.action);
         if (key_ == "clone") return r.clone = std::move(s), true;
@@ -156,6 +164,12 @@ class ReportSax {
         if (key_ != "name") return false;
         r.syscall->name = std::move(s);
         return true;
+      case Where::Args: {
+        auto v = parse_hex_u64(s);  // wide_values.hpp: "0x…"
+        if (!v || nargs_ >= r.syscall->args.size()) return false;
+        r.syscall->args[nargs_++] = *v;
+        return true;
+      }
       case Where::Signal:
         if (key_ != "name") return false;
         r.signal->name = std::move(s);
@@ -292,6 +306,12 @@ class ReplySax {
     if (depth_ == 1) return top_ == Top::JsonRpc && (jsonrpc_ = s == "2.0");
     ReportReply& r = line_.reply;
     if (key_ == "action") return store(parse_action(s), r.action);
+    if (key_ == "retval") {
+      auto v = parse_hex_u64(s);  // wide_values.hpp
+      if (!v) return false;
+      r.retval = static_cast<std::int64_t>(*v);
+      return true;
+    }
     if (key_ == "syscall") {
       if (s != "run" && s != "abort") return false;
       r.abort = s == "abort";

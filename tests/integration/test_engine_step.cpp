@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "utrace/proto/wide_values.hpp"
 #include "test_engine_common.hpp"
 #include "utrace/proto/base64.hpp"
 
@@ -72,7 +73,8 @@ std::string read_mem(Client& c, EngineId e, std::uint64_t addr, std::size_t size
 std::uint64_t reg(Client& c, EngineId e, const char* name) {
   auto r = c.request("get_regs", {{"engine", e}});
   EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
-  return r.ok() ? r.result.at("regs").at(name).get<std::uint64_t>() : 0;
+  // "0x…" strings on the wire (protocol 2, PROTOCOL.md "Numbers").
+  return r.ok() ? proto::read_u64(r.result.at("regs").at(name)).value_or(0) : 0;
 }
 
 // 36. Examining needs a hold: EINVAL without one (also for another client's engine while A

@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "utrace/proto/wide_values.hpp"
 #include "common.hpp"
 #include "utrace/engine.hpp"
 
@@ -202,8 +203,8 @@ TEST(EngineHandle, HoldExamineRelease) {
   std::string reason;
   EXPECT_EQ(engine.wait(5s, &reason), 0);
   EXPECT_EQ(reason, "stopped");
-  EXPECT_EQ(engine.regs().at("orig_rax"), 110);  // getppid
-  auto sp = engine.regs().at("rsp").get<std::uint64_t>();
+  EXPECT_EQ(engine.regs().at("orig_rax"), "0x6e");  // getppid (110), "0x…" in protocol 2
+  auto sp = proto::read_u64(engine.regs().at("rsp")).value();  // "0x…" (protocol 2)
   auto bytes = engine.read_memory(sp, 8);
   EXPECT_EQ(bytes.size(), 8u);
   EXPECT_EQ(engine.write_memory(sp, bytes), 8u);

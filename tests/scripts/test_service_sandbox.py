@@ -132,7 +132,7 @@ def code_write(sock, tracee):
         out["stop"] = c.call("control", {"engine": e, "action": "stop"})
         out["wait"] = c.call("wait", {"engine": e, "timeout_ms": 5000})
         regs = c.call("get_regs", {"engine": e, "tid": proc.pid})["result"]["regs"]
-        rip = regs["rip"]
+        rip = int(regs["rip"], 16)  # "0x…" (PROTOCOL.md, Numbers); sent back as an int
         with open(f"/proc/{proc.pid}/maps") as f:
             for m in f:
                 lo, hi = (int(x, 16) for x in m.split()[0].split("-"))

@@ -187,7 +187,8 @@ def held(d, tracee_bin):
         check(exe(pid) == os.path.realpath(tracee_bin), f"held: past its exec ({exe(pid)})")
         regs = c.call("get_regs", {"engine": eng}).get("result", {}).get("regs", {})
         want = first_instruction(pid)
-        check(want is not None and regs.get("rip") == want,
+        rip = int(regs["rip"], 16) if isinstance(regs.get("rip"), str) else None  # "0x…"
+        check(want is not None and rip == want,
               f"held: at its very first instruction (rip {regs.get('rip')}, entry {want})")
         check(os.getsid(pid) == os.getsid(0) and os.getpgid(pid) == os.getpgid(0),
               "held: it is in the caller's session and process group")

@@ -27,7 +27,7 @@ class Connection;
 }
 
 // The protocol version this library speaks (hello's "protocol").
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 
 using EngineId = std::uint64_t;
 // Handler key meaning "every engine" (the daemon never issues engine id 0).
