@@ -65,6 +65,10 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->syscalls = req.syscalls;
   e->exitkill = req.exitkill;
   auto& x = thread_engines(*t);
+  // Another engine on a hold_at_exec child before its exec (another client, root say) hears
+  // it from now on: the silence is for the set-up code of the child's own client, and must not
+  // let a process hide from a tracer. The exec hold itself stays (end_exec_hold).
+  if (x.birth == BirthState::BeforeExec) x.birth = BirthState::Traced;
   // An engine attached during a pass first sees the next event (utrace's attaching list).
   (x.pass ? x.attaching : x.engines).push_back(e);
   registry_.count_member(*set->client);

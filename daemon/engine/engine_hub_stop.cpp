@@ -50,12 +50,12 @@ void EngineHub::on_stop(const ThreadPtr& t) {
   if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   x.splice_attaching();
   if (x.birth == BirthState::BeforeExec) {
-    // A client's child before its execve (hold_at_exec): nothing to report; at the exec stop
-    // the engine takes its hold and the exec is reported.
+    // A client's child before its execve (hold_at_exec): nothing to report.
     if (t->stop.kind != StopKind::Exec) return settle(t);
     x.birth = BirthState::Traced;
-    end_exec_hold(t, 0);
   }
+  // hold_at_exec: at the exec stop the engine takes its hold, and the exec is reported.
+  if (t->stop.kind == StopKind::Exec) end_exec_hold(t, 0);
   // A clone/fork/vfork: the child is held until this stop's pass ends.
   ThreadPtr child = t->stop.kind == StopKind::Clone ? adopt_child(t) : nullptr;
   for (auto& e : x.engines)
@@ -178,10 +178,8 @@ void EngineHub::on_death(const ThreadPtr& t, WaitStatus status) {
 
 void EngineHub::report_death(const ThreadPtr& t, WaitStatus status) {
   auto& x = thread_engines(*t);
-  if (x.birth == BirthState::BeforeExec) {
-    x.birth = BirthState::Traced;
-    end_exec_hold(t, ECHILD);  // never reached its exec: its death is reported as usual
-  }
+  if (x.birth == BirthState::BeforeExec) x.birth = BirthState::Traced;
+  end_exec_hold(t, ECHILD);  // never reached its exec (if it waited): its death is reported
   x.splice_attaching();
   for (auto& e : x.engines) e->hold = e->pending_stop = false;
   PassSpec p{EventKind::Death, base_report(*t)};

@@ -429,6 +429,52 @@ def disconnect(d):
         child.give_up()
 
 
+def second_engine_before_exec(d):
+    """Another client's engine on a hold_at_exec child before its exec hears it at once (the
+    silence is the set-up code's, not a way to hide from a tracer); the exec hold still holds."""
+    c = Client(d.socket)
+    other = Client(d.socket)
+    gate_r, gate_w = os.pipe()
+
+    def wait_gate():
+        os.read(gate_r, 1)
+        os.getppid()  # a syscall of the set-up code, before the exec
+
+    child = H.HeldChild(["/bin/true"], preexec=wait_gate,
+                        close=(c.fileno(), other.fileno(), gate_w))
+    os.close(gate_r)
+    try:
+        r = c.call("attach", {"pid": child.pid, "scope": "process", "hold_at_exec": True,
+                              "events": ["exec"]})
+        if not check("result" in r, f"second-engine: attach ({r})"):
+            return
+        eng = r["result"]["engine"]
+        child.go()
+        check(wait_for(lambda: status(child.pid) == ("S", d.proc.pid)),
+              f"second-engine: the child waits at its gate, traced ({status(child.pid)})")
+        r2 = other.call("attach", {"pid": child.pid, "events": ["syscall_entry"],
+                                   "syscalls": ["getppid", "execve"]})
+        check("result" in r2, f"second-engine: another client attaches before the exec ({r2})")
+        os.write(gate_w, b"x")
+        got = events_until(other, lambda m: ev(m) == "syscall_entry" and
+                           m["params"]["syscall"]["name"] == "execve" or "timeout" in m)
+        names = [m["params"]["syscall"]["name"] for m in got if ev(m) == "syscall_entry"]
+        check(names[:2] == ["getppid", "execve"],
+              f"second-engine: it hears the set-up code's syscalls ({names})")
+        w = c.call("wait", {"engine": eng, "timeout_ms": 5000})
+        while w.get("result", {}).get("reason") == "report":
+            w = c.call("wait", {"engine": eng, "timeout_ms": 5000})
+        check(w.get("result", {}).get("reason") == "stopped",
+              f"second-engine: the exec hold still holds ({w})")
+        c.call("control", {"engine": eng, "action": "resume"})
+        other.close()
+        check(os.waitstatus_to_exitcode(child.wait()) == 0, "second-engine: the program runs")
+    finally:
+        os.close(gate_w)
+        child.give_up()
+        c.close()
+
+
 def seccomp(utraced, d):
     c = Client(d.socket)
     out_r, out_w = os.pipe()
@@ -580,6 +626,7 @@ def main():
                          ("errors", lambda: errors(d, tracee_bin)),
                          ("death-before-exec", lambda: death_before_exec(d)),
                          ("disconnect", lambda: disconnect(d)),
+                         ("second-engine", lambda: second_engine_before_exec(d)),
                          ("seccomp", lambda: seccomp(utraced, d)),
                          ("foreign-filter", lambda: foreign_filter(d))):
             try:
