@@ -232,6 +232,14 @@ void Client::on_report(EngineId engine, AsyncClient::ActionHandler handler) {
   });
 }
 
+void Client::on_report_deferred(EngineId engine, AsyncClient::DeferredReportHandler handler) {
+  core_->on_report_deferred(engine, std::move(handler));
+}
+
+void Client::reply(const ReportMessage& message, const proto::ReportReply& reply) {
+  core_->reply(message, reply);
+}
+
 void Client::on_event(EngineId engine, AsyncClient::EventHandler handler) {
   core_->on_event(engine, std::move(handler));
 }
@@ -253,6 +261,7 @@ bool Client::run_one(Duration timeout) { return core_->run_one(timeout); }
 void Client::set_call_timeout(Duration timeout) { core_->set_call_timeout(timeout); }
 void Client::set_poll(Duration poll) { core_->set_poll(poll); }
 boost::asio::io_context& Client::io_context() { return core_->io_context(); }
+int Client::socket_fd() const { return core_->async().socket_fd(); }
 void Client::close() { core_->close(); }
 bool Client::is_open() const { return core_->is_open(); }
 

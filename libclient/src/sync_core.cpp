@@ -86,6 +86,23 @@ Reply SyncCore::request(const std::string& method, const nlohmann::json& params)
 }
 
 void SyncCore::on_report(EngineId engine, AsyncClient::ReportHandler handler) {
+  if (!handler) {
+    report_handlers_.erase(engine);
+    return;
+  }
+  report_handlers_[engine] = [this, h = std::move(handler)](const ReportMessage& m) {
+    proto::ReportReply answer;
+    try {
+      answer = h(m);
+    } catch (...) {
+      async_.reply(m, proto::ReportReply{});  // never leave the thread waiting
+      throw;
+    }
+    async_.reply(m, answer);
+  };
+}
+
+void SyncCore::on_report_deferred(EngineId engine, AsyncClient::DeferredReportHandler handler) {
   if (handler)
     report_handlers_[engine] = std::move(handler);
   else
@@ -156,15 +173,8 @@ bool SyncCore::dispatch_one() {
       async_.reply(m, proto::ReportReply{});
       return true;
     }
-    AsyncClient::ReportHandler handler = it->second;  // a copy: it may replace itself
-    proto::ReportReply answer;
-    try {
-      answer = handler(m);
-    } catch (...) {
-      async_.reply(m, proto::ReportReply{});  // never leave the thread waiting
-      throw;
-    }
-    async_.reply(m, answer);
+    AsyncClient::DeferredReportHandler handler = it->second;  // a copy: it may replace itself
+    handler(m);
     return true;
   }
   auto it = event_handlers_.find(engine);

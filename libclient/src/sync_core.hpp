@@ -32,6 +32,11 @@ class SyncCore {
   Reply request(const std::string& method, const nlohmann::json& params);
 
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
+  // The handler answers with reply(), now or later (the thread waits until then).
+  void on_report_deferred(EngineId engine, AsyncClient::DeferredReportHandler handler);
+  void reply(const ReportMessage& message, const proto::ReportReply& answer) {
+    async_.reply(message, answer);
+  }
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
   // The user's notice handler; notices are also looked at for watch().
   void on_notice(AsyncClient::NoticeHandler handler) { notice_handler_ = std::move(handler); }
@@ -71,7 +76,7 @@ class SyncCore {
   boost::asio::io_context io_;
   AsyncClient async_;
   std::deque<ReportMessage> inbox_;
-  std::map<EngineId, AsyncClient::ReportHandler> report_handlers_;
+  std::map<EngineId, AsyncClient::DeferredReportHandler> report_handlers_;
   std::map<EngineId, AsyncClient::EventHandler> event_handlers_;
   AsyncClient::NoticeHandler notice_handler_;
   std::map<EngineId, Watched> watched_;

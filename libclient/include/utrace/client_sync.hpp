@@ -189,8 +189,11 @@ class Client {
   // Examine a thread the engine holds stopped (or is being reported to). Application errors
   // (EINVAL without a hold, ESRCH, EFAULT) are thrown as ClientError.
   // tid: which thread of a process engine (needed when it covers several).
-  nlohmann::json get_regs(EngineId engine, int tid = 0);  // {"rax": ..., "rip": ..., ...}
-  void set_regs(EngineId engine, const nlohmann::json& regs, int tid = 0);  // only those named
+  // {"rax": "0x…", "rip": "0x…", ...}: each value a "0x…" string (PROTOCOL.md, Numbers); read
+  // one with utrace::proto::read_u64 (utrace/proto/wide_values.hpp).
+  nlohmann::json get_regs(EngineId engine, int tid = 0);
+  // Only those named; each value a std::uint64_t or a "0x…" string.
+  void set_regs(EngineId engine, const nlohmann::json& regs, int tid = 0);
   std::string read_memory(EngineId engine, std::uint64_t addr, std::size_t size, int tid = 0);
   std::size_t write_memory(EngineId engine, std::uint64_t addr, std::string_view bytes,
                            int tid = 0);
@@ -207,6 +210,11 @@ class Client {
   // says `engine_gone`.
   void on_report(EngineId engine, AsyncClient::ReportHandler handler);
   void on_report(EngineId engine, AsyncClient::ActionHandler handler);
+  // The handler must call reply(message, ...) exactly once, now or later (from this thread);
+  // the thread reported stays stopped until then. An empty handler removes the one set.
+  void on_report_deferred(EngineId engine, AsyncClient::DeferredReportHandler handler);
+  // Answers a report given to a deferred handler. Ignored for events and closed connections.
+  void reply(const ReportMessage& message, const proto::ReportReply& reply);
   void on_event(EngineId engine, AsyncClient::EventHandler handler);
   void on_event(AsyncClient::EventHandler handler) { on_event(kAllEngines, std::move(handler)); }
   // `notice` notifications (a hold the daemon released, a child it could not follow). The
@@ -233,6 +241,9 @@ class Client {
   // For timers and signal sets of the calling program; their handlers run inside the blocking
   // calls. Such objects must be destroyed before the Client.
   boost::asio::io_context& io_context();
+  // The connection's socket (close-on-exec), -1 when closed: readable when input waits. Input
+  // already read is dispatched by run_one(0), so poll(2) it only after run_one(0) said false.
+  int socket_fd() const;
   void close();
   bool is_open() const;
 
