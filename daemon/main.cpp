@@ -33,7 +33,9 @@ void usage(std::ostream& out) {
          "                     instead of sleeping (default 0: off)\n"
          "  --event-batch N    async events written together, up to N lines (default 16; 1: each\n"
          "                     at once)\n"
-         "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n";
+         "  --event-delay-us U the longest an async event waits for its batch (default 1000)\n"
+         "  -h, --help         print this help\n"
+         "  --version          print the version (utraced " UTRACE_VERSION ")\n";
 }
 
 std::size_t number(const std::string& flag, const std::string& v, unsigned long long min,
@@ -110,7 +112,7 @@ int main(int argc, char** argv) try {
       usage(std::cout);
       return 0;
     } else if (a == "--version") {
-      std::cout << "utraced 0.1.0\n";
+      std::cout << "utraced " UTRACE_VERSION "\n";
       return 0;
     } else {
       std::cerr << "utraced: unknown argument '" << a << "'\n";

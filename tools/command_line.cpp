@@ -43,6 +43,10 @@ CommandLine CommandLine::parse(int argc, char** argv) {
       cl.help_ = true;
       continue;
     }
+    if (arg == "--version") {
+      cl.version_ = true;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) throw UsageError("unknown option '" + arg + "'");
     std::string name = arg.substr(2);
     std::string value;

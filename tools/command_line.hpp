@@ -27,6 +27,7 @@ class CommandLine {
   const std::string& command() const { return command_; }
   const std::vector<std::string>& positional() const { return positional_; }
   bool help() const { return help_; }
+  bool version() const { return version_; }
   std::optional<std::string> option(std::string_view name) const;
 
   // Throws UsageError naming the first option the command does not take.
@@ -40,6 +41,7 @@ class CommandLine {
   std::vector<std::string> positional_;
   std::map<std::string, std::string, std::less<>> options_;
   bool help_ = false;
+  bool version_ = false;
 };
 
 // Parses a positive thread id, or throws UsageError.

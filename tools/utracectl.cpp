@@ -66,6 +66,7 @@ options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
                         /run/utraced/utraced.sock)
   -h, --help            print this help
+  --version             print the version
 
 SIGINT or SIGTERM detaches the engine and exits 0 (run: see above).
 )";
@@ -336,6 +337,10 @@ int main(int argc, char** argv) {
     CommandLine cl = CommandLine::parse(argc, argv);
     if (cl.help()) {
       std::cout << kUsage;
+      return 0;
+    }
+    if (cl.version()) {
+      std::cout << "utracectl " UTRACE_VERSION "\n";
       return 0;
     }
     if (cl.command().empty()) throw UsageError("no command given");
