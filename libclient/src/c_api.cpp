@@ -152,7 +152,11 @@ void utrace_close(utrace_client* c) {
   delete c;
 }
 
-const utrace_error* utrace_last_error(const utrace_client* c) { return c ? &c->last : nullptr; }
+const utrace_error* utrace_last_error(const utrace_client* c) {
+  // Never NULL: a program that did not check utrace_connect gets a message, not a crash.
+  static const utrace_error kNoClient = {EINVAL, EINVAL, "", "no client (utrace_connect failed?)"};
+  return c ? &c->last : &kNoClient;
+}
 
 void utrace_set_call_timeout(utrace_client* c, int timeout_ms) {
   if (!c) return;

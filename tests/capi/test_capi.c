@@ -216,6 +216,9 @@ static void test_bad_input(utrace_client *c) {
   CHECK_EQ(utrace_get_regs(c, 1, 0, NULL), -EINVAL);
   CHECK_EQ(utrace_next_message(c, 0, NULL), -EINVAL);
   CHECK_EQ(utrace_hello(NULL, NULL, NULL), -EINVAL);
+  CHECK(utrace_last_error(NULL) != NULL && utrace_last_error(NULL)->errnum == EINVAL);
+  CHECK_EQ(utrace_fileno(NULL), -1);
+  utrace_close(NULL);
   CHECK_EQ(utrace_call(c, "no_such_method", NULL, NULL), -ENOSYS);
   CHECK_EQ(utrace_call(c, "stats", "[1,2]", NULL), -EINVAL);
   CHECK_EQ(utrace_call(c, "stats", "{bad", NULL), -EINVAL);

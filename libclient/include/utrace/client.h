@@ -89,7 +89,8 @@ const char *utrace_default_socket(void);
 utrace_client *utrace_connect(const char *socket_path, utrace_error *err);
 /* Closes the connection (the daemon lets every thread of its engines go) and frees c. */
 void utrace_close(utrace_client *c);
-/* The last error on c (errnum 0 after a success that cleared it; not cleared by successes). */
+/* The last error on c (all zero before the first; successes do not clear it). Never NULL:
+   for c NULL, an EINVAL "no client". */
 const utrace_error *utrace_last_error(const utrace_client *c);
 /* Bound on every blocking call (0: none, the default); exceeded: -ETIMEDOUT. */
 void utrace_set_call_timeout(utrace_client *c, int timeout_ms);
