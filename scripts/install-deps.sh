@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 strace socat
   jq  # tests/scripts/test_wide_values.py: 64-bit values through jq
+  man-db  # tests/install: man -l renders the installed man pages (pulls in groff-base)
   libcap2-bin  # setcap: tests/security builds file-capability victims
   clang libclang-rt-14-dev  # tests/fuzz: clang++ -fsanitize=fuzzer
 )
