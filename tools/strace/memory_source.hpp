@@ -1,0 +1,37 @@
+// Where the decoder reads a traced thread's memory. The next step backs it with the memory the
+// daemon captured at the stop; unit tests back it with a map of addresses to bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace utracectl::strace {
+
+class MemorySource {
+ public:
+  virtual ~MemorySource() = default;
+  // Exactly `len` bytes at `addr`, or nullopt when they are not all available.
+  virtual std::optional<std::string> read(std::uint64_t addr, std::size_t len) = 0;
+  // The bytes at `addr` up to (not including) the first NUL, at most `max` of them; a result of
+  // `max` bytes means no NUL was seen among them. nullopt when `addr` is not readable.
+  virtual std::optional<std::string> read_string(std::uint64_t addr, std::size_t max) = 0;
+};
+
+// A memory source that has nothing (every read fails): arguments print as addresses.
+class NoMemory final : public MemorySource {
+ public:
+  std::optional<std::string> read(std::uint64_t, std::size_t) override { return std::nullopt; }
+  std::optional<std::string> read_string(std::uint64_t, std::size_t) override {
+    return std::nullopt;
+  }
+};
+
+// strace's output options that change how arguments print.
+struct DecodeOptions {
+  std::size_t max_strlen = 32;  // -s N
+  int hex = 0;                  // 0; 1: -x (non-ASCII strings in \x hex); 2: -xx (all in hex)
+};
+
+}  // namespace utracectl::strace
