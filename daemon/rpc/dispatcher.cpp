@@ -55,7 +55,7 @@ using namespace dispatch;
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = UTRACE_VERSION;  // meson.project_version()
 constexpr int kProtocol = 2;  // 2: wide values as "0x…" strings (PROTOCOL.md, Numbers)
 static_assert(static_cast<std::size_t>(params::list::limit.max) == Dispatcher::kListMaxEngines);
 
