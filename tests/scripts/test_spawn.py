@@ -601,11 +601,14 @@ def foreign_filter(d):
         os.write(in_w, b"go\n")
         os.close(out_w)
         out_w = None
-        second = os.read(out_r, 100)
+        second = b""
+        while chunk := os.read(out_r, 100):  # to EOF: the line may come in pieces
+            second += chunk
         _, st = os.waitpid(pid, 0)
         pid = None
         check(second == b"Linux\n" and os.waitstatus_to_exitcode(st) == 0,
-              f"foreign filter: uname still works with no engine left ({second!r})")
+              f"foreign filter: uname still works with no engine left ({second!r}, exit "
+              f"{os.waitstatus_to_exitcode(st)})")
     finally:
         if pid:
             os.kill(pid, signal.SIGKILL)
