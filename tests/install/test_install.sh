@@ -120,13 +120,27 @@ out=$(bash -c 'source "$1" && complete -p utracectl' _ "$bc" 2>&1)
 if command -v zsh >/dev/null; then zsh -n "$dest$datadir/zsh/vendor-completions/_utracectl" || fail "zsh -n"; fi
 
 # The Python package, from the installed location, when the build installs it.
+# The Python package from the installed location, and an installed example run against the
+# private daemon (its socket from $UTRACED_SOCKET).
 init=$(find "$dest" -path '*/utrace/__init__.py' | head -1)
 if [[ -n $init ]]; then
   site=$(dirname "$(dirname "$init")")
   where=$(cd / && PYTHONPATH=$site python3 -c 'import utrace; print(utrace.__file__)' 2>&1)
   [[ $where == "$site/"* ]] && ok "python: import utrace from $where" || fail "python import: $where"
+  example=$(find "$dest" -path '*/examples/python/count_syscalls.py' | head -1)
+  if [[ -n $example ]]; then
+    out=$(cd / && PYTHONPATH=$site UTRACED_SOCKET=$sock python3 "$example" -- /bin/true 2>&1)
+    rc=$?
+    if [[ $rc == 0 && $out == *exit_group* && $out == *total* ]]; then
+      ok "python: the installed count_syscalls.py example counts /bin/true's syscalls"
+    else
+      fail "python example (exit $rc): $out"
+    fi
+  else
+    fail "the Python examples are not installed"
+  fi
 else
-  echo "note: no Python package installed by this build (python/ not wired yet): import not checked"
+  fail "the Python package utrace is not installed"
 fi
 
 echo "install: $failures failures"
