@@ -137,6 +137,8 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   methods_.emplace("set_regs", plain(&Dispatcher::set_regs));
   methods_.emplace("read_memory", plain(&Dispatcher::read_memory));
   methods_.emplace("write_memory", plain(&Dispatcher::write_memory));
+  methods_.emplace("get_regset", plain(&Dispatcher::get_regset));
+  methods_.emplace("set_regset", plain(&Dispatcher::set_regset));
 }
 
 void Dispatcher::handle(Session& session, const proto::Message& m) {

@@ -44,6 +44,8 @@ class Dispatcher {
   nlohmann::json set_regs(Session&, const utrace::proto::Params&);
   nlohmann::json read_memory(Session&, const utrace::proto::Params&);
   nlohmann::json write_memory(Session&, const utrace::proto::Params&);
+  nlohmann::json get_regset(Session&, const utrace::proto::Params&);
+  nlohmann::json set_regset(Session&, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
   // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach).
   static void parse_engine_options(const utrace::proto::Params&, AttachRequest* req);

@@ -1,5 +1,7 @@
-// The examine methods (get_regs, set_regs, read_memory, write_memory): allowed while the
-// engine holds its thread stopped or a report to it is in flight (PROTOCOL.md).
+// The examine methods (get_regs, set_regs, get_regset, set_regset, read_memory, write_memory):
+// allowed while the engine holds its thread stopped or a report to it is in flight (PROTOCOL.md).
+#include <elf.h>
+
 #include <cerrno>
 
 #include "engine/engine_hub.hpp"
@@ -88,6 +90,38 @@ nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
   std::size_t written = 0;
   throw_examine(examine::write_memory(t->tid, addr, *bytes, &written), engine);
   return {{"written", written}};
+}
+
+namespace {
+// The ELF note type of a register set's name (method_params.hpp, get_regset).
+unsigned regset_note(std::string_view name) { return name == "fp" ? NT_PRFPREG : NT_X86_XSTATE; }
+}  // namespace
+
+nlohmann::json Dispatcher::get_regset(Session& s, const Params& p) {
+  namespace gp = params::get_regset;
+  p.allow_only(gp::table);
+  auto engine = engine_param(p);
+  const auto set = *p.opt_choice(gp::set);  // required
+  auto t = examined(hub_, s, engine, p);
+  std::string bytes;
+  throw_examine(examine::get_regset(t->tid, regset_note(set), &bytes), engine);
+  return {{"set", set}, {"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
+}
+
+nlohmann::json Dispatcher::set_regset(Session& s, const Params& p) {
+  namespace sp = params::set_regset;
+  p.allow_only(sp::table);
+  auto engine = engine_param(p);
+  const auto set = *p.opt_choice(sp::set);  // required
+  auto bytes = proto::base64_decode(p.string(sp::data));
+  if (!bytes) bad(sp::data, "must be padded base64");
+  auto t = examined(hub_, s, engine, p);
+  int err = examine::set_regset(t->tid, regset_note(set), *bytes);
+  if (err == EINVAL)
+    bad(sp::data, "must be the whole \"" + std::string(set) +
+                      "\" set as get_regset gave it (its size, a valid XSAVE header)");
+  throw_examine(err, engine);
+  return nlohmann::json::object();
 }
 
 }  // namespace utraced

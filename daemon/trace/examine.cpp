@@ -145,6 +145,29 @@ int write_memory(pid_t tid, std::uint64_t addr, const std::string& bytes, std::s
   return 0;
 }
 
+int get_regset(pid_t tid, unsigned note, std::string* out) {
+  // Room for any XSAVE area (AMX tiles make it ~11 KB); the kernel says how much it filled.
+  out->assign(32 * 1024, '\0');
+  iovec iov{out->data(), out->size()};
+  if (::ptrace(PTRACE_GETREGSET, tid, reinterpret_cast<void*>(static_cast<std::uintptr_t>(note)),
+               &iov) != 0)
+    return errno;
+  out->resize(iov.iov_len);
+  return 0;
+}
+
+int set_regset(pid_t tid, unsigned note, const std::string& bytes) {
+  std::string now;
+  if (int err = get_regset(tid, note, &now)) return err;
+  if (bytes.size() != now.size()) return EINVAL;  // the kernel wants the whole set
+  std::string copy = bytes;
+  iovec iov{copy.data(), copy.size()};
+  if (::ptrace(PTRACE_SETREGSET, tid, reinterpret_cast<void*>(static_cast<std::uintptr_t>(note)),
+               &iov) != 0)
+    return errno == EFAULT ? EINVAL : errno;  // a malformed XSAVE header
+  return 0;
+}
+
 int set_syscall_nr(pid_t tid, std::int64_t nr) {
   user_regs_struct r{};
   if (int err = getregs(tid, &r)) return err;

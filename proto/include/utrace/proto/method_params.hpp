@@ -168,6 +168,25 @@ inline constexpr std::array table{params::engine, params::tid,
 inline constexpr ParamSpec regs = find_param(table, "regs");
 }  // namespace set_regs
 
+// Extended register sets (PTRACE_GETREGSET): "fp" (NT_PRFPREG, the 512-byte FXSAVE area:
+// x87, MXCSR, XMM) and "xstate" (NT_X86_XSTATE, the whole XSAVE area: AVX and later).
+namespace get_regset {
+inline constexpr std::array table{params::engine, params::tid,
+                                  ParamSpec{"set", ParamType::Choice, kRequired, 0, 0,
+                                            {"fp", "xstate"}}};
+inline constexpr ParamSpec set = find_param(table, "set");
+}  // namespace get_regset
+
+namespace set_regset {
+inline constexpr std::array table{params::engine, params::tid,
+                                  ParamSpec{"set", ParamType::Choice, kRequired, 0, 0,
+                                            {"fp", "xstate"}},
+                                  // padded base64 of the whole set, as get_regset gave it
+                                  ParamSpec{"data", ParamType::String, kRequired}};
+inline constexpr ParamSpec set = find_param(table, "set");
+inline constexpr ParamSpec data = find_param(table, "data");
+}  // namespace set_regset
+
 // Memory is read and written at most kMaxMemoryIo bytes at a time.
 inline constexpr std::int64_t kMaxMemoryIo = 1024 * 1024;
 
@@ -210,7 +229,7 @@ struct MethodParams {
 };
 
 // Every method and its table (PROTOCOL.md's methods).
-inline constexpr std::array<MethodParams, 14> kMethods{{
+inline constexpr std::array<MethodParams, 16> kMethods{{
     {"hello", hello::table},
     {"attach", attach::table},
     {"set_events", set_events::table},
@@ -225,6 +244,8 @@ inline constexpr std::array<MethodParams, 14> kMethods{{
     {"list", list::table},
     {"stats", stats::table},
     {"who", who::table},
+    {"get_regset", get_regset::table},
+    {"set_regset", set_regset::table},
 }};
 
 }  // namespace params
