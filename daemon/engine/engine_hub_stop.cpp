@@ -10,6 +10,7 @@
 #include "engine/resume_policy.hpp"
 #include "sys/names.hpp"
 #include "sys/proc.hpp"
+#include "util/clock_us.hpp"
 #include "sys/signal_class.hpp"
 #include "util/check.hpp"
 #include "util/log.hpp"
@@ -21,10 +22,18 @@ using utrace::proto::Report;
 using utrace::proto::ResumeAction;
 
 namespace {
+// A report's common fields, with the time of the thread's stop (a death: the time now).
 Report base_report(const TracedThread& t) {
   Report r;
   r.tid = t.tid;
   r.pid = t.tgid;
+  if (t.stopped() && t.stop.mono_us != 0) {
+    r.time_us = t.stop.real_us;
+    r.mono_us = t.stop.mono_us;
+  } else {
+    r.time_us = clock_us(CLOCK_REALTIME);
+    r.mono_us = clock_us(CLOCK_MONOTONIC);
+  }
   return r;
 }
 utrace::proto::SyscallInfo syscall_info(const StopEvent& s, bool with_args) {

@@ -44,6 +44,8 @@ struct StopEvent {
   // (a SIGTRAP here is the step's trap), or LISTENing in a job-control stop.
   bool after_step = false;
   bool job_stopped = false;
+  // When the daemon collected the stop (util/clock_us.hpp): CLOCK_REALTIME, CLOCK_MONOTONIC.
+  std::uint64_t real_us = 0, mono_us = 0;
 };
 
 }  // namespace utraced

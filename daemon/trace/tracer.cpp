@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "sys/proc.hpp"
+#include "util/clock_us.hpp"
 #include "trace/ptrace.hpp"
 #include "util/check.hpp"
 #include "util/log.hpp"
@@ -221,6 +222,8 @@ void Tracer::fill_stop(const ThreadPtr& t, WaitStatus status) {
     default:
       break;
   }
+  ev.real_us = clock_us(CLOCK_REALTIME);
+  ev.mono_us = clock_us(CLOCK_MONOTONIC);
   t->stop = ev;
 }
 

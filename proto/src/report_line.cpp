@@ -14,7 +14,7 @@ namespace {
 // Written by hand for speed: write_params and encode_reply_line write each declared field
 // (report_fields.hpp). A new field: write it here, read it in report_line_decoder.cpp, then
 // count it here; tests/unit/test_report_line.cpp checks each declared field against report.cpp.
-static_assert(fields::field_count<Report>() == 20 && fields::field_count<SyscallInfo>() == 3 &&
+static_assert(fields::field_count<Report>() == 22 && fields::field_count<SyscallInfo>() == 3 &&
                   fields::field_count<SignalInfo>() == 3 && fields::field_count<ReportReply>() == 4,
               "a report or reply field was declared: write it in the hot path too");
 
@@ -126,6 +126,7 @@ void write_params(LineWriter& w, const Report& r) {
   if (r.for_event) w.key("for_event"), w.string(to_string(*r.for_event));
   if (r.former_tid) w.key("former_tid"), w.integer(*r.former_tid);
   if (r.jctl) w.key("jctl"), w.string(*r.jctl);
+  if (r.mono_us) w.key("mono_us"), w.unsigned_integer(*r.mono_us);
   if (r.path) w.key("path"), w.string(*r.path);
   w.key("pid"), w.integer(r.pid);
   if (r.resumed) w.key("resumed"), w.boolean(*r.resumed);
@@ -155,6 +156,7 @@ void write_params(LineWriter& w, const Report& r) {
     w.close();
   }
   w.key("tid"), w.integer(r.tid);
+  if (r.time_us) w.key("time_us"), w.unsigned_integer(*r.time_us);
   w.close();
 }
 

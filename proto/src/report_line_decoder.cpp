@@ -230,6 +230,11 @@ class ReportSax {
       r.seq = n.magnitude;
       return true;
     }
+    if (key_ == "time_us" || key_ == "mono_us") {
+      if (n.negative) return false;
+      (key_ == "time_us" ? r.time_us : r.mono_us) = n.magnitude;
+      return true;
+    }
     if (key_ == "tid" || key_ == "pid") {
       if (!n.fits(0, kInt32Max)) return false;
       (key_ == "tid" ? r.tid : r.pid) = static_cast<int>(n.as_signed());

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from utraced_harness import Client, Daemon, Tracee  # noqa: E402
@@ -62,6 +63,14 @@ def main():
             if m.get("method") == "report":
                 break
         raw = json.dumps(m)
+        # The time of the stop, in microseconds (numbers: exact in a double for centuries).
+        p = m["params"]
+        now_real, now_mono = time.time() * 1e6, time.monotonic() * 1e6
+        check(isinstance(p.get("time_us"), int) and abs(p["time_us"] - now_real) < 60e6,
+              f"the report carries time_us, CLOCK_REALTIME µs ({p.get('time_us')})")
+        check(isinstance(p.get("mono_us"), int) and 0 < p["mono_us"] <= now_mono,
+              f"and mono_us, CLOCK_MONOTONIC µs ({p.get('mono_us')}, now {now_mono:.0f})")
+        check(jq(".params.time_us", raw) == str(p["time_us"]), "time_us is exact through jq")
         arg0 = jq(".params.syscall.args[0]", raw)
         # close takes an int: the register holds -1 zero-extended from 32 bits.
         check(arg0 == '"0xffffffff"', f"close(-1)'s argument through jq: {arg0}")

@@ -53,6 +53,10 @@ struct Report {
   std::optional<EventKind> for_event;
   // jctl: "stopped" (with signal: the stop signal) or "continued"
   std::optional<std::string> jctl;
+  // When the daemon saw the stop (or the death), in microseconds: CLOCK_REALTIME since the
+  // epoch and CLOCK_MONOTONIC. Exact in a double until the year 2255 (PROTOCOL.md, Numbers).
+  std::optional<std::uint64_t> time_us;
+  std::optional<std::uint64_t> mono_us;
   bool operator==(const Report&) const = default;
 };
 

@@ -56,6 +56,8 @@ struct RecordFields<Report> {
       optional("resumed", &Report::resumed, Kind::Flag),
       optional("for_event", &Report::for_event, Kind::Event),
       optional("jctl", &Report::jctl, Kind::Choice).one_of("stopped", "continued"),
+      optional("time_us", &Report::time_us, Kind::Unsigned),
+      optional("mono_us", &Report::mono_us, Kind::Unsigned),
   };
 };
 
