@@ -317,8 +317,10 @@ TEST(Launch, ThreadChurnUnderAProcessEngine) {
     pump_for({&c}, 20ms);
     for (pid_t tid : task_ids(t->pid())) {
       // A thread already dead (its status collected: the ptrace link is gone) does not count.
-      char state = task_state(t->pid(), tid);
+      // TracerPid first, the state after: a thread reaped between the two reads shows 0 with a
+      // state read before its death (a false escape seen under load), never the other way.
       auto tracer = task_status_field(t->pid(), tid, "TracerPid");
+      char state = task_state(t->pid(), tid);
       if (state != 'Z' && state != 'X' && state != '?' && !tracer.empty() &&
           tracer != std::to_string(d.pid()))
         ++escaped;
