@@ -153,8 +153,24 @@ TEST(EngineSignals, TwoInterruptsMakeOneReportPass) {
 }
 
 // Stops t with SIGSTOP and waits until the daemon has handled the group-stop (and LISTENed
-// it): a request sent after that is answered after it.
-bool job_stop_listened(RawClient& r, Tracee& t) {
+// it): engine e (which wants jctl) is told "stopped" only once the daemon handled that stop,
+// so a request sent after that is answered after it. (/proc showing 't' is not enough: the
+// kernel shows it before the daemon collected the stop; a request could overtake it.)
+bool job_stop_listened(RawClient& r, Tracee& t, EngineId e) {
+  auto stopped = std::make_shared<bool>(false);
+  r.c.on_event(e, [stopped](const ReportMessage& m) {
+    if (m.report.event == EventKind::Jctl && m.report.jctl == "stopped") *stopped = true;
+  });
+  ::kill(t.pid(), SIGSTOP);
+  return r.run_until([&] { return *stopped; });
+}
+
+// The weaker wait of OneExamineCallPerConnectionWaitsForTheStop: /proc shows the stop and a
+// round trip went by. That test needs its three requests read before the re-trap they cause
+// is handled, which separate writes do not guarantee; after the exact wait above the daemon is
+// idle and takes each line alone, so the re-trap wins nearly always. Here it usually loses,
+// and the test is (rarely) flaky: see the issue 13/16 session note.
+bool job_stop_seen(RawClient& r, Tracee& t) {
   ::kill(t.pid(), SIGSTOP);
   if (!eventually([&] { return t.state() == 't' || t.state() == 'T'; })) return false;
   return r.call("list", json::object()).ok();
@@ -171,7 +187,7 @@ TEST(EngineSignals, StopOfAJobStoppedThreadHoldsItForExamineAtOnce) {
   RawClient r(d);
   const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
   ASSERT_NE(e, 0u);
-  ASSERT_TRUE(job_stop_listened(r, t));
+  ASSERT_TRUE(job_stop_listened(r, t, e));
   for (int round = 0; round < 10; ++round) {
     std::optional<Reply> stop, regs;
     r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
@@ -195,7 +211,7 @@ TEST(EngineSignals, OneExamineCallPerConnectionWaitsForTheStop) {
   RawClient r(d);
   const EngineId e = r.attach({{"tid", t.pid()}, {"events", {"jctl"}}});
   ASSERT_NE(e, 0u);
-  ASSERT_TRUE(job_stop_listened(r, t));
+  ASSERT_TRUE(job_stop_seen(r, t));
   std::optional<Reply> stop, first, second;
   r.c.call("control", {{"engine", e}, {"action", "stop"}}, [&](Reply x) { stop = std::move(x); });
   r.c.call("get_regs", {{"engine", e}}, [&](Reply x) { first = std::move(x); });
