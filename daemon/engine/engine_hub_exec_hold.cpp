@@ -45,6 +45,9 @@ void EngineHub::hold_until_exec(ClientLink& client, const EngineSetPtr& set, con
     x.seccomp_set = req.syscalls;
     x.want_exitkill = true;
   }
+  // Entries of engines detached before their child's exec (the child let go untraced, so no
+  // exec or death comes to end them) go here: the map stays as small as the holds waiting.
+  std::erase_if(exec_holds_, [](const auto& kv) { return !kv.second.engine->attached; });
   exec_holds_[t->tid] = ExecHold{set, &client};
   log::engine().info("tid={}: engine {} of client {} holds it at its exec", t->tid, set->id,
                      client.client_id());

@@ -10,9 +10,9 @@
 #include "engine/resume_policy.hpp"
 #include "sys/names.hpp"
 #include "sys/proc.hpp"
-#include "util/clock_us.hpp"
 #include "sys/signal_class.hpp"
 #include "util/check.hpp"
+#include "util/clock_us.hpp"
 #include "util/log.hpp"
 
 namespace utraced {
