@@ -78,6 +78,10 @@ int set_regs(pid_t tid, const nlohmann::json& regs, std::string* bad) {
 namespace {
 
 constexpr std::uint64_t kWord = sizeof(long);
+// Forced access costs two ptrace calls per word in the daemon's one event loop: at most this
+// many bytes per call (a breakpoint is one byte), so no client can stall the daemon for long
+// with 1 MiB writes into code pages. The rest is reported as not done (fewer bytes).
+constexpr std::size_t kMaxForcedBytes = 64 * 1024;
 
 // Reads the aligned word at `aligned`; false when it is not mapped (errno set).
 bool peek(pid_t tid, std::uint64_t aligned, long* word) {
@@ -90,11 +94,12 @@ bool peek(pid_t tid, std::uint64_t aligned, long* word) {
 // Returns the number of bytes done when the first word fails (or all of them).
 std::size_t forced_copy(pid_t tid, std::uint64_t addr, char* buf, std::size_t size,
                         std::size_t done, bool write) {
-  while (done < size) {
+  const std::size_t end = std::min(size, done + kMaxForcedBytes);
+  while (done < end) {
     const std::uint64_t a = addr + done;
     const std::uint64_t aligned = a & ~(kWord - 1);
     const std::size_t off = a - aligned;
-    const std::size_t n = std::min<std::size_t>(kWord - off, size - done);
+    const std::size_t n = std::min<std::size_t>(kWord - off, end - done);
     long word = 0;
     if (!peek(tid, aligned, &word)) break;
     if (write) {

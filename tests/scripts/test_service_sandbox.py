@@ -147,6 +147,20 @@ def code_write(sock, tracee):
                                         ["result"]["data"]).hex()
         out["restore"] = c.call("write_memory", {"engine": e, "tid": proc.pid, "addr": rip,
                                                  "data": orig})
+        # A long write into code: forced access stops at 64 KiB per call (PROTOCOL.md).
+        libc = None
+        with open(f"/proc/{proc.pid}/maps") as f:
+            for m in f:
+                fields = m.split()
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                if fields[1] == "r-xp" and "libc" in m and hi - lo >= 128 * 1024:
+                    libc = lo
+                    break
+        if libc is not None:
+            code = c.call("read_memory", {"engine": e, "tid": proc.pid, "addr": libc,
+                                          "size": 128 * 1024})["result"]["data"]
+            out["long"] = c.call("write_memory", {"engine": e, "tid": proc.pid, "addr": libc,
+                                                  "data": code}).get("result")
         out["resume"] = c.call("control", {"engine": e, "action": "resume"})
         time.sleep(0.2)
         out["detach"] = c.call("control", {"engine": e, "action": "detach"})
@@ -173,6 +187,9 @@ def case_code(suite, d, tracee, user, who):
     suite.check(out.get("after") == "cc", case, "the int3 is read back", out.get("after"))
     suite.check(out.get("restore", {}).get("result", {}).get("written") == 1, case,
                 "the original byte is written back", out.get("restore"))
+    suite.check(out.get("long") == {"written": 64 * 1024}, case,
+                "a 128 KiB write into libc's code is cut at 64 KiB of forced access",
+                out.get("long"))
     suite.check(out.get("alive") is True, case, "the program runs on unharmed", out)
 
 
