@@ -12,8 +12,16 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
+
+# The Python package in this repository (python/utrace): its HeldChild and seccomp filter are
+# the one implementation of the recipe's fork side; the harness adds only what tests need.
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.path.join(_REPO, "python") not in sys.path:
+    sys.path.insert(0, os.path.join(_REPO, "python"))
+from utrace import spawn as _pkg_spawn  # noqa: E402
 
 
 class Daemon:
@@ -154,7 +162,7 @@ def wait_for(pred, timeout=5.0, step=0.01):
 # fds, cgroup, rlimits and credentials; the daemon attaches it (hold_at_exec) before it execs
 # and holds it at its exec stop.
 
-SPAWN_STEPS = ("stdio", "chdir", "preexec", "exec")
+SPAWN_STEPS = _pkg_spawn.SPAWN_STEPS
 
 
 class SpawnError(OSError):
@@ -170,133 +178,19 @@ class SpawnError(OSError):
         self.reply = reply
 
 
-def _fd_of(f):
-    return f if f is None or isinstance(f, int) else f.fileno()
-
-
-class HeldChild:
-    """Steps 1-2 of the recipe: a forked child that waits for go() and then execs argv (looked
-    up in PATH like execvp: the PATH of `env`, or ours). It reports a failure as 8 bytes
-    (step index, errno) on a close-on-exec pipe; EOF on that pipe means the exec succeeded.
-    If the parent gives up (closes the go pipe, or dies) the child exits 127 without exec'ing.
-    close: fds the child closes at once (the daemon connection: the child must not keep it
-    open, or a parent that disconnects before the exec would not really disconnect).
-    stdin/stdout/stderr: fds or objects with fileno() that become the child's fds 0-2."""
-
-    # The parent's ends of every HeldChild's pipes still open: a later child closes them, or
-    # it would keep an earlier child's go pipe open (that child would never see its parent
-    # give up).
-    _parent_ends = set()
-
-    def __init__(self, argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None,
-                 preexec=None, close=()):
-        if not argv:
-            raise ValueError("argv is empty")
-        # Everything the child needs is built before the fork.
-        args = [os.fsencode(a) for a in argv]
-        envb = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
-        cwdb = None if cwd is None else os.fsencode(cwd)
-        stdio = [(_fd_of(f), n) for n, f in enumerate((stdin, stdout, stderr))]
-        go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
-        self.err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        others = tuple(HeldChild._parent_ends)
-        pid = os.fork()
-        if pid == 0:  # the child: only os calls until the exec; it never returns
-            step = 0
-            try:
-                os.close(self.go_w)
-                os.close(self.err_r)
-                for fd in (*close, *others):
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                if os.read(go_r, 1) != b"g":
-                    os._exit(127)  # the parent gave up: run nothing
-                for fd, n in stdio:
-                    if fd is not None and fd != n:
-                        os.dup2(fd, n)
-                    elif fd is not None:
-                        os.set_inheritable(n, True)
-                step = 1
-                if cwdb is not None:
-                    os.chdir(cwdb)
-                step = 2
-                # Python ignores SIGPIPE (and SIGXFSZ); an ignored signal stays ignored across
-                # exec, so give the program the defaults, as subprocess does.
-                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-                signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-                if preexec is not None:
-                    preexec()
-                step = 3
-                if envb is None:
-                    os.execvp(args[0], args)
-                else:
-                    os.execvpe(args[0], args, envb)
-            except OSError as e:
-                err = e.errno or errno_mod.EINVAL
-            except BaseException:
-                err = errno_mod.EINVAL
-            try:
-                os.write(err_w, struct.pack("ii", step, err))
-            finally:
-                os._exit(127)
-        self.pid = pid
-        os.close(go_r)
-        os.close(err_w)
-        HeldChild._parent_ends.update((self.go_w, self.err_r))
-        self.reaped = None
-
-    def go(self):
-        """Lets the child exec (step 4)."""
-        if self.go_w is not None:
-            try:
-                os.write(self.go_w, b"g")
-            finally:
-                self._close("go_w")
+class HeldChild(_pkg_spawn.HeldChild):
+    """Steps 1-2 of the recipe (python/utrace/spawn.py's HeldChild, the one implementation): a
+    forked child that waits for go() and then execs argv; a failure comes back as (step, errno)
+    on a close-on-exec pipe. close: fds the child closes at once (the daemon connection: a
+    parent that disconnects before the exec must really disconnect)."""
 
     def exec_result(self):
         """After go(): None when the exec succeeded, else (step name, errno). Blocks until the
         child has exec'd or failed."""
-        data = b""
-        while len(data) < 8:
-            chunk = os.read(self.err_r, 8 - len(data))
-            if not chunk:
-                break
-            data += chunk
-        self._close("err_r")
-        if len(data) < 8:
-            return None
-        step, err = struct.unpack("ii", data)
-        return SPAWN_STEPS[step] if 0 <= step < len(SPAWN_STEPS) else "exec", err
-
-    def give_up(self):
-        """Kills the child (it never exec'd, or should not run on) and reaps it; once reaped,
-        only closes the pipes (the pid may be another process's by now)."""
-        if self.reaped is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.wait()
-        self.close()
-
-    def wait(self):
-        """waitpid: the wait status (this process is the program's real parent)."""
-        if self.reaped is None:
-            self.reaped = os.waitpid(self.pid, 0)[1]
-        return self.reaped
-
-    def _close(self, name):
-        fd = getattr(self, name)
-        if fd is not None:
-            HeldChild._parent_ends.discard(fd)
-            setattr(self, name, None)
-            os.close(fd)
-
-    def close(self):
-        self._close("go_w")
-        self._close("err_r")
+        while True:
+            r = self.poll_exec(timeout=3600)
+            if r is not None:
+                return None if r is True else r
 
 
 def _proc_state(pid):
@@ -413,47 +307,9 @@ def set_dumpable():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
 
 
-# Seccomp in the child (stdlib only: ctypes). x86-64 only, like the daemon.
-SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_TRACE, SECCOMP_RET_ALLOW = 0x80000000, 0x7ff00000, 0x7fff0000
-AUDIT_ARCH_X86_64 = 0xC000003E
-PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_NO_NEW_PRIVS = 22, 2, 38
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
-                ("k", ctypes.c_uint)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
 def seccomp_preexec(syscall_nrs):
     """A preexec for HeldChild/spawn_traced that installs a seccomp filter returning
-    SECCOMP_RET_TRACE for exactly these syscall numbers (at most 255) and ALLOW for all others
-    (what attach {"seccomp": true, "syscalls": [the same]} promises the daemon). Built now,
-    before the fork; the child only makes two prctl calls."""
-    nrs = list(syscall_nrs)
-    if not 0 < len(nrs) < 256:
-        raise ValueError("1 to 255 syscall numbers")
-    ld_w_abs, jeq_k, ret_k = 0x20, 0x15, 0x06
-    insns = [(ld_w_abs, 0, 0, 4),                        # seccomp_data.arch
-             (jeq_k, 1, 0, AUDIT_ARCH_X86_64),
-             (ret_k, 0, 0, SECCOMP_RET_KILL_PROCESS),
-             (ld_w_abs, 0, 0, 0)]                        # seccomp_data.nr
-    insns += [(jeq_k, len(nrs) - k, 0, nr) for k, nr in enumerate(nrs)]
-    insns += [(ret_k, 0, 0, SECCOMP_RET_ALLOW), (ret_k, 0, 0, SECCOMP_RET_TRACE)]
-    table = (_SockFilter * len(insns))(*[_SockFilter(*i) for i in insns])
-    prog = _SockFprog(len(insns), table)
-    libc = ctypes.CDLL(None, use_errno=True)
-    prctl = libc.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
-                      ctypes.c_ulong]
-    prog_addr = ctypes.addressof(prog)
-
-    def install():
-        keep = (table, prog)  # noqa: F841  (alive until the exec)
-        if prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0 or \
-                prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog_addr, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl")
-    return install
+    SECCOMP_RET_TRACE for exactly these syscalls and ALLOW for all others (what attach
+    {"seccomp": true, "syscalls": [the same]} promises the daemon): the package's
+    seccomp_filter, built before the fork."""
+    return _pkg_spawn.seccomp_filter(syscall_nrs)
