@@ -5,12 +5,14 @@
 #include <fstream>
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "command_line.hpp"
 #include "follower.hpp"
+#include "gdbserver_command.hpp"
 #include "program_run.hpp"
 #include "syscall_counter.hpp"
 #include "trace_printer.hpp"
@@ -330,10 +332,33 @@ void print_error(const client::ClientError& e) {
   }
 }
 
+// Commands that parse their own command line (gdbserver: gdb's conventions): the words after
+// the command word, and the --socket given before it. nullopt for the other commands.
+std::optional<int> run_raw_command(int argc, char** argv) {
+  std::string socket;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--socket" && i + 1 < argc) {
+      socket = argv[++i];
+      continue;
+    }
+    if (arg.rfind("--socket=", 0) == 0) {
+      socket = std::string(arg.substr(9));
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') return std::nullopt;  // -h, --version, CommandLine's
+    std::vector<std::string> rest(argv + i + 1, argv + argc);
+    if (arg == "gdbserver") return utracectl::gdbserver::gdbserver_command(socket, rest);
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
+    if (auto status = run_raw_command(argc, argv)) return *status;
     CommandLine cl = CommandLine::parse(argc, argv);
     if (cl.help()) {
       std::cout << kUsage;

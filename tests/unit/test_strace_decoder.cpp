@@ -11,7 +11,7 @@
 
 namespace {
 
-using namespace utracectl::strace;
+using namespace utrace::decode;
 using Args = std::array<std::uint64_t, 6>;
 
 class FakeMemory final : public MemorySource {

@@ -90,7 +90,7 @@ enum class StructType : std::uint8_t {
   Count_,
 };
 
-// Named value sets (decoder side: tools/strace/xlat.cpp).
+// Named value sets (decoder side: decode/xlat.cpp).
 enum class Xlat : std::uint8_t {
   Open, At, Access, Prot, Map, Mremap, Msync, Madvise, Mcl, Mlock2, Clone, Whence, Fcntl,
   Domain, SockType, Msg, Shut, SolLevel, SigHow, Clock, TimerAbs, Rlimit, Who, ArchPrctl,

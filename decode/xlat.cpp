@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 namespace {
 
@@ -407,4 +407,4 @@ std::string errno_text(int err) {
   return d ? d : "Unknown error " + std::to_string(err);
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

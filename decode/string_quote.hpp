@@ -8,7 +8,7 @@
 
 #include "memory_source.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 class StringQuoter {
  public:
@@ -36,4 +36,4 @@ class StringQuoter {
 // NULL for 0, else 0x… (strace's printaddr).
 std::string format_addr(std::uint64_t addr);
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

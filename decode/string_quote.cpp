@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 namespace {
 constexpr std::size_t kPathMax = 4096;
@@ -87,4 +87,4 @@ std::string StringQuoter::path(MemorySource& mem, std::uint64_t addr) const {
   return c_string_limited(mem, addr, kPathMax - 1);
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

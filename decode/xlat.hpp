@@ -8,7 +8,7 @@
 
 #include "utrace/proto/syscall_table.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 struct XlatEntry {
   std::uint64_t value;
@@ -47,4 +47,4 @@ const char* errno_name(int err);
 // strerror text ("No such file or directory"), internal ones as strace describes them.
 std::string errno_text(int err);
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -8,7 +8,7 @@
 #include "struct_printer.hpp"
 #include "xlat.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 using utrace::proto::sys::Arg;
 using utrace::proto::sys::ArgSpec;
@@ -330,4 +330,4 @@ std::string SyscallDecoder::align_return(std::string before, const std::string& 
   return before + " = " + ret;
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

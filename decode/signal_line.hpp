@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 // What is known of a delivered signal. A report today carries signo and si_code only; the
 // other fields come from the raw siginfo (128 bytes) once the daemon ships it.
@@ -29,4 +29,4 @@ std::string death_line(int wait_status);
 // The si_code name for a signal ("SI_USER", "CLD_EXITED", "SEGV_MAPERR"), or a number.
 std::string si_code_name(int signo, int code);
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -11,7 +11,7 @@
 #include "memory_source.hpp"
 #include "utrace/proto/syscall_table.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 // A syscall between its entry and its exit.
 struct PendingCall {
@@ -63,4 +63,4 @@ class SyscallDecoder {
 // mmap, octal for umask). Exposed for the printers of unknown calls.
 std::string format_return(const utrace::proto::sys::SyscallSpec* spec, std::int64_t retval);
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

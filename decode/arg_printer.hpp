@@ -10,7 +10,7 @@
 #include "struct_printer.hpp"
 #include "syscall_decoder.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 class ArgPrinter {
  public:
@@ -48,4 +48,4 @@ class ArgPrinter {
   StructPrinter structs_;
 };
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 class MemorySource {
  public:
@@ -34,4 +34,4 @@ struct DecodeOptions {
   int hex = 0;                  // 0; 1: -x (non-ASCII strings in \x hex); 2: -xx (all in hex)
 };
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -4,7 +4,7 @@
 
 #include "xlat.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 using utrace::proto::sys::Arg;
 using utrace::proto::sys::ArgSpec;
@@ -393,4 +393,4 @@ std::string ArgPrinter::print(std::size_t i, ArgSpec spec) const {
   }
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -8,7 +8,7 @@
 
 #include "string_quote.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 class StructPrinter {
  public:
@@ -49,4 +49,4 @@ std::uint64_t field_u64(std::string_view b, std::size_t off);
 std::uint32_t field_u32(std::string_view b, std::size_t off);
 std::uint16_t field_u16(std::string_view b, std::size_t off);
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -10,7 +10,7 @@
 
 #include "xlat.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 std::uint64_t field_u64(std::string_view b, std::size_t off) {
   std::uint64_t v = 0;
@@ -233,4 +233,4 @@ std::string StructPrinter::sockaddr(std::string_view b) const {
   return out + "}";
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode

@@ -10,7 +10,7 @@
 #include "struct_printer.hpp"
 #include "xlat.hpp"
 
-namespace utracectl::strace {
+namespace utrace::decode {
 
 std::string si_code_name(int signo, int code) {
   switch (code) {
@@ -101,4 +101,4 @@ std::string death_line(int status) {
   return "+++ exited +++";
 }
 
-}  // namespace utracectl::strace
+}  // namespace utrace::decode
