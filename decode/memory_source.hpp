@@ -17,6 +17,12 @@ class MemorySource {
   // The bytes at `addr` up to (not including) the first NUL, at most `max` of them; a result of
   // `max` bytes means no NUL was seen among them. nullopt when `addr` is not readable.
   virtual std::optional<std::string> read_string(std::uint64_t addr, std::size_t max) = 0;
+  // What fd `fd` of the thread refers to (the /proc/PID/fd/N link: "/etc/passwd",
+  // "socket:[1234]"), for -y; nullopt when unknown. Asked only with DecodeOptions::fd_paths.
+  virtual std::optional<std::string> fd_path(int fd) {
+    (void)fd;
+    return std::nullopt;
+  }
 };
 
 // A memory source that has nothing (every read fails): arguments print as addresses.
@@ -32,6 +38,7 @@ class NoMemory final : public MemorySource {
 struct DecodeOptions {
   std::size_t max_strlen = 32;  // -s N
   int hex = 0;                  // 0; 1: -x (non-ASCII strings in \x hex); 2: -xx (all in hex)
+  bool fd_paths = false;        // -y: "3</etc/passwd>" (MemorySource::fd_path)
 };
 
 }  // namespace utrace::decode
