@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""utracectl gdbserver (issue 15) with a real gdb in batch mode against a multi-threaded -g
+program, while `utracectl trace` and `utracectl count` trace the same process.
+Usage: test_gdbserver.py UTRACED UTRACECTL GDB_THREADS"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from utraced_harness import Daemon, wait_for  # noqa: E402
+
+failures = []
+GDB = shutil.which("gdb") or "/usr/bin/gdb"
+
+
+def check(cond, what, detail=""):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+        if detail:
+            print("     " + detail.replace("\n", "\n     ")[-6000:])
+
+
+def engines(d, ctl):
+    out = subprocess.run([ctl, "--socket", d.socket, "stats"], capture_output=True, text=True)
+    return json.loads(out.stdout)["engines_total"] if out.returncode == 0 else -1
+
+
+def daemon_has_breakpoints(d, ctl):
+    out = subprocess.run([ctl, "--socket", d.socket, "call", "insert_breakpoint", "{}"],
+                         capture_output=True, text=True)
+    return "-32601" not in out.stderr + out.stdout and "unknown method" not in out.stderr
+
+
+def proc_status(pid):
+    """(state letter, TracerPid), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return fields["State"].strip()[0], int(fields["TracerPid"])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def not_stopped(pid):
+    """No thread of pid is in a ptrace or job-control stop."""
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("t", "T"):
+                    return False
+    except FileNotFoundError:
+        pass
+    return True
+
+
+def gdb_cmd(commands, target):
+    argv = [GDB, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", f"target remote {target}"]
+    for c in commands:
+        argv += ["-ex", c]
+    return argv
+
+
+class Program:
+    """gdb_threads started by the test: stdin and stdout are pipes."""
+
+    def __init__(self, binary):
+        self.proc = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("ready "), line
+        self.pid = self.proc.pid
+
+    def send(self, text):
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def attached_scenario(d, ctl, binary, tmp):
+    """gdb on a running process (stdio), trace and count on it at the same time."""
+    prog = Program(binary)
+    trace_path = os.path.join(tmp, "trace.out")
+    snap1, snap2 = os.path.join(tmp, "snap1"), os.path.join(tmp, "snap2")
+    trace_file = open(trace_path, "w")
+    trace = subprocess.Popen(["stdbuf", "-oL", ctl, "--socket", d.socket, "trace", str(prog.pid)],
+                             stdout=trace_file, stderr=subprocess.STDOUT)
+    count = subprocess.Popen([ctl, "--socket", d.socket, "count", str(prog.pid)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    gdb = None
+    try:
+        check(wait_for(lambda: engines(d, ctl) >= 2, timeout=10), "trace and count attach")
+        prog.send("g\n")
+        first = prog.proc.stdout.readline()
+        check(first.startswith("result 24 usr1 0"), f"round 0 without gdb: {first.strip()!r}")
+        check(wait_for(lambda: "openat(" in open(trace_path).read(), timeout=5),
+              "trace shows round 0's openat before gdb comes")
+        cmds = [
+            "break compute",
+            "continue",                               # round 1 stops at compute
+            f"shell cp {trace_path} {snap1}",         # what trace printed up to the breakpoint
+            "info threads",
+            "bt",
+            "print x",
+            "info registers rip",
+            "p $xmm0",
+            "next",
+            "next",
+            "set can-use-hw-watchpoints 0",
+            "watch total",
+            "continue",                               # software watchpoint: total changes
+            "delete 2",
+            "tbreak add_one",
+            "continue",
+            "finish",                                 # back in compute with the value
+            "step",
+            "step",                                   # into scaled()
+            "p v",
+            "p $xmm0.v2_double[0]",
+            "finish",
+            "catch syscall openat",
+            "continue",                               # openat's entry in open_marker
+            "continue",                               # and its return
+            "delete",
+            "break compute",
+            "signal SIGUSR1",                         # handler runs; round 2 stops at compute
+            f"shell cp {trace_path} {snap2}",
+            "print usr1_count",
+            "detach",
+        ]
+        target = f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"
+        gdb = subprocess.Popen(gdb_cmd(cmds, target), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        check(wait_for(lambda: engines(d, ctl) >= 3, timeout=20), "gdbserver's engine attaches")
+        prog.send("g\ng\n")  # rounds 1 and 2, read once gdb lets the program go on
+        out, _ = gdb.communicate(timeout=120)
+        check(gdb.returncode == 0, "gdb exits 0", out)
+        if os.environ.get("GDBSERVER_TEST_VERBOSE"):
+            print(out)
+        check(re.search(r"Breakpoint 1, compute \(x=5\) at .*gdb_threads\.c", out) is not None,
+              "break compute stops there", out)
+        check(re.search(r'Thread \d+\.\d+ "worker1"', out) and
+              re.search(r'Thread \d+\.\d+ "worker2"', out) and
+              re.search(r'\* 1 +Thread \d+\.\d+ "gdb_threads" compute', out),
+              "info threads: three threads, names from comm, the current one in compute", out)
+        check(re.search(r"#0  compute \(x=5\) at .*\n#1  0x[0-9a-f]+ in main \(\) at", out),
+              "bt: compute called from main", out)
+        check("$1 = 5" in out, "print x gives 5", out)
+        check(re.search(r"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <compute\+\d+>", out),
+              "info registers rip names compute", out)
+        check("v4_float = {" in out and "uint128 = " in out, "p $xmm0 shows the SSE register", out)
+        check(re.search(r"\n\d+\s+for \(i = 0; i < 3; i\+\+\)", out), "next goes to the loop", out)
+        check(re.search(r"Watchpoint 2: total\s+Old value = 0\s+New value = 5", out),
+              "software watchpoint on total: 0 -> 5", out)
+        check(re.search(r"add_one \(v=18\) at .*gdb_threads\.c", out),
+              "tbreak/continue reach add_one(18)", out)
+        check(re.search(r"add_one \(v=18\) at (.*\n)*?.* in compute \(x=5\) at (.*\n)*?Value returned is \$\d+ = 19", out),
+              "finish returns 19 from add_one to compute", out)
+        check(re.search(r"scaled \(v=2\) at .*gdb_threads\.c", out), "step enters scaled(2)", out)
+        check(re.search(r"\$\d+ = 2\n", out), "p v / $xmm0.v2_double[0] give 2", out)
+        check("Value returned is $" in out and "= 5\n" in out, "finish returns 5 from scaled", out)
+        check(re.search(r"Catchpoint \d+ \(call to syscall openat\)", out) and
+              re.search(r"Catchpoint \d+ \(returned from syscall openat\)", out),
+              "catch syscall openat: its call and its return", out)
+        check(out.count("Breakpoint") >= 2 and re.search(r"\$\d+ = 1\n(.*\n)*.*[Dd]etach", out),
+              "round 2 stops at compute with usr1_count 1", out)
+        check("[Inferior 1 (process" in out and "detached]" in out, "detach", out)
+        res = prog.proc.stdout.readline() + prog.proc.stdout.readline()
+        check(res == "result 24 usr1 1\nresult 24 usr1 1\n",
+              f"the program's rounds 1 and 2 ran right, SIGUSR1 (signal SIGUSR1) handled once ({res!r})")
+        check(wait_for(lambda: not_stopped(prog.pid), timeout=5), "no thread left stopped after detach")
+        check(wait_for(lambda: engines(d, ctl) == 2, timeout=5), "gdbserver's engine is gone, trace's and count's stay")
+
+        s1, s2 = open(snap1).read(), open(snap2).read()
+        check(s1.count("getppid()") == 2 and s1.count("openat(") == 1,
+              "at breakpoint 1, trace had printed round 1's getppid but not its openat", s1[-3000:])
+        check(s2.count("getppid()") == 3 and s2.count("openat(") == 2,
+              "at breakpoint 2, trace had printed round 1's openat and round 2's getppid", s2[-3000:])
+        if daemon_has_breakpoints(d, ctl):
+            check("SIGTRAP" not in s2, "trace shows no SIGTRAP of gdb's breakpoints or steps", s2[-3000:])
+        else:
+            print("skip trace shows no SIGTRAP (this daemon has no insert_breakpoint: the int3s are"
+                  " gdbserver's own, their SIGTRAPs are seen by every engine)")
+        check("SIGUSR1" in s2, "trace shows the SIGUSR1 gdb sent")
+        prog.send("q\n")
+        check(prog.proc.wait(timeout=10) == 3, "the program exits 3 after gdb's detach")
+        trace.wait(timeout=10)
+        cout, _ = count.communicate(timeout=10)
+        tout = open(trace_path).read()
+        check("+++ exited with 3 +++" in tout, "trace follows the program to its exit", tout[-2000:])
+        rows = {l.split()[-1]: l.split() for l in cout.splitlines() if l.strip() and l.split()[0][0].isdigit()}
+        check(rows.get("getppid", ["0"])[-2] == "3" or "getppid" in cout and " 3 " in cout,
+              "count counted 3 getppid", cout)
+    finally:
+        if gdb and gdb.poll() is None:
+            gdb.kill()
+        prog.stop()
+        for p in (trace, count):
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        trace_file.close()
+
+
+def main():
+    utraced, ctl, binary = sys.argv[1:4]
+    d = Daemon(utraced)
+    tmp = d.dir
+    try:
+        attached_scenario(d, ctl, binary, tmp)
+    finally:
+        rc = d.stop(keep_dir=bool(failures))
+    check(rc == 0, "daemon exits 0 on SIGTERM")
+    if failures:
+        print("daemon dir kept:", tmp)
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,418 @@
+#include "inferior.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include "utrace/proto/wide_values.hpp"
+
+namespace utracectl::gdbserver {
+
+namespace client = utrace::client;
+namespace proto = utrace::proto;
+using proto::EventKind;
+using proto::ResumeAction;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+proto::EventMask base_events() {
+  proto::EventMask m;
+  for (EventKind k : {EventKind::Clone, EventKind::Death, EventKind::Reap, EventKind::Signal,
+                      EventKind::SignalIgn, EventKind::SignalStop, EventKind::SignalTerm,
+                      EventKind::SignalCore})
+    m.set(k);
+  return m;
+}
+
+bool is_signal_event(const std::string& ev) { return ev.rfind("signal", 0) == 0; }
+
+}  // namespace
+
+Inferior::Inferior(client::Client& client) : client_(client) {
+  // Reports are only queued here; handle() runs from pump(), outside the client's dispatch.
+  client_.on_report_deferred(client::kAllEngines,
+                             [this](const client::ReportMessage& m) { inbox_.push_back(m); });
+  client_.on_event(client::kAllEngines,
+                   [this](const client::ReportMessage& m) { inbox_.push_back(m); });
+}
+
+void Inferior::attach(int pid) {
+  client::AttachOptions o;
+  o.pid = pid;
+  o.events = base_events();
+  o.mode = client::Mode::Sync;
+  const client::AttachResult r = client_.attach(o);
+  engine_ = r.engine;
+  pid_ = pid;
+  current_events_ = o.events;
+  breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
+  for (int tid : r.tids) threads_.add(tid);
+  stop_all();
+}
+
+void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
+  client::LaunchOptions o;
+  o.argv = argv;
+  o.events = base_events();
+  o.mode = client::Mode::Sync;
+  o.default_signals = {SIGINT, SIGPIPE};  // ignored here, not in the program
+  if (stdio_is_gdb) {  // as gdbserver does on stdio: keep the program off the protocol
+    o.stdin_path = "/dev/null";
+    o.stdio_fds[1] = 2;
+  }
+  const client::LaunchResult r = client_.launch(o);
+  pid_ = r.pid;
+  launched_ = true;
+  if (!r.untraced.empty()) throw std::runtime_error("the program runs untraced: " + r.untraced);
+  engine_ = r.engine;
+  current_events_ = o.events;
+  breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
+  ThreadState& t = threads_.add(pid_);
+  t.held = true;  // at its exec stop, by hold_at_exec
+  t.running = false;
+}
+
+bool Inferior::wait_io(int other_fd, milliseconds timeout) {
+  pump();
+  if (!inbox_.empty()) return false;
+  struct pollfd p[2] = {{client_.socket_fd(), POLLIN, 0}, {other_fd, POLLIN, 0}};
+  const int n = other_fd >= 0 ? 2 : 1;
+  int r;
+  do r = ::poll(p, n, static_cast<int>(timeout.count()));
+  while (r < 0 && errno == EINTR);
+  pump();
+  return n == 2 && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+void Inferior::pump() {
+  while (client_.is_open() && client_.run_one(client::Client::Duration::zero())) {
+  }
+  while (!inbox_.empty()) {
+    client::ReportMessage m = std::move(inbox_.front());
+    inbox_.pop_front();
+    handle(std::move(m));
+  }
+}
+
+void Inferior::handle(client::ReportMessage m) {
+  const proto::Report& r = m.report;
+  const nlohmann::json p = m.params();
+  const std::string ev = p.value("event", "");
+  ThreadState* tp = threads_.find(r.tid);
+  if (!tp) {
+    if (r.pid != pid_) {  // not ours (a forked child would be followed only with follow)
+      if (m.is_report) answer(m, ResumeAction::Resume);
+      return;
+    }
+    tp = &threads_.add(r.tid);
+  }
+  ThreadState& t = *tp;
+  if (!m.is_report) {
+    if (ev == "reap") {
+      t.dead = true;
+      if (r.engine_gone.value_or(false) || threads_.empty()) exited_ = true;
+    }
+    return;
+  }
+  if (ev == "death") {
+    answer(m, ResumeAction::Resume);
+    note_death(t, r);
+    return;
+  }
+  if (ev == "clone") {
+    if (r.child && r.child_pid.value_or(pid_) == pid_) threads_.add(*r.child);
+    pass_on(t, std::move(m), false);
+    return;
+  }
+  if (ev == "breakpoint") {
+    const std::uint64_t addr = proto::read_u64(p.value("addr", nlohmann::json())).value_or(0);
+    if (breakpoints_->has(addr))
+      keep(t, std::move(m), StopEvent{StopKind::Breakpoint, t.tid, SIGTRAP, -1, addr});
+    else
+      pass_on(t, std::move(m), false);
+    return;
+  }
+  if (r.signal && is_signal_event(ev)) {
+    const int s = r.signal->signo;
+    if (s == SIGTRAP && (p.value("step", false) || t.stepping)) {
+      keep(t, std::move(m), StopEvent{StopKind::Step, t.tid, SIGTRAP});
+      return;
+    }
+    if (s == SIGTRAP && breakpoints_->fallback() && r.signal->code == 0x80 /* SI_KERNEL */) {
+      const nlohmann::json regs = client_.get_regs(engine_, t.tid);
+      const std::uint64_t rip = proto::read_u64(regs["rip"]).value_or(0);
+      if (breakpoints_->has(rip - 1)) {
+        client_.set_regs(engine_, {{"rip", proto::hex_u64(rip - 1)}}, t.tid);
+        keep(t, std::move(m), StopEvent{StopKind::Breakpoint, t.tid, SIGTRAP, -1, rip - 1});
+        return;
+      }
+    }
+    if (t.inject_signal == s || pass_.count(s)) {
+      if (t.inject_signal == s) t.inject_signal = 0;
+      pass_on(t, std::move(m), true);
+      return;
+    }
+    keep(t, std::move(m), StopEvent{StopKind::Signal, t.tid, s});
+    return;
+  }
+  if (ev == "syscall_entry" || ev == "syscall_exit") {
+    const std::int64_t nr = r.syscall ? r.syscall->nr : -1;
+    if (catch_syscalls_ && (catch_nrs_.empty() || catch_nrs_.count(nr))) {
+      StopEvent e{ev == "syscall_entry" ? StopKind::SyscallEntry : StopKind::SyscallReturn, t.tid};
+      e.sysno = nr;
+      keep(t, std::move(m), e);
+    } else {
+      pass_on(t, std::move(m), false);
+    }
+    return;
+  }
+  pass_on(t, std::move(m), false);  // quiesce, exit, jctl...
+}
+
+void Inferior::pass_on(ThreadState& t, client::ReportMessage m, bool deliver_signal) {
+  if (!t.stopping) {
+    answer(m, ResumeAction::Resume,
+           deliver_signal ? std::optional<int>(proto::ReportReply::kDeliver) : std::nullopt);
+    return;
+  }
+  // We are stopping this thread: this stop is it (answering would release our hold).
+  keep(t, std::move(m), std::nullopt);
+  t.deliver_kept = deliver_signal;
+}
+
+void Inferior::keep(ThreadState& t, client::ReportMessage m, std::optional<StopEvent> ev) {
+  if (t.report) answer(*t.report, ResumeAction::Stop);  // cannot happen: one pass at a time
+  t.report = std::move(m);
+  t.running = false;
+  t.stopping = false;
+  t.stepping = false;
+  t.deliver_kept = false;
+  t.forget_registers();
+  if (ev) t.pending = ev;
+}
+
+void Inferior::answer(const client::ReportMessage& m, ResumeAction action,
+                      std::optional<int> signal) {
+  proto::ReportReply reply;
+  reply.action = action;
+  reply.signal = signal;
+  client_.reply(m, reply);
+}
+
+void Inferior::note_death(ThreadState& t, const proto::Report& r) {
+  t.dead = true;
+  t.running = false;
+  t.held = false;
+  t.report.reset();
+  t.pending.reset();
+  if (r.status && (t.tid == pid_ || !have_leader_status_)) {
+    exit_status_ = *r.status;
+    have_leader_status_ = t.tid == pid_;
+  }
+  if (threads_.empty()) exited_ = true;
+}
+
+std::optional<StopEvent> Inferior::take_stop() {
+  if (exited_) {
+    if (exit_reported_) return std::nullopt;
+    exit_reported_ = true;
+    reap_child();
+    StopEvent e{StopKind::Exited, pid_};
+    e.status = exit_status_;
+    return e;
+  }
+  for (auto& [tid, t] : threads_.all()) {
+    if (t.dead || !t.pending) continue;
+    StopEvent e = *t.pending;
+    t.pending.reset();
+    return e;
+  }
+  return std::nullopt;
+}
+
+void Inferior::reap_child() {
+  if (!launched_) return;
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_status_ = status;
+      return;
+    }
+    if ((r < 0 && errno != EINTR) || Clock::now() > deadline) return;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+}
+
+void Inferior::stop_all() {
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    pump();
+    int waiting_on = 0;
+    for (auto& [tid, t] : threads_.all()) {
+      if (t.dead || !t.running) continue;
+      if (!t.stopping) {
+        const int rc = client_.control(engine_, ResumeAction::Stop, tid);
+        if (rc == 0) {
+          t.held = true;
+          t.running = false;
+          continue;
+        }
+        if (rc != EINPROGRESS) {  // ESRCH: gone; its death report says so
+          t.running = false;
+          continue;
+        }
+        t.held = true;  // applies at its next stop
+        t.stopping = true;
+      }
+      if (!waiting_on) waiting_on = tid;
+    }
+    if (!waiting_on) return;
+    if (Clock::now() > deadline) {
+      std::cerr << "utracectl gdbserver: thread " << waiting_on << " does not stop\n";
+      return;
+    }
+    std::string reason;
+    const int rc = client_.wait(engine_, milliseconds(100), &reason, waiting_on);
+    ThreadState* t = threads_.find(waiting_on);
+    if (!t) continue;
+    if (rc == 0 && reason == "stopped" && t->running) {
+      t->running = false;
+      t->stopping = false;
+    } else if (rc == ESRCH) {
+      t->running = false;
+      t->stopping = false;
+    }
+  }
+}
+
+std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
+  pump();
+  if (auto e = take_stop(); e && e->kind == StopKind::Exited) return e;
+  for (const Action& a : actions) {
+    ThreadState* t = threads_.find(a.tid);
+    if (!t || !t->pending) continue;
+    if ((t->pending->kind == StopKind::Breakpoint && !breakpoints_->has(t->pending->addr)) ||
+        (t->pending->kind == StopKind::Step && !a.step)) {
+      // A breakpoint gone: rip is at its address already and runs the original instruction.
+      // A step done while another thread's stop was reported: gdb no longer steps it.
+      t->pending.reset();
+      continue;
+    }
+    StopEvent e = *t->pending;
+    t->pending.reset();
+    return e;
+  }
+  bool control_step = false;
+  for (const Action& a : actions) {
+    ThreadState* t = threads_.find(a.tid);
+    if (t && a.step && !t->report) control_step = true;
+  }
+  update_events(control_step);  // control singlestep needs quiesce
+  for (const Action& a : actions) {
+    ThreadState* t = threads_.find(a.tid);
+    if (!t || t->dead || t->running) continue;
+    t->forget_registers();
+    const ResumeAction action = a.step ? ResumeAction::SingleStep : ResumeAction::Resume;
+    bool signal_report = false;
+    if (t->report) {
+      const client::ReportMessage m = std::move(*t->report);
+      t->report.reset();
+      signal_report = m.report.signal && is_signal_event(std::string(proto::to_string(m.report.event)));
+      if (signal_report) {
+        // 0: ignore it (gdb saw it and said no signal), unless it is one gdb passes.
+        answer(m, action, a.signo ? a.signo : t->deliver_kept ? proto::ReportReply::kDeliver : 0);
+      } else {
+        if (a.signo) inject(*t, a.signo);
+        answer(m, action);
+      }
+      if (!a.step && t->held) client_.control(engine_, ResumeAction::Resume, t->tid);
+    } else {
+      if (a.signo) inject(*t, a.signo);
+      client_.control(engine_, action, t->tid);
+    }
+    t->held = false;
+    t->stopping = false;
+    t->running = true;
+    t->stepping = a.step;
+  }
+  return std::nullopt;
+}
+
+void Inferior::inject(ThreadState& t, int signo) {
+  // gdb's C/S for a thread that did not stop at a signal: queue it; delivered when it comes.
+  t.inject_signal = signo;
+  ::syscall(SYS_tgkill, pid_, t.tid, signo);
+}
+
+void Inferior::update_events(bool quiesce) {
+  proto::EventMask m = base_events();
+  if (catch_syscalls_) {
+    m.set(EventKind::SyscallEntry);
+    m.set(EventKind::SyscallExit);
+  }
+  if (quiesce) m.set(EventKind::Quiesce);
+  if (quiesce == quiesce_ && m == current_events_) return;
+  quiesce_ = quiesce;
+  current_events_ = m;
+  client_.set_events(engine_, m);
+}
+
+int Inferior::examine_tid(int preferred) {
+  if (ThreadState* t = threads_.find(preferred); t && t->stopped()) return preferred;
+  for (auto& [tid, t] : threads_.all())
+    if (t.stopped()) return tid;
+  return 0;
+}
+
+std::string Inferior::read_memory(std::uint64_t addr, std::size_t size, int tid) {
+  std::string bytes = client_.read_memory(engine_, addr, size, tid);
+  breakpoints_->hide(addr, bytes);
+  return bytes;
+}
+
+std::size_t Inferior::write_memory(std::uint64_t addr, std::string bytes, int tid) {
+  breakpoints_->shield(addr, bytes);
+  return client_.write_memory(engine_, addr, bytes, tid);
+}
+
+void Inferior::set_syscall_catch(bool on, std::set<std::int64_t> nrs) {
+  catch_syscalls_ = on;
+  catch_nrs_ = std::move(nrs);
+  update_events(quiesce_);
+}
+
+void Inferior::detach() {
+  pump();
+  if (const int tid = examine_tid(0)) breakpoints_->remove_all(tid);
+  for (auto& [tid, t] : threads_.all()) {
+    if (!t.report) continue;
+    const client::ReportMessage m = std::move(*t.report);
+    t.report.reset();
+    const bool sig = m.report.signal && is_signal_event(std::string(proto::to_string(m.report.event)));
+    // A signal gdb stopped at goes to the program; our own traps never do.
+    if (sig) answer(m, ResumeAction::Resume, m.report.signal->signo == SIGTRAP ? 0 : -1);
+    else answer(m, ResumeAction::Resume);
+  }
+  client_.control(engine_, ResumeAction::Detach);
+}
+
+void Inferior::kill() {
+  ::kill(pid_, SIGKILL);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!exited_ && Clock::now() < deadline && client_.is_open()) wait_io(-1, milliseconds(100));
+  exit_reported_ = true;
+  reap_child();
+}
+
+}  // namespace utracectl::gdbserver
