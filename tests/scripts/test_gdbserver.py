@@ -212,12 +212,90 @@ def attached_scenario(d, ctl, binary, tmp):
         trace_file.close()
 
 
+def launched_scenarios(d, ctl, binary):
+    """gdbserver -- CMD: on stdio, and with --listen (one TCP connection)."""
+    # stdio: the program's stdin is /dev/null (it reads EOF and exits 3), its stdout our stderr.
+    cmds = ["info threads", "break main", "continue", "next", "next", "next", "info threads",
+            "continue"]
+    out = subprocess.run(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver -- {binary}"),
+                         capture_output=True, text=True, timeout=120)
+    o = out.stdout + out.stderr
+    check(re.search(r"\* 1 +Thread \d+\.\d+ \"gdb_threads\" 0x[0-9a-f]+ in _start \(\) from "
+                    r"/lib64/ld-linux-x86-64\.so\.2", o),
+          "-- CMD (stdio): held at its first instruction, in the dynamic linker's _start", o)
+    check(re.search(r"Breakpoint 1, main \(\) at .*gdb_threads\.c", o), "break main", o)
+    check(re.search(r'Thread \d+\.\d+ "worker1"', o), "next over pthread_create: the workers show up", o)
+    check("[Inferior 1 (process" in o and "exited with code 03]" in o,
+          "the program exits 3 under gdb", o)
+    check(out.returncode == 0, "gdb exits 0")
+
+    # --listen 127.0.0.1:0 -- CMD: the program keeps utracectl's stdin and stdout.
+    srv = subprocess.Popen([ctl, "--socket", d.socket, "gdbserver", "--listen", "127.0.0.1:0", "--",
+                            binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    gdb = None
+    try:
+        port = None
+        for _ in range(5):
+            line = srv.stderr.readline()
+            m = re.match(r"Listening on port (\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        check(port is not None, f"--listen 127.0.0.1:0 says its port ({port})")
+        srv.stdin.write("g\nq\n")
+        srv.stdin.flush()
+        cmds = ["break compute", "continue", "info threads", "bt", "print x * 2", "delete",
+                "continue"]
+        gdb = subprocess.run(gdb_cmd(cmds, f"127.0.0.1:{port}"), capture_output=True, text=True,
+                             timeout=120)
+        o = gdb.stdout + gdb.stderr
+        check(re.search(r"Breakpoint 1, compute \(x=5\)", o) and "$1 = 10" in o,
+              "--listen: break compute, print x * 2", o)
+        check(len(re.findall(r"Thread \d+\.\d+ ", o)) == 3, "--listen: three threads", o)
+        check("exited with code 03]" in o, "--listen: the program exits 3 under gdb", o)
+        rest, err = srv.communicate(timeout=20)
+        check(srv.returncode == 0, f"gdbserver --listen exits 0 ({srv.returncode})", err)
+        check(rest.startswith("ready ") and "result 24 usr1 0" in rest,
+              "the program used utracectl's stdin and stdout", rest)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+        srv.wait()
+
+
+def interrupt_scenario(d, ctl, binary):
+    """Ctrl-C (SIGINT to gdb: \\x03 to the server) while the program runs, then kill."""
+    prog = Program(binary)
+    try:
+        cmds = ["continue", "info threads", "kill"]
+        gdb = subprocess.Popen(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_for(lambda: engines(d, ctl) >= 1, timeout=20), "gdbserver attaches")
+        time.sleep(1.5)  # gdb is in `continue`: the workers run, main waits in read
+        gdb.send_signal(signal.SIGINT)
+        out, _ = gdb.communicate(timeout=60)
+        check(re.search(r"received signal SIGINT", out), "Ctrl-C stops the program: SIGINT", out)
+        check(len(re.findall(r"Thread \d+\.\d+ ", out)) == 3, "info threads after Ctrl-C", out)
+        check("[Inferior 1 (process" in out and "killed]" in out, "kill", out)
+        check(prog.proc.wait(timeout=10) == -signal.SIGKILL, "the program died of SIGKILL")
+        check(wait_for(lambda: engines(d, ctl) == 0, timeout=10), "no engine left")
+    finally:
+        prog.stop()
+
+
 def main():
     utraced, ctl, binary = sys.argv[1:4]
     d = Daemon(utraced)
     tmp = d.dir
     try:
-        attached_scenario(d, ctl, binary, tmp)
+        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt").split(",")
+        if "attached" in which:
+            attached_scenario(d, ctl, binary, tmp)
+        if "launched" in which:
+            launched_scenarios(d, ctl, binary)
+        if "interrupt" in which:
+            interrupt_scenario(d, ctl, binary)
     finally:
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0 on SIGTERM")
