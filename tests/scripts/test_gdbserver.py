@@ -114,6 +114,10 @@ def attached_scenario(d, ctl, binary, tmp):
             "print x",
             "info registers rip",
             "p $xmm0",
+            "p $ymm0.v8_float",                       # AVX: xmm0 and ymm0h from the XSAVE area
+            "set var $xmm1.v2_double[0] = 3.5",       # written back through set_regset
+            "p $xmm1.v2_double[0]",
+            "print add_one(41)",                      # gdb calls a function in the program
             "next",
             "next",
             "set can-use-hw-watchpoints 0",
@@ -159,6 +163,11 @@ def attached_scenario(d, ctl, binary, tmp):
         check(re.search(r"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <compute\+\d+>", out),
               "info registers rip names compute", out)
         check("v4_float = {" in out and "uint128 = " in out, "p $xmm0 shows the SSE register", out)
+        check(re.search(r"\$\d+ = \{-?[0-9.e+-]+, -?[0-9.e+-]+, -?[0-9.e+-]+, -?[0-9.e+-]+, "
+                        r"-?[0-9.e+-]+, -?[0-9.e+-]+, -?[0-9.e+-]+, -?[0-9.e+-]+\}", out),
+              "p $ymm0.v8_float: eight floats", out)
+        check("= 3.5\n" in out, "set $xmm1 and read it back", out)
+        check("= 42\n" in out, "print add_one(41): an inferior call gives 42", out)
         check(re.search(r"\n\d+\s+for \(i = 0; i < 3; i\+\+\)", out), "next goes to the loop", out)
         check(re.search(r"Watchpoint 2: total\s+Old value = 0\s+New value = 5", out),
               "software watchpoint on total: 0 -> 5", out)
