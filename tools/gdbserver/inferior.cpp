@@ -33,7 +33,7 @@ proto::EventMask base_events() {
   return m;
 }
 
-bool is_signal_event(const std::string& ev) { return ev.rfind("signal", 0) == 0; }
+bool is_signal_event(std::string_view ev) { return ev.rfind("signal", 0) == 0; }
 
 }  // namespace
 
@@ -55,6 +55,7 @@ void Inferior::attach(int pid) {
   pid_ = pid;
   current_events_ = o.events;
   breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
+  filter_ = std::make_unique<StopFilter>(*breakpoints_);
   for (int tid : r.tids) threads_.add(tid);
   stop_all();
 }
@@ -76,6 +77,7 @@ void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
   engine_ = r.engine;
   current_events_ = o.events;
   breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
+  filter_ = std::make_unique<StopFilter>(*breakpoints_);
   ThreadState& t = threads_.add(pid_);
   t.held = true;  // at its exec stop, by hold_at_exec
   t.running = false;
@@ -133,49 +135,25 @@ void Inferior::handle(client::ReportMessage m) {
     pass_on(t, std::move(m), false);
     return;
   }
-  if (ev == "breakpoint") {
-    const std::uint64_t addr = proto::read_u64(p.value("addr", nlohmann::json())).value_or(0);
-    if (breakpoints_->has(addr))
-      keep(t, std::move(m), StopEvent{StopKind::Breakpoint, t.tid, SIGTRAP, -1, addr});
-    else
-      pass_on(t, std::move(m), false);
-    return;
-  }
-  if (r.signal && is_signal_event(ev)) {
-    const int s = r.signal->signo;
-    if (s == SIGTRAP && (p.value("step", false) || t.stepping)) {
-      keep(t, std::move(m), StopEvent{StopKind::Step, t.tid, SIGTRAP});
-      return;
-    }
-    if (s == SIGTRAP && breakpoints_->fallback() && r.signal->code == 0x80 /* SI_KERNEL */) {
-      const nlohmann::json regs = client_.get_regs(engine_, t.tid);
-      const std::uint64_t rip = proto::read_u64(regs["rip"]).value_or(0);
-      if (breakpoints_->has(rip - 1)) {
-        client_.set_regs(engine_, {{"rip", proto::hex_u64(rip - 1)}}, t.tid);
-        keep(t, std::move(m), StopEvent{StopKind::Breakpoint, t.tid, SIGTRAP, -1, rip - 1});
-        return;
-      }
-    }
-    if (t.inject_signal == s || pass_.count(s)) {
-      if (t.inject_signal == s) t.inject_signal = 0;
-      pass_on(t, std::move(m), true);
-      return;
-    }
-    keep(t, std::move(m), StopEvent{StopKind::Signal, t.tid, s});
-    return;
-  }
-  if (ev == "syscall_entry" || ev == "syscall_exit") {
-    const std::int64_t nr = r.syscall ? r.syscall->nr : -1;
-    if (catch_syscalls_ && (catch_nrs_.empty() || catch_nrs_.count(nr))) {
-      StopEvent e{ev == "syscall_entry" ? StopKind::SyscallEntry : StopKind::SyscallReturn, t.tid};
-      e.sysno = nr;
-      keep(t, std::move(m), e);
-    } else {
-      pass_on(t, std::move(m), false);
-    }
-    return;
-  }
-  pass_on(t, std::move(m), false);  // quiesce, exit, jctl...
+  if (fallback_trap(t, m)) return;
+  const std::uint64_t addr = proto::read_u64(p.value("addr", nlohmann::json())).value_or(0);
+  const Verdict v = filter_->sort(t, ev, r, p.value("step", false), addr);
+  if (v.stop) keep(t, std::move(m), v.stop);
+  else pass_on(t, std::move(m), v.deliver);
+}
+
+bool Inferior::fallback_trap(ThreadState& t, client::ReportMessage& m) {
+  // Our own int3 (a daemon without insert_breakpoint): SIGTRAP, SI_KERNEL, rip just after it.
+  const proto::Report& r = m.report;
+  if (!breakpoints_->fallback() || !r.signal || r.signal->signo != SIGTRAP ||
+      r.signal->code != 0x80 || t.stepping)
+    return false;
+  const nlohmann::json regs = client_.get_regs(engine_, t.tid);
+  const std::uint64_t rip = proto::read_u64(regs["rip"]).value_or(0);
+  if (!breakpoints_->has(rip - 1)) return false;
+  client_.set_regs(engine_, {{"rip", proto::hex_u64(rip - 1)}}, t.tid);
+  keep(t, std::move(m), StopEvent{StopKind::Breakpoint, t.tid, SIGTRAP, -1, rip - 1});
+  return true;
 }
 
 void Inferior::pass_on(ThreadState& t, client::ReportMessage m, bool deliver_signal) {
@@ -328,7 +306,7 @@ std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
     if (t->report) {
       const client::ReportMessage m = std::move(*t->report);
       t->report.reset();
-      signal_report = m.report.signal && is_signal_event(std::string(proto::to_string(m.report.event)));
+      signal_report = m.report.signal && is_signal_event(proto::to_string(m.report.event));
       if (signal_report) {
         // 0: ignore it (gdb saw it and said no signal), unless it is one gdb passes.
         answer(m, action, a.signo ? a.signo : t->deliver_kept ? proto::ReportReply::kDeliver : 0);
@@ -357,7 +335,7 @@ void Inferior::inject(ThreadState& t, int signo) {
 
 void Inferior::update_events(bool quiesce) {
   proto::EventMask m = base_events();
-  if (catch_syscalls_) {
+  if (filter_->catching_syscalls()) {
     m.set(EventKind::SyscallEntry);
     m.set(EventKind::SyscallExit);
   }
@@ -387,8 +365,7 @@ std::size_t Inferior::write_memory(std::uint64_t addr, std::string bytes, int ti
 }
 
 void Inferior::set_syscall_catch(bool on, std::set<std::int64_t> nrs) {
-  catch_syscalls_ = on;
-  catch_nrs_ = std::move(nrs);
+  filter_->set_syscall_catch(on, std::move(nrs));
   update_events(quiesce_);
 }
 
@@ -399,7 +376,7 @@ void Inferior::detach() {
     if (!t.report) continue;
     const client::ReportMessage m = std::move(*t.report);
     t.report.reset();
-    const bool sig = m.report.signal && is_signal_event(std::string(proto::to_string(m.report.event)));
+    const bool sig = m.report.signal && is_signal_event(proto::to_string(m.report.event));
     // A signal gdb stopped at goes to the program; our own traps never do.
     if (sig) answer(m, ResumeAction::Resume, m.report.signal->signo == SIGTRAP ? 0 : -1);
     else answer(m, ResumeAction::Resume);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "breakpoint_table.hpp"
+#include "stop_filter.hpp"
 #include "thread_registry.hpp"
 #include "utrace/client_sync.hpp"
 
@@ -67,7 +68,7 @@ class Inferior {
   // catch syscall: on with the numbers (empty: all), or off.
   void set_syscall_catch(bool on, std::set<std::int64_t> nrs);
   // Signals (Linux numbers) delivered without stopping (QPassSignals).
-  void set_pass_signals(std::set<int> signals) { pass_ = std::move(signals); }
+  void set_pass_signals(std::set<int> signals) { filter_->set_pass_signals(std::move(signals)); }
 
   // Removes our breakpoints and detaches: the program runs on, other engines untouched.
   void detach();
@@ -77,6 +78,8 @@ class Inferior {
 
  private:
   void handle(utrace::client::ReportMessage m);
+  // A SIGTRAP of one of our own int3s (BreakpointTable's fallback): kept as a breakpoint stop.
+  bool fallback_trap(ThreadState& t, utrace::client::ReportMessage& m);
   void keep(ThreadState& t, utrace::client::ReportMessage m, std::optional<StopEvent> ev);
   // A report gdb need not hear of: answered at once, or kept if we are stopping the thread.
   void pass_on(ThreadState& t, utrace::client::ReportMessage m, bool deliver_signal);
@@ -94,9 +97,7 @@ class Inferior {
   std::unique_ptr<BreakpointTable> breakpoints_;
   ThreadRegistry threads_;
   std::deque<utrace::client::ReportMessage> inbox_;
-  std::set<int> pass_;
-  bool catch_syscalls_ = false;
-  std::set<std::int64_t> catch_nrs_;
+  std::unique_ptr<StopFilter> filter_;
   bool quiesce_ = false;
   utrace::proto::EventMask current_events_;
   bool exited_ = false;
