@@ -277,18 +277,46 @@ def interrupt_scenario(d, ctl, binary):
     """Ctrl-C (SIGINT to gdb: \\x03 to the server) while the program runs, then kill."""
     prog = Program(binary)
     try:
-        cmds = ["continue", "info threads", "kill"]
+        cmds = ["handle SIGUSR1 nostop noprint pass", "continue", "info threads",
+                "print usr1_count", "kill"]
         gdb = subprocess.Popen(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         check(wait_for(lambda: engines(d, ctl) >= 1, timeout=20), "gdbserver attaches")
         time.sleep(1.5)  # gdb is in `continue`: the workers run, main waits in read
+        os.kill(prog.pid, signal.SIGUSR1)  # passed (QPassSignals): delivered, no stop
+        time.sleep(0.5)
         gdb.send_signal(signal.SIGINT)
         out, _ = gdb.communicate(timeout=60)
         check(re.search(r"received signal SIGINT", out), "Ctrl-C stops the program: SIGINT", out)
         check(len(re.findall(r"Thread \d+\.\d+ ", out)) == 3, "info threads after Ctrl-C", out)
+        check(re.search(r"\$1 = 1\n", out) and "SIGUSR1" not in out.split("Continuing.")[-1],
+              "handle SIGUSR1 nostop pass: delivered without a stop", out)
         check("[Inferior 1 (process" in out and "killed]" in out, "kill", out)
         check(prog.proc.wait(timeout=10) == -signal.SIGKILL, "the program died of SIGKILL")
         check(wait_for(lambda: engines(d, ctl) == 0, timeout=10), "no engine left")
+    finally:
+        prog.stop()
+
+
+def gdb_dies_scenario(d, ctl, binary):
+    """gdb killed while it holds the program at a breakpoint: the program runs on, untraced."""
+    prog = Program(binary)
+    try:
+        cmds = ["break compute", "continue", "python import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+        gdb = subprocess.Popen(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_for(lambda: engines(d, ctl) >= 1, timeout=20), "gdbserver attaches")
+        prog.send("g\n")
+        out, _ = gdb.communicate(timeout=60)
+        check(gdb.returncode == -signal.SIGKILL and "Breakpoint 1, compute" in out,
+              "gdb died at the breakpoint", out)
+        line = prog.proc.stdout.readline()
+        check(line == "result 24 usr1 0\n", f"the program goes on from the breakpoint ({line!r})")
+        check(wait_for(lambda: engines(d, ctl) == 0, timeout=10), "no engine left")
+        check(wait_for(lambda: proc_status(prog.pid) == ("S", 0), timeout=10) and not_stopped(prog.pid),
+              "the program is untraced and not stopped")
+        prog.send("q\n")
+        check(prog.proc.wait(timeout=10) == 3, "and exits 3 (no int3 left behind)")
     finally:
         prog.stop()
 
@@ -298,13 +326,15 @@ def main():
     d = Daemon(utraced)
     tmp = d.dir
     try:
-        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt").split(",")
+        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,gdb_dies").split(",")
         if "attached" in which:
             attached_scenario(d, ctl, binary, tmp)
         if "launched" in which:
             launched_scenarios(d, ctl, binary)
         if "interrupt" in which:
             interrupt_scenario(d, ctl, binary)
+        if "gdb_dies" in which:
+            gdb_dies_scenario(d, ctl, binary)
     finally:
         rc = d.stop(keep_dir=bool(failures))
     check(rc == 0, "daemon exits 0 on SIGTERM")
