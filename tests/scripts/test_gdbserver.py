@@ -238,6 +238,16 @@ def launched_scenarios(d, ctl, binary):
           "the program exits 3 under gdb", o)
     check(out.returncode == 0, "gdb exits 0")
 
+    # An exec under gdb (exec-events): sh execs the program; a pending breakpoint takes.
+    cmds = ["set breakpoint pending on", "break main", "continue", "info threads", "continue"]
+    out = subprocess.run(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver -- sh -c 'exec {binary}'"),
+                         capture_output=True, text=True, timeout=120)
+    o = out.stdout + out.stderr
+    check(re.search(r"process \d+ is executing new program: .*gdb_threads\n", o) and
+          re.search(r"Breakpoint 1, main \(\) at .*gdb_threads\.c", o),
+          "exec: gdb loads the new program and stops at its main", o)
+    check("exited with code 03]" in o, "and it runs to its end", o)
+
     # --listen 127.0.0.1:0 -- CMD: the program keeps utracectl's stdin and stdout.
     srv = subprocess.Popen([ctl, "--socket", d.socket, "gdbserver", "--listen", "127.0.0.1:0", "--",
                             binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -135,6 +135,7 @@ std::string GdbSession::stop_reply(const StopEvent& e) const {
     case StopKind::SyscallEntry: return "T05syscall_entry:" + hex_u64(e.sysno) + ";" + thread;
     case StopKind::SyscallReturn: return "T05syscall_return:" + hex_u64(e.sysno) + ";" + thread;
     case StopKind::Interrupt: return "T02" + thread;
+    case StopKind::Exec: return "T05exec:" + to_hex(e.path) + ";" + thread;
     case StopKind::Initial: return (inferior_.launched() ? "T05" : "T00") + thread;
     default: return "T" + hex2(gdb_signal_from_host(e.signo)) + thread;
   }

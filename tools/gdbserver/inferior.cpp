@@ -26,7 +26,7 @@ namespace {
 
 proto::EventMask base_events() {
   proto::EventMask m;
-  for (EventKind k : {EventKind::Clone, EventKind::Death, EventKind::Reap, EventKind::Signal,
+  for (EventKind k : {EventKind::Clone, EventKind::Exec, EventKind::Death, EventKind::Reap, EventKind::Signal,
                       EventKind::SignalIgn, EventKind::SignalStop, EventKind::SignalTerm,
                       EventKind::SignalCore})
     m.set(k);
@@ -133,6 +133,17 @@ void Inferior::handle(client::ReportMessage m) {
   if (ev == "clone") {
     if (r.child && r.child_pid.value_or(pid_) == pid_) threads_.add(*r.child);
     pass_on(t, std::move(m), false);
+    return;
+  }
+  if (ev == "exec") {
+    breakpoints_->clear();  // a new image: the daemon dropped them (ours went with the old one)
+    std::optional<StopEvent> e;
+    if (t.running && report_exec_) {  // (not the exec stop a launch holds the program at)
+      e = StopEvent{StopKind::Exec, t.tid, SIGTRAP};
+      e->path = r.path.value_or("");
+    }
+    if (e || !t.running) keep(t, std::move(m), e);
+    else pass_on(t, std::move(m), false);
     return;
   }
   if (fallback_trap(t, m)) return;

@@ -70,6 +70,9 @@ class Inferior {
   // Signals (Linux numbers) delivered without stopping (QPassSignals).
   void set_pass_signals(std::set<int> signals) { filter_->set_pass_signals(std::move(signals)); }
 
+  // gdb said exec-events+: a new program is a stop (T05exec:...), else it runs on.
+  void set_report_exec(bool on) { report_exec_ = on; }
+
   // Removes our breakpoints and detaches: the program runs on, other engines untouched.
   void detach();
   // SIGKILL, and waits for the death to be reported (and reaps our own child).
@@ -99,6 +102,7 @@ class Inferior {
   std::deque<utrace::client::ReportMessage> inbox_;
   std::unique_ptr<StopFilter> filter_;
   bool quiesce_ = false;
+  bool report_exec_ = false;
   utrace::proto::EventMask current_events_;
   bool exited_ = false;
   bool exit_reported_ = false;

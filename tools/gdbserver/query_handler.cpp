@@ -98,7 +98,11 @@ std::string QueryHandler::xfer(std::string_view object, std::string_view annex,
 }
 
 std::optional<std::string> QueryHandler::handle(std::string_view p, int current_tid) {
-  if (starts(p, "qSupported")) return std::string(kSupported);
+  if (starts(p, "qSupported")) {
+    const bool exec_events = p.find("exec-events+") != std::string_view::npos;
+    inferior_.set_report_exec(exec_events);
+    return std::string(kSupported) + (exec_events ? ";exec-events+" : "");
+  }
   if (p == "vMustReplyEmpty") return std::string();
   if (starts(p, "qXfer:")) {
     // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH

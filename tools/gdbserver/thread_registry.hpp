@@ -24,6 +24,7 @@ enum class StopKind {
   Interrupt,      // Ctrl-C: stopped on gdb's request (SIGINT in the reply)
   Initial,        // attached / held at its exec (signal 0 / SIGTRAP)
   Exited,         // the process is gone (status: its wait status)
+  Exec,           // a new program (path), at its first instruction
 };
 
 struct StopEvent {
@@ -33,6 +34,7 @@ struct StopEvent {
   std::int64_t sysno = -1;
   std::uint64_t addr = 0;
   int status = 0;  // Exited
+  std::string path;  // Exec
 };
 
 struct ThreadState {
