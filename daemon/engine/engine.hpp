@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "capture/capture_options.hpp"
 #include "utrace/proto/events.hpp"
 
 namespace utraced {
@@ -57,6 +59,9 @@ struct Engine {
   // Sync mode: a report unanswered this long gets the default action (0: wait forever).
   std::chrono::milliseconds report_timeout{0};
 
+  // Attached with `capture`: syscall and signal reports carry the argument memory.
+  std::optional<CaptureOptions> capture;
+
   // syscall_entry/syscall_exit only for these syscalls (none: every syscall).
   std::shared_ptr<const SyscallSet> syscalls;
 
@@ -70,6 +75,8 @@ struct Engine {
   bool wants_event(utrace::proto::EventKind k, std::int64_t nr) const {
     const bool syscall =
         k == utrace::proto::EventKind::SyscallEntry || k == utrace::proto::EventKind::SyscallExit;
+    // Breakpoint passes ask only the breakpoint's owners, whatever their events.
+    if (k == utrace::proto::EventKind::Breakpoint) return true;
     return wants(k) && (!syscall || wants_syscall(nr));
   }
   // Gets a report of this event: asked for it, or has quiesce (every event but reap, as

@@ -27,6 +27,7 @@
 #include "engine/engine_set.hpp"
 #include "engine/engine_waiters.hpp"
 #include "engine/report_pass.hpp"
+#include "capture/capture_options.hpp"
 #include "engine/thread_controller.hpp"
 #include "engine/thread_engines.hpp"
 #include "rpc/limits.hpp"
@@ -57,6 +58,7 @@ struct AttachRequest {
   nlohmann::json data;
   bool match_type = false;
   bool match_data = false;
+  std::optional<CaptureOptions> capture;  // argument memory in syscall and signal reports
 };
 
 struct AttachResult {
@@ -71,6 +73,7 @@ struct HubStats {
   std::uint64_t stops = 0;
   std::uint64_t engines_attached = 0;
   std::uint64_t children_held = 0;
+  std::uint64_t captures = 0;  // stops whose argument memory was captured (attach "capture")
 };
 
 class EngineHub : public StopSink {
@@ -172,6 +175,8 @@ class EngineHub : public StopSink {
 
   // Report passes (engine_hub_pass.cpp).
   bool start_pass(const ThreadPtr& t, PassSpec spec, ThreadPtr held_child = nullptr);
+  // Syscall and signal passes: the argument memory for the engines attached with `capture`.
+  void add_capture(const ThreadPtr& t, ReportPass& pass);
   // Acts on a pass's progress: Done ends it (finish_pass).
   void advance(const ThreadPtr& t, ReportPass::Progress progress);
   void finish_pass(const ThreadPtr& t);

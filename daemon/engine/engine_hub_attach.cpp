@@ -64,6 +64,7 @@ EnginePtr EngineHub::add_member(const EngineSetPtr& set, const ThreadPtr& t,
   e->report_timeout = req.report_timeout;
   e->syscalls = req.syscalls;
   e->exitkill = req.exitkill;
+  e->capture = req.capture;
   auto& x = thread_engines(*t);
   // Another engine on a hold_at_exec child before its exec (another client, root say) hears
   // it from now on: the silence is for the set-up code of the child's own client, and must not

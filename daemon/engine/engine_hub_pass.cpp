@@ -3,7 +3,10 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
+#include <algorithm>
+
 #include "engine/engine_hub.hpp"
+#include "sys/access_policy.hpp"
 #include "util/check.hpp"
 #include "util/log.hpp"
 
@@ -96,9 +99,43 @@ bool EngineHub::start_pass(const ThreadPtr& t, PassSpec spec, ThreadPtr held_chi
   x.pass = std::make_unique<ReportPass>(token, spec.event, std::move(spec.base), x.engines,
                                         spec.reverse, spec.signal, &reports_awaited_);
   x.pass->held_child = std::move(held_child);
+  add_capture(t, *x.pass);
   PassLink link(*this, t, token);
   advance(t, x.pass->start(link));
   return true;
+}
+
+void EngineHub::add_capture(const ThreadPtr& t, ReportPass& pass) {
+  const EventKind ev = pass.event();
+  const bool entry = ev == EventKind::SyscallEntry, exit = ev == EventKind::SyscallExit;
+  const bool signal = ev == EventKind::Signal || ev == EventKind::SignalIgn ||
+                      ev == EventKind::SignalStop || ev == EventKind::SignalTerm ||
+                      ev == EventKind::SignalCore;
+  if (!entry && !exit && !signal) return;
+  auto& x = thread_engines(*t);
+  const Report& base = pass.base();
+  const std::int64_t nr = base.syscall ? base.syscall->nr : -1;
+  std::vector<const Engine*> to;
+  CaptureOptions options{0, false};
+  for (const auto& e : x.engines) {
+    if (!e->attached() || !e->capture || !e->wants_event(ev, nr)) continue;
+    // ptrace_access_vm's rule, as for read_memory: no memory of a thread that made itself
+    // non-dumpable since the attach, unless the client has CAP_SYS_PTRACE.
+    if (!memory_readable_now(e->client->creds(), t->tid)) continue;
+    to.push_back(e.get());
+    options.strsize = std::max(options.strsize, e->capture->strsize);
+    options.fd_paths = options.fd_paths || e->capture->fd_paths;
+  }
+  if (to.empty()) {
+    if (entry) x.capture.forget();  // this call's exit has nothing to finish
+    return;
+  }
+  utrace::proto::Capture c;
+  if (signal) c = SyscallCapture::at_signal(t->tid);
+  else if (entry) c = x.capture.at_entry(t->tid, nr, base.syscall->args, options);
+  else c = x.capture.at_exit(t->tid, nr, base.retval.value_or(0), options);
+  ++stats_.captures;
+  pass.set_capture(std::make_shared<const utrace::proto::Capture>(std::move(c)), std::move(to));
 }
 
 void EngineHub::advance(const ThreadPtr& t, ReportPass::Progress progress) {

@@ -55,6 +55,9 @@ Report ReportPass::report_for(const Engine& e, ResumeAction action) const {
   if (!e.wants_event(event_, syscall_nr())) {
     r.event = EventKind::Quiesce;  // a quiesce engine that did not ask for this event
     r.for_event = event_;
+  } else if (capture_ &&
+             std::find(capture_to_.begin(), capture_to_.end(), &e) != capture_to_.end()) {
+    r.capture = *capture_;
   }
   return r;
 }

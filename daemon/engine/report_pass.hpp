@@ -91,6 +91,14 @@ class ReportPass {
   // The report e gets: the pass's base with e's id and `action` as the action so far.
   utrace::proto::Report report_for(const Engine& e, utrace::proto::ResumeAction action) const;
 
+  // The memory captured at this stop, for the engines in `to` (attached with `capture` and
+  // allowed to read the thread's memory now).
+  void set_capture(std::shared_ptr<const utrace::proto::Capture> capture,
+                   std::vector<const Engine*> to) {
+    capture_ = std::move(capture);
+    capture_to_ = std::move(to);
+  }
+
   // Clone passes: the new child, held at its first stop until the pass ends (the hub lets it
   // go; the pass only carries it).
   std::shared_ptr<TracedThread> held_child;
@@ -116,6 +124,8 @@ class ReportPass {
                    const std::optional<utrace::proto::ReportReply>& reply, bool hold_applied);
   std::int64_t syscall_nr() const { return base_.syscall ? base_.syscall->nr : -1; }
 
+  std::shared_ptr<const utrace::proto::Capture> capture_;
+  std::vector<const Engine*> capture_to_;
   std::uint64_t token_;
   utrace::proto::EventKind event_;
   utrace::proto::Report base_;

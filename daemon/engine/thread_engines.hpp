@@ -12,6 +12,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "capture/syscall_capture.hpp"
 #include "engine/engine.hpp"
 #include "engine/report_pass.hpp"
 #include "trace/traced_thread.hpp"
@@ -54,6 +55,8 @@ struct ThreadEngines : ThreadExtension {
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
   std::shared_ptr<boost::asio::steady_timer> exit_watch;
   std::uint64_t seq = 0;  // events reported on this thread
+  // The syscall entered last, as captured for engines with `capture` (its exit needs it).
+  SyscallCapture capture;
   // Client calls waiting for this thread's next stop (EngineHub::when_stopped), by client id.
   std::vector<std::pair<std::uint64_t, std::function<void()>>> stop_waiters;
 

@@ -214,6 +214,25 @@ void Dispatcher::parse_engine_options(const Params& p, AttachRequest* req) {
     bad(opt::concurrent, "applies to sync engines only (\"mode\": \"sync\")");
   req->type = p.opt_string(opt::type).value_or("");
   if (const auto* d = p.opt_json(opt::data)) req->data = *d;
+  if (const auto* c = p.opt_json(opt::capture); c && !c->is_null() && *c != false) {
+    const std::string why =
+        "must be true or {\"strsize\": 0-65536, \"fd_paths\": true|false}";
+    CaptureOptions options;
+    if (c->is_object()) {
+      for (const auto& [key, value] : c->items()) {
+        if (key == "strsize" && value.is_number_unsigned() &&
+            value.get<std::uint64_t>() <= CaptureOptions::kMaxStrsize)
+          options.strsize = value.get<std::size_t>();
+        else if (key == "fd_paths" && value.is_boolean())
+          options.fd_paths = value.get<bool>();
+        else
+          bad(opt::capture, why + " (bad \"" + key + "\")");
+      }
+    } else if (*c != true) {
+      bad(opt::capture, why);
+    }
+    req->capture = options;
+  }
 }
 
 nlohmann::json Dispatcher::attach(Session& s, const Params& p) {
@@ -349,6 +368,7 @@ nlohmann::json Dispatcher::stats(Session& s, const Params& p) {
   r["reports_sent"] = st.reports_sent;
   r["events_sent"] = st.events_sent;
   r["children_held"] = st.children_held;
+  r["captures"] = st.captures;
   return r;
 }
 

@@ -56,6 +56,15 @@ std::optional<std::pair<uid_t, gid_t>> dump_owner(pid_t tid) {
 
 }  // namespace
 
+bool memory_readable_now(const PeerCreds& client, pid_t tid) {
+  if (client.has_cap(proc::kCapSysPtrace)) return true;
+  auto owner = dump_owner(tid);
+  // Root's own thread cannot be told from a non-dumpable one (both root-owned): refuse, as the
+  // attach-time check does for a client without CAP_SYS_PTRACE.
+  return owner && owner->first == client.uid && owner->second == client.gid &&
+         !(client.uid == 0 && client.gid == 0);
+}
+
 RpcError no_such_thread(pid_t tid) {
   return errno_error(ESRCH, "no such thread " + std::to_string(tid), {{"tid", tid}});
 }

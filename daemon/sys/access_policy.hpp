@@ -35,6 +35,11 @@ enum class AccessCheck {
 std::optional<utrace::proto::RpcError> check_trace_access(const PeerCreds& client, pid_t tid,
                                                           AccessCheck kind = AccessCheck::Attach);
 
+// May this client read the memory of a thread it traces, now? ptrace_access_vm's rule: yes with
+// CAP_SYS_PTRACE; else only while the thread's mm is dumpable for the client (its /proc files
+// belong to the client's uid and gid). One stat(2): cheap enough for every captured stop.
+bool memory_readable_now(const PeerCreds& client, pid_t tid);
+
 // ESRCH "no such thread TID": also the answer about a thread the client cannot see.
 utrace::proto::RpcError no_such_thread(pid_t tid);
 

@@ -127,6 +127,8 @@ void fill_message(const Held& h, utrace_message* out) {
   out->engine_gone = r.engine_gone.value_or(false) ? 1 : 0;
   out->for_event = r.for_event ? static_cast<int>(*r.for_event) : -1;
   out->jctl = str(r.jctl);
+  out->addr = r.addr.value_or(0);
+  out->step = r.step.value_or(false) ? 1 : 0;
 }
 
 void install_routing(utrace_client* c) {

@@ -15,7 +15,8 @@ constexpr std::array<std::string_view, kResumeActionCount> kActionNames = {
 constexpr std::array<std::string_view, kEventKindCount> kEventNames = {
     "quiesce",       "reap",          "clone",       "exec",        "exit",
     "death",         "syscall_entry", "syscall_exit", "signal",     "signal_ign",
-    "signal_stop",   "signal_term",   "signal_core", "jctl"};
+    "signal_stop",   "signal_term",   "signal_core", "jctl",
+    "breakpoint"};
 
 }  // namespace
 

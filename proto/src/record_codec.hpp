@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "utrace/proto/base64.hpp"
 #include "utrace/proto/errors.hpp"
 #include "utrace/proto/params.hpp"
 #include "utrace/proto/record_fields.hpp"
@@ -27,6 +28,64 @@ inline std::string choice_text(const std::array<std::string_view, 2>& c) {
 
 template <class Record>
 nlohmann::json encode_record(const Record& r, EventKind event);
+
+inline nlohmann::json encode_capture(const Capture& c) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!c.mem.empty()) {
+    auto& mem = j["mem"] = nlohmann::json::array();
+    for (const auto& region : c.mem)
+      mem.push_back(nlohmann::json::array({hex_u64(region.addr), base64_encode(region.bytes)}));
+  }
+  if (!c.fds.empty()) {
+    auto& fds = j["fds"] = nlohmann::json::object();
+    for (const auto& [fd, path] : c.fds) fds[std::to_string(fd)] = path;
+  }
+  if (!c.siginfo.empty()) j["siginfo"] = base64_encode(c.siginfo);
+  if (c.truncated) j["truncated"] = true;
+  return j;
+}
+
+inline Capture decode_capture(const nlohmann::json& j, std::string_view name) {
+  if (!j.is_object()) bad(name, "must be an object");
+  Capture c;
+  if (auto it = j.find("mem"); it != j.end() && !it->is_null()) {
+    const std::string why = "mem must be a list of [\"0x…\" address, base64 bytes] pairs";
+    if (!it->is_array()) bad(name, why);
+    for (const auto& pair : *it) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string()) bad(name, why);
+      auto addr = read_u64(pair[0]);
+      auto bytes = base64_decode(pair[1].get_ref<const std::string&>());
+      if (!addr || !bytes) bad(name, why);
+      c.mem.push_back({*addr, std::move(*bytes)});
+    }
+  }
+  if (auto it = j.find("fds"); it != j.end() && !it->is_null()) {
+    const std::string why = "fds must map fd numbers to strings";
+    if (!it->is_object()) bad(name, why);
+    for (const auto& [key, path] : it->items()) {
+      int fd = 0;
+      try {
+        std::size_t used = 0;
+        fd = std::stoi(key, &used);
+        if (used != key.size()) bad(name, why);
+      } catch (const std::logic_error&) {
+        bad(name, why);
+      }
+      if (!path.is_string()) bad(name, why);
+      c.fds[fd] = path.get<std::string>();
+    }
+  }
+  if (auto it = j.find("siginfo"); it != j.end() && !it->is_null()) {
+    auto bytes = it->is_string() ? base64_decode(it->get_ref<const std::string&>()) : std::nullopt;
+    if (!bytes) bad(name, "siginfo must be base64");
+    c.siginfo = std::move(*bytes);
+  }
+  if (auto it = j.find("truncated"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) bad(name, "truncated must be true or false");
+    c.truncated = it->get<bool>();
+  }
+  return c;
+}
 
 template <class F, class V>
 nlohmann::json encode_value(const F& f, const V& v, EventKind event) {
@@ -46,6 +105,11 @@ nlohmann::json encode_value(const F& f, const V& v, EventKind event) {
     return a;
   } else if constexpr (std::is_same_v<V, std::int64_t>) {
     return wide_i64(v);
+  } else if constexpr (std::is_same_v<V, std::uint64_t>) {
+    if (f.kind == Kind::Address) return hex_u64(v);
+    return v;
+  } else if constexpr (std::is_same_v<V, Capture>) {
+    return encode_capture(v);
   } else if constexpr (std::is_class_v<V> && !std::is_same_v<V, std::string>) {
     return encode_record(v, event);  // Kind::Object
   } else {
@@ -115,6 +179,12 @@ std::optional<typename F::value_type> read_value(const Params& p, const F& f) {
     if constexpr (std::is_same_v<V, bool>) return *s == f.choices[1];  // Kind::Choice
     else return s;
   } else if constexpr (std::is_same_v<V, std::uint64_t>) {
+    if (f.kind == Kind::Address) {
+      if (!raw || raw->is_null()) return std::nullopt;
+      auto v = read_u64(*raw);
+      if (!v) bad(f.name, "must be an integer or a \"0x…\" string");
+      return v;
+    }
     return p.opt_unsigned(f.name);
   } else if constexpr (std::is_integral_v<V>) {
     if (f.kind == Kind::Signal) {
@@ -134,6 +204,9 @@ std::optional<typename F::value_type> read_value(const Params& p, const F& f) {
   } else if constexpr (std::is_same_v<V, std::array<std::uint64_t, 6>>) {
     if (!raw || raw->is_null()) return std::nullopt;
     return read_args(*raw, f.name);
+  } else if constexpr (std::is_same_v<V, Capture>) {
+    if (!raw || raw->is_null()) return std::nullopt;
+    return decode_capture(*raw, f.name);
   } else {  // Kind::Object
     if (!raw || raw->is_null()) return std::nullopt;
     if (!raw->is_object()) bad(f.name, "must be an object");

@@ -1,10 +1,14 @@
 // Encoders of proto/report_line.hpp: one pass over the fields, straight into the output string.
 #include "utrace/proto/report_line.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "utrace/proto/base64.hpp"
 #include "utrace/proto/report_fields.hpp"
 #include "utrace/proto/wide_values.hpp"
 
@@ -14,7 +18,7 @@ namespace {
 // Written by hand for speed: write_params and encode_reply_line write each declared field
 // (report_fields.hpp). A new field: write it here, read it in report_line_decoder.cpp, then
 // count it here; tests/unit/test_report_line.cpp checks each declared field against report.cpp.
-static_assert(fields::field_count<Report>() == 22 && fields::field_count<SyscallInfo>() == 3 &&
+static_assert(fields::field_count<Report>() == 25 && fields::field_count<SyscallInfo>() == 3 &&
                   fields::field_count<SignalInfo>() == 3 && fields::field_count<ReportReply>() == 4,
               "a report or reply field was declared: write it in the hot path too");
 
@@ -113,9 +117,46 @@ class LineWriter {
   bool first_ = true;
 };
 
+void write_capture(LineWriter& w, const Capture& c) {
+  w.open("capture");
+  if (!c.fds.empty()) {
+    w.open("fds");
+    // Sorted as text, like the generic encoder's object keys ("-100" < "10" < "3").
+    std::vector<std::pair<std::string, const std::string*>> fds;
+    for (const auto& [fd, path] : c.fds) fds.emplace_back(std::to_string(fd), &path);
+    std::sort(fds.begin(), fds.end());
+    for (const auto& [fd, path] : fds) w.key(fd), w.string(*path);
+    w.close();
+  }
+  if (!c.mem.empty()) {
+    w.key("mem");
+    w.raw("[");
+    bool first = true;
+    for (const auto& region : c.mem) {
+      w.raw(first ? "[" : ",[");
+      first = false;
+      w.hex(region.addr);
+      w.raw(",\"");
+      w.raw(base64_encode(region.bytes));
+      w.raw("\"]");
+    }
+    w.raw("]");
+  }
+  if (!c.siginfo.empty()) {
+    w.key("siginfo");
+    w.raw("\"");
+    w.raw(base64_encode(c.siginfo));
+    w.raw("\"");
+  }
+  if (c.truncated) w.key("truncated"), w.boolean(true);
+  w.close();
+}
+
 void write_params(LineWriter& w, const Report& r) {
   w.open("params");
   w.key("action"), w.string(to_string(r.action));
+  if (r.addr) w.key("addr"), w.hex(*r.addr);
+  if (r.capture) write_capture(w, *r.capture);
   if (r.child) w.key("child"), w.integer(*r.child);
   if (r.child_pid) w.key("child_pid"), w.integer(*r.child_pid);
   if (r.clone) w.key("clone"), w.string(*r.clone);
@@ -140,6 +181,7 @@ void write_params(LineWriter& w, const Report& r) {
     w.close();
   }
   if (r.status) w.key("status"), w.integer(*r.status);
+  if (r.step) w.key("step"), w.boolean(*r.step);
   if (r.syscall) {
     w.open("syscall");
     if (r.event == EventKind::SyscallEntry) {
@@ -174,6 +216,8 @@ std::string encode_report_line(const Report& report, std::optional<std::int64_t>
 }
 
 std::string EventLineCache::line(const Report& report) {
+  // A captured report is only for the engines that asked: never cached, never reused.
+  if (report.capture) return encode_report_line(report, std::nullopt);
   if (!line_.empty() && report.action == action_ && report.event == event_ &&
       report.for_event == for_event_) {
     char digits[24];

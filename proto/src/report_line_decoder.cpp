@@ -123,6 +123,7 @@ class ReportSax {
     if (where_ != Where::Params) return false;
     if (key_ == "engine_gone") line_.report.engine_gone = v;
     else if (key_ == "resumed") line_.report.resumed = v;
+    else if (key_ == "step") line_.report.step = v;
     else return false;
     return true;
   }
@@ -147,6 +148,12 @@ class ReportSax {
           auto v = parse_hex_u64(s);
           if (!v) return false;
           r.retval = static_cast<std::int64_t>(*v);
+          return true;
+        }
+        if (key_ == "addr") {
+          auto v = parse_hex_u64(s);  // wide_values.hpp: "0x…"
+          if (!v) return false;
+          r.addr = *v;
           return true;
         }
         if (key_ == "event") return event_ = store(parse_event(s), r.event);
@@ -228,6 +235,11 @@ class ReportSax {
     if (key_ == "seq") {
       if (n.negative) return false;
       r.seq = n.magnitude;
+      return true;
+    }
+    if (key_ == "addr") {  // written as "0x…", read as a number too
+      if (n.negative) return false;
+      r.addr = n.magnitude;
       return true;
     }
     if (key_ == "time_us" || key_ == "mono_us") {

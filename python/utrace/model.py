@@ -59,6 +59,7 @@ class Event(str, enum.Enum):
     SIGNAL_TERM = "signal_term"
     SIGNAL_CORE = "signal_core"
     JCTL = "jctl"
+    BREAKPOINT = "breakpoint"
 
     def __str__(self) -> str:
         return self.value
@@ -288,6 +289,11 @@ class Report(Message):
         self.engine_gone: bool = bool(params.get("engine_gone", False))
         self.jctl: Optional[str] = params.get("jctl")
         self.for_event: Optional[str] = params.get("for_event")
+        addr = params.get("addr")
+        self.addr: Optional[int] = int(addr, 16) if isinstance(addr, str) else addr
+        self.step: bool = bool(params.get("step", False))
+        #: the raw ``capture`` object (attach option ``capture``), or None
+        self.capture: Optional[Dict[str, Any]] = params.get("capture")
         self.answered: Optional[Reply] = None
         self._replier = replier
 

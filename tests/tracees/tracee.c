@@ -4,7 +4,8 @@
  *   tracee spin             burns CPU without syscalls (a busy tracee)
  *   tracee getppid-loop     calls getppid() forever (a busy, syscall-heavy tracee)
  *   tracee on-input         reads stdin line by line: "g" calls getppid(), "s" runs the known
- *                           sequence below, "q" exits with status 3; EOF exits 0
+ *                           sequence below, "o" opens /nonexistent/utraced-example (ENOENT),
+ *                           "q" exits with status 3; EOF exits 0
  *   tracee nops             burns CPU in a long sled of one-byte nop instructions (x86), so that
  *                           a single step moves the instruction pointer by exactly one byte
  *   tracee threads3         the main thread and two more threads, all sleeping in nanosleep
@@ -24,6 +25,7 @@
  * Every mode prints "ready <pid>\n" on stdout first, so a test knows it has started.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,6 +109,8 @@ int main(int argc, char** argv) {
         switch (buf[i]) {
           case 'g': syscall(SYS_getppid); break;
           case 's': known_sequence(); break;
+          /* a path argument (PROTOCOL.md's capture example) */
+          case 'o': syscall(SYS_openat, AT_FDCWD, "/nonexistent/utraced-example", O_RDONLY); break;
           case 'q': return 3;
           default: break;
         }

@@ -68,6 +68,15 @@ typename F::value_type random_value(std::mt19937_64& rng, const F& fd, EventKind
     V args{};
     for (auto& a : args) a = coin() ? rng() : rng() % 10;
     return args;
+  } else if constexpr (std::is_same_v<V, utrace::proto::Capture>) {
+    V c;
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n)
+      c.mem.push_back({coin() ? rng() : rng() % 4096, random_text(rng)});
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n)
+      c.fds[static_cast<int>(random_in(rng, -100, 1 << 20))] = random_text(rng);
+    if (coin()) c.siginfo = std::string(128, static_cast<char>(rng()));
+    c.truncated = coin();
+    return c;
   } else {
     return random_record<V>(rng, event);  // Kind::Object
   }

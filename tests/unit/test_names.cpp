@@ -17,7 +17,7 @@ const std::vector<std::string> kActionWireNames = {"stop",      "interrupt", "re
 const std::vector<std::string> kEventWireNames = {
     "quiesce",       "reap",         "clone",  "exec",       "exit",
     "death",         "syscall_entry", "syscall_exit", "signal", "signal_ign",
-    "signal_stop",   "signal_term",  "signal_core", "jctl"};
+    "signal_stop",   "signal_term",  "signal_core", "jctl", "breakpoint"};
 
 std::vector<ResumeAction> all_actions() {
   std::vector<ResumeAction> v;
@@ -114,8 +114,8 @@ TEST(Actions, CombineIsConstexpr) {
 // ---- events ----
 
 TEST(Events, CountMatchesDesign) {
-  EXPECT_EQ(kEventKindCount, 14);
-  EXPECT_EQ(static_cast<int>(EventKind::Jctl) + 1, kEventKindCount);
+  EXPECT_EQ(kEventKindCount, 15);
+  EXPECT_EQ(static_cast<int>(EventKind::Breakpoint) + 1, kEventKindCount);
 }
 
 TEST(Events, WireNamesAreTheFixedOnes) {

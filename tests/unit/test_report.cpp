@@ -150,7 +150,7 @@ TEST(Report, RoundTripEveryFieldCombinationAndEvent) {
       ++n;
     }
   }
-  EXPECT_EQ(n, 64 * 14);
+  EXPECT_EQ(n, 64 * kEventKindCount);
 }
 
 TEST(Report, RoundTripEveryAction) {

@@ -64,7 +64,8 @@ typedef enum utrace_event {
   UTRACE_EVENT_SIGNAL_STOP = 10,
   UTRACE_EVENT_SIGNAL_TERM = 11,
   UTRACE_EVENT_SIGNAL_CORE = 12,
-  UTRACE_EVENT_JCTL = 13
+  UTRACE_EVENT_JCTL = 13,
+  UTRACE_EVENT_BREAKPOINT = 14 /* always sent to the owners of the breakpoint */
 } utrace_event;
 #define UTRACE_EVENT_BIT(kind) (UINT32_C(1) << (kind))
 
@@ -247,6 +248,9 @@ typedef struct utrace_message {
   const char *text;         /* notice: its message; else "" */
   const char *json;         /* the line as received */
   uint64_t token;           /* identifies a report for utrace_reply_to() */
+  uint64_t addr;            /* breakpoint: its address (rip is set back to it); else 0 */
+  int step;                 /* signal_core SIGTRAP of a step the daemon made; else 0 */
+  /* captured memory (attach option "capture") is only in `json` */
 } utrace_message;
 
 #define UTRACE_SIGNAL_DELIVER (-1)

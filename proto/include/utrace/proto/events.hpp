@@ -24,9 +24,11 @@ enum class EventKind : std::uint8_t {
   SignalTerm = 11,   // a signal whose default action terminates
   SignalCore = 12,   // a signal whose default action dumps core
   Jctl = 13,         // a job-control stop or continue took effect
+  Breakpoint = 14,   // the thread hit an int3 this engine inserted (insert_breakpoint); sent to
+                     // the breakpoint's owners whether or not they list it in their events
 };
 
-inline constexpr int kEventKindCount = 14;
+inline constexpr int kEventKindCount = 15;
 
 std::string_view to_string(EventKind kind);
 std::optional<EventKind> parse_event(std::string_view name);

@@ -92,6 +92,8 @@ inline constexpr std::array table{
     // Kept in every engine record (one per thread covered): bounded like any client resource.
     ParamSpec{"type", ParamType::String, false, 0, 256},
     ParamSpec{"data", ParamType::Json, false, 0, 4096},
+    // true, or {"strsize": 0-65536, "fd_paths": bool} (checked by the dispatcher)
+    ParamSpec{"capture", ParamType::Json, false, 0, 4096},
 };
 inline constexpr ParamSpec report_timeout_ms = find_param(table, "report_timeout_ms");
 inline constexpr ParamSpec scope = find_param(table, "scope");
@@ -103,6 +105,7 @@ inline constexpr ParamSpec mode = find_param(table, "mode");
 inline constexpr ParamSpec concurrent = find_param(table, "concurrent");
 inline constexpr ParamSpec type = find_param(table, "type");
 inline constexpr ParamSpec data = find_param(table, "data");
+inline constexpr ParamSpec capture = find_param(table, "capture");
 }  // namespace engine_options
 
 namespace attach {

@@ -29,6 +29,8 @@ enum class Kind {
   Args,      // a list of at most 6 integers (syscall arguments; negative ones wrap to uint64)
   Object,    // a nested record, declared by its own fields
   Signal,    // reply only: "deliver" (ReportReply::kDeliver), "ignore" (0) or a number 1-64
+  Address,   // a std::uint64_t written as a "0x…" string (read: a number or "0x…")
+  Capture,   // proto::Capture: {"mem":[["0x…","base64"],…],"fds":{"3":"…"},"siginfo":"base64","truncated":true}
 };
 
 // Whether a field may be absent (null counts as absent, except for Kind::Action).

@@ -3,8 +3,10 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +27,22 @@ struct SignalInfo {
   std::string name;  // "SIGUSR1"
   int code = 0;      // si_code
   bool operator==(const SignalInfo&) const = default;
+};
+
+// Tracee memory the daemon read at the stop for an engine attached with `capture` (what the strace
+// decoder reads to print this syscall or signal), so that the client decodes it afterwards.
+struct CapturedRegion {
+  std::uint64_t addr = 0;
+  std::string bytes;  // raw bytes (base64 on the wire)
+  bool operator==(const CapturedRegion&) const = default;
+};
+
+struct Capture {
+  std::vector<CapturedRegion> mem;  // in the order read
+  std::map<int, std::string> fds;   // fd -> /proc/PID/fd/N link text (capture fd_paths)
+  std::string siginfo;              // signal reports: the raw siginfo_t (128 bytes); else empty
+  bool truncated = false;           // the per-stop cap was reached: some reads got nothing
+  bool operator==(const Capture&) const = default;
 };
 
 struct Report {
@@ -57,6 +75,13 @@ struct Report {
   // epoch and CLOCK_MONOTONIC. Exact in a double until the year 2255 (PROTOCOL.md, Numbers).
   std::optional<std::uint64_t> time_us;
   std::optional<std::uint64_t> mono_us;
+  // Engines attached with `capture`: syscall and signal reports carry the memory read at the stop.
+  std::optional<Capture> capture;
+  // breakpoint: the address of the int3 (rip has been set back to it).
+  std::optional<std::uint64_t> addr;
+  // signal_core SIGTRAP of a step the daemon made for a singlestep/blockstep: not the
+  // program's signal (tools that print signals skip it); never delivered unless asked for.
+  std::optional<bool> step;
   bool operator==(const Report&) const = default;
 };
 

@@ -58,6 +58,9 @@ struct RecordFields<Report> {
       optional("jctl", &Report::jctl, Kind::Choice).one_of("stopped", "continued"),
       optional("time_us", &Report::time_us, Kind::Unsigned),
       optional("mono_us", &Report::mono_us, Kind::Unsigned),
+      optional("capture", &Report::capture, Kind::Capture),
+      optional("addr", &Report::addr, Kind::Address),
+      optional("step", &Report::step, Kind::Flag),
   };
 };
 
