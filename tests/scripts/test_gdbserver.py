@@ -61,6 +61,7 @@ def not_stopped(pid):
 
 def gdb_cmd(commands, target):
     argv = [GDB, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", "set remotetimeout 30",  # a loaded machine: the server may start slowly
             "-ex", f"target remote {target}"]
     for c in commands:
         argv += ["-ex", c]

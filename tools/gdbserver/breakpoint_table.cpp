@@ -1,16 +1,24 @@
 #include "breakpoint_table.hpp"
 
 #include "utrace/proto/errors.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utracectl::gdbserver {
 
 namespace client = utrace::client;
 
+namespace {
+
+nlohmann::json params_of(client::EngineId engine, std::uint64_t addr, int tid) {
+  return {{"engine", engine}, {"addr", utrace::proto::hex_u64(addr)}, {"tid", tid}};
+}
+
+}  // namespace
+
 bool BreakpointTable::insert(std::uint64_t addr, int tid) {
   if (table_.count(addr)) return true;
   if (!fallback_) {
-    const client::Reply r = client_.request(
-        "insert_breakpoint", {{"engine", engine_}, {"addr", addr}, {"tid", tid}});
+    const client::Reply r = client_.request("insert_breakpoint", params_of(engine_, addr, tid));
     if (r.ok()) {
       table_[addr] = 0;
       return true;
@@ -35,8 +43,7 @@ bool BreakpointTable::remove(std::uint64_t addr, int tid) {
   const char original = it->second;
   table_.erase(it);
   if (!fallback_) {
-    const client::Reply r = client_.request(
-        "remove_breakpoint", {{"engine", engine_}, {"addr", addr}, {"tid", tid}});
+    const client::Reply r = client_.request("remove_breakpoint", params_of(engine_, addr, tid));
     return r.ok();
   }
   try {

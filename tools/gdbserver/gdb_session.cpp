@@ -14,7 +14,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-bool starts(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 std::string hex2(int v) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -40,7 +42,8 @@ bool parse_addr_len(std::string_view args, std::uint64_t& addr, std::uint64_t& l
   if (comma == std::string_view::npos) return false;
   std::size_t colon = args.find(':', comma);
   const auto a = parse_hex(args.substr(0, comma));
-  const auto l = parse_hex(args.substr(comma + 1, colon == std::string_view::npos ? colon : colon - comma - 1));
+  const auto l = parse_hex(
+      args.substr(comma + 1, colon == std::string_view::npos ? colon : colon - comma - 1));
   if (!a || !l) return false;
   addr = *a;
   len = *l;
@@ -115,8 +118,10 @@ int GdbSession::thread_for(int selected) {
 void GdbSession::report_stop(const StopEvent& e) {
   if (e.kind != StopKind::Exited) inferior_.stop_all();
   running_ = false;
-  if (e.kind == StopKind::Exited) finished_ = true;
-  else general_tid_ = e.tid;
+  if (e.kind == StopKind::Exited)
+    finished_ = true;
+  else
+    general_tid_ = e.tid;
   last_stop_ = e;
   conn_.send(stop_reply(e));
 }
@@ -125,19 +130,28 @@ std::string GdbSession::stop_reply(const StopEvent& e) const {
   const int pid = inferior_.pid();
   if (e.kind == StopKind::Exited) {
     const std::string process = ";process:" + hex_u64(pid);
-    if (WIFSIGNALED(e.status)) return "X" + hex2(gdb_signal_from_host(WTERMSIG(e.status))) + process;
+    if (WIFSIGNALED(e.status))
+      return "X" + hex2(gdb_signal_from_host(WTERMSIG(e.status))) + process;
     return "W" + hex2(WIFEXITED(e.status) ? WEXITSTATUS(e.status) : 0) + process;
   }
   const std::string thread = "thread:" + thread_id(pid, e.tid) + ";";
   switch (e.kind) {
-    case StopKind::Breakpoint: return "T05swbreak:;" + thread;
-    case StopKind::Step: return "T05" + thread;
-    case StopKind::SyscallEntry: return "T05syscall_entry:" + hex_u64(e.sysno) + ";" + thread;
-    case StopKind::SyscallReturn: return "T05syscall_return:" + hex_u64(e.sysno) + ";" + thread;
-    case StopKind::Interrupt: return "T02" + thread;
-    case StopKind::Exec: return "T05exec:" + to_hex(e.path) + ";" + thread;
-    case StopKind::Initial: return (inferior_.launched() ? "T05" : "T00") + thread;
-    default: return "T" + hex2(gdb_signal_from_host(e.signo)) + thread;
+    case StopKind::Breakpoint:
+      return "T05swbreak:;" + thread;
+    case StopKind::Step:
+      return "T05" + thread;
+    case StopKind::SyscallEntry:
+      return "T05syscall_entry:" + hex_u64(e.sysno) + ";" + thread;
+    case StopKind::SyscallReturn:
+      return "T05syscall_return:" + hex_u64(e.sysno) + ";" + thread;
+    case StopKind::Interrupt:
+      return "T02" + thread;
+    case StopKind::Exec:
+      return "T05exec:" + to_hex(e.path) + ";" + thread;
+    case StopKind::Initial:
+      return (inferior_.launched() ? "T05" : "T00") + thread;
+    default:
+      return "T" + hex2(gdb_signal_from_host(e.signo)) + thread;
   }
 }
 
@@ -191,8 +205,10 @@ void GdbSession::resume_legacy(char kind, std::string_view args) {
   const int current = thread_for(continue_tid_ > 0 ? continue_tid_ : general_tid_);
   std::vector<Inferior::Action> actions;
   for (int tid : inferior_.threads().live()) {
-    if (tid == current) actions.push_back({tid, step, signo});
-    else if (continue_tid_ <= 0) actions.push_back({tid, false, 0});
+    if (tid == current)
+      actions.push_back({tid, step, signo});
+    else if (continue_tid_ <= 0)
+      actions.push_back({tid, false, 0});
   }
   start(actions);
 }
@@ -255,7 +271,9 @@ bool GdbSession::handle(const std::string& packet) {
   const std::string_view args = p.substr(1);
   try {
     switch (p[0]) {
-      case '?': conn_.send(stop_reply(last_stop_)); return true;
+      case '?':
+        conn_.send(stop_reply(last_stop_));
+        return true;
       case 'g':
       case 'G':
       case 'p':
@@ -280,18 +298,32 @@ bool GdbSession::handle(const std::string& packet) {
         }
         return true;
       }
-      case 'm': conn_.send(read_memory(args)); return true;
-      case 'M': conn_.send(write_memory(args, false)); return true;
-      case 'X': conn_.send(write_memory(args, true)); return true;
-      case 'Z': conn_.send(breakpoint(args, true)); return true;
-      case 'z': conn_.send(breakpoint(args, false)); return true;
+      case 'm':
+        conn_.send(read_memory(args));
+        return true;
+      case 'M':
+        conn_.send(write_memory(args, false));
+        return true;
+      case 'X':
+        conn_.send(write_memory(args, true));
+        return true;
+      case 'Z':
+        conn_.send(breakpoint(args, true));
+        return true;
+      case 'z':
+        conn_.send(breakpoint(args, false));
+        return true;
       case 'c':
       case 'C':
       case 's':
-      case 'S': resume_legacy(p[0], args); return true;
+      case 'S':
+        resume_legacy(p[0], args);
+        return true;
       case 'H':
-        if (!args.empty() && args[0] == 'g') general_tid_ = parse_thread(args.substr(1));
-        else if (!args.empty()) continue_tid_ = parse_thread(args.substr(1));
+        if (!args.empty() && args[0] == 'g')
+          general_tid_ = parse_thread(args.substr(1));
+        else if (!args.empty())
+          continue_tid_ = parse_thread(args.substr(1));
         conn_.send("OK");
         return true;
       case 'T': {
@@ -308,7 +340,8 @@ bool GdbSession::handle(const std::string& packet) {
         if (!finished_) inferior_.kill();
         finished_ = true;
         return false;
-      default: break;
+      default:
+        break;
     }
     if (p == "vCont?") {
       conn_.send("vCont;c;C;s;S;t");

@@ -94,9 +94,9 @@ int accept_one(const std::string& spec) {
   struct sockaddr_storage addr {};
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<struct sockaddr*>(&addr), &len);
-  const int bound = ntohs(addr.ss_family == AF_INET6
-                              ? reinterpret_cast<struct sockaddr_in6*>(&addr)->sin6_port
-                              : reinterpret_cast<struct sockaddr_in*>(&addr)->sin_port);
+  const int bound =
+      ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<struct sockaddr_in6*>(&addr)->sin6_port
+                                       : reinterpret_cast<struct sockaddr_in*>(&addr)->sin_port);
   std::cerr << "Listening on port " << bound << std::endl;
   int conn;
   do conn = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -135,11 +135,14 @@ int gdbserver_command(const std::string& socket, const std::vector<std::string>&
   ::signal(SIGPIPE, SIG_IGN);
   if (o.listen.empty()) ::signal(SIGINT, SIG_IGN);  // gdb's Ctrl-C comes as \x03
   try {
-    client::Client c = client::Client::connect(socket.empty() ? client::default_socket_path() : socket);
+    client::Client c =
+        client::Client::connect(socket.empty() ? client::default_socket_path() : socket);
     c.hello("utracectl-gdbserver");
     Inferior inferior(c);
-    if (o.argv.empty()) inferior.attach(o.pid);
-    else inferior.launch(o.argv, o.listen.empty());
+    if (o.argv.empty())
+      inferior.attach(o.pid);
+    else
+      inferior.launch(o.argv, o.listen.empty());
     if (!o.argv.empty())
       std::cerr << "Process " << o.argv[0] << " created; pid = " << inferior.pid() << std::endl;
     else

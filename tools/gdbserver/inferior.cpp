@@ -26,9 +26,9 @@ namespace {
 
 proto::EventMask base_events() {
   proto::EventMask m;
-  for (EventKind k : {EventKind::Clone, EventKind::Exec, EventKind::Death, EventKind::Reap, EventKind::Signal,
-                      EventKind::SignalIgn, EventKind::SignalStop, EventKind::SignalTerm,
-                      EventKind::SignalCore})
+  for (EventKind k :
+       {EventKind::Clone, EventKind::Exec, EventKind::Death, EventKind::Reap, EventKind::Signal,
+        EventKind::SignalIgn, EventKind::SignalStop, EventKind::SignalTerm, EventKind::SignalCore})
     m.set(k);
   return m;
 }
@@ -51,11 +51,8 @@ void Inferior::attach(int pid) {
   o.events = base_events();
   o.mode = client::Mode::Sync;
   const client::AttachResult r = client_.attach(o);
-  engine_ = r.engine;
   pid_ = pid;
-  current_events_ = o.events;
-  breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
-  filter_ = std::make_unique<StopFilter>(*breakpoints_);
+  adopt(r.engine, o.events);
   for (int tid : r.tids) threads_.add(tid);
   stop_all();
 }
@@ -63,7 +60,9 @@ void Inferior::attach(int pid) {
 void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
   client::LaunchOptions o;
   o.argv = argv;
+  // Not `exec` yet: a sync exec report in flight would keep launch's wait from seeing the hold.
   o.events = base_events();
+  o.events.clear(EventKind::Exec);
   o.mode = client::Mode::Sync;
   o.default_signals = {SIGINT, SIGPIPE};  // ignored here, not in the program
   if (stdio_is_gdb) {  // as gdbserver does on stdio: keep the program off the protocol
@@ -74,13 +73,18 @@ void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
   pid_ = r.pid;
   launched_ = true;
   if (!r.untraced.empty()) throw std::runtime_error("the program runs untraced: " + r.untraced);
-  engine_ = r.engine;
-  current_events_ = o.events;
-  breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
-  filter_ = std::make_unique<StopFilter>(*breakpoints_);
+  adopt(r.engine, o.events);
   ThreadState& t = threads_.add(pid_);
   t.held = true;  // at its exec stop, by hold_at_exec
   t.running = false;
+  update_events(false);  // now with exec
+}
+
+void Inferior::adopt(client::EngineId engine, proto::EventMask events) {
+  engine_ = engine;
+  current_events_ = events;
+  breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
+  filter_ = std::make_unique<StopFilter>(*breakpoints_);
 }
 
 bool Inferior::wait_io(int other_fd, milliseconds timeout) {
@@ -142,15 +146,19 @@ void Inferior::handle(client::ReportMessage m) {
       e = StopEvent{StopKind::Exec, t.tid, SIGTRAP};
       e->path = r.path.value_or("");
     }
-    if (e || !t.running) keep(t, std::move(m), e);
-    else pass_on(t, std::move(m), false);
+    if (e || !t.running)
+      keep(t, std::move(m), e);
+    else
+      pass_on(t, std::move(m), false);
     return;
   }
   if (fallback_trap(t, m)) return;
   const std::uint64_t addr = proto::read_u64(p.value("addr", nlohmann::json())).value_or(0);
   const Verdict v = filter_->sort(t, ev, r, p.value("step", false), addr);
-  if (v.stop) keep(t, std::move(m), v.stop);
-  else pass_on(t, std::move(m), v.deliver);
+  if (v.stop)
+    keep(t, std::move(m), v.stop);
+  else
+    pass_on(t, std::move(m), v.deliver);
 }
 
 bool Inferior::fallback_trap(ThreadState& t, client::ReportMessage& m) {
@@ -274,12 +282,8 @@ void Inferior::stop_all() {
     std::string reason;
     const int rc = client_.wait(engine_, milliseconds(100), &reason, waiting_on);
     ThreadState* t = threads_.find(waiting_on);
-    if (!t) continue;
-    if (rc == 0 && reason == "stopped" && t->running) {
-      t->running = false;
-      t->stopping = false;
-    } else if (rc == ESRCH) {
-      t->running = false;
+    if (t && ((rc == 0 && reason == "stopped") || rc == ESRCH)) {
+      t->running = false;  // held (or gone: its death report comes)
       t->stopping = false;
     }
   }
@@ -287,7 +291,7 @@ void Inferior::stop_all() {
 
 std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
   pump();
-  if (auto e = take_stop(); e && e->kind == StopKind::Exited) return e;
+  if (exited_) return take_stop();  // nullopt once told: gdb knows
   for (const Action& a : actions) {
     ThreadState* t = threads_.find(a.tid);
     if (!t || !t->pending) continue;
@@ -389,8 +393,10 @@ void Inferior::detach() {
     t.report.reset();
     const bool sig = m.report.signal && is_signal_event(proto::to_string(m.report.event));
     // A signal gdb stopped at goes to the program; our own traps never do.
-    if (sig) answer(m, ResumeAction::Resume, m.report.signal->signo == SIGTRAP ? 0 : -1);
-    else answer(m, ResumeAction::Resume);
+    if (sig)
+      answer(m, ResumeAction::Resume, m.report.signal->signo == SIGTRAP ? 0 : -1);
+    else
+      answer(m, ResumeAction::Resume);
   }
   client_.control(engine_, ResumeAction::Detach);
 }

@@ -80,6 +80,7 @@ class Inferior {
   bool exited() const { return exited_; }
 
  private:
+  void adopt(utrace::client::EngineId engine, utrace::proto::EventMask events);
   void handle(utrace::client::ReportMessage m);
   // A SIGTRAP of one of our own int3s (BreakpointTable's fallback): kept as a breakpoint stop.
   bool fallback_trap(ThreadState& t, utrace::client::ReportMessage& m);

@@ -19,7 +19,9 @@ constexpr const char* kSupported =
     "qXfer:auxv:read+;qXfer:exec-file:read+;QCatchSyscalls+;QPassSignals+;QProgramSignals+;"
     "swbreak+;vContSupported+;multiprocess+";
 
-bool starts(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -29,11 +31,16 @@ std::string read_file(const std::string& path) {
 std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -71,8 +78,8 @@ std::string QueryHandler::threads_xml() {
   return x + "</threads>\n";
 }
 
-std::string QueryHandler::xfer(std::string_view object, std::string_view annex,
-                               std::size_t offset, std::size_t length) {
+std::string QueryHandler::xfer(std::string_view object, std::string_view annex, std::size_t offset,
+                               std::size_t length) {
   std::string data;
   if (object == "features") {
     if (annex != "target.xml") return "E00";
@@ -83,10 +90,12 @@ std::string QueryHandler::xfer(std::string_view object, std::string_view annex,
     data = read_file("/proc/" + std::to_string(inferior_.pid()) + "/auxv");
     if (data.empty()) return "E01";
   } else if (object == "exec-file") {
-    const auto pid = annex.empty() ? std::optional<std::uint64_t>(inferior_.pid()) : parse_hex(annex);
+    const auto pid =
+        annex.empty() ? std::optional<std::uint64_t>(inferior_.pid()) : parse_hex(annex);
     if (!pid) return "E00";
     char buf[4096];
-    const ssize_t n = ::readlink(("/proc/" + std::to_string(*pid) + "/exe").c_str(), buf, sizeof buf);
+    const ssize_t n =
+        ::readlink(("/proc/" + std::to_string(*pid) + "/exe").c_str(), buf, sizeof buf);
     if (n <= 0) return "E01";
     data.assign(buf, static_cast<std::size_t>(n));
   } else {
@@ -149,7 +158,8 @@ std::optional<std::string> QueryHandler::handle(std::string_view p, int current_
   }
   if (starts(p, "QNonStop:")) return std::string(p == "QNonStop:0" ? "OK" : "E01");
   if (starts(p, "qSymbol")) return std::string("OK");
-  if (starts(p, "qThreadExtraInfo,")) return to_hex("utraced engine " + std::to_string(inferior_.engine()));
+  if (starts(p, "qThreadExtraInfo,"))
+    return to_hex("utraced engine " + std::to_string(inferior_.engine()));
   if (starts(p, "QDisableRandomization") || starts(p, "QEnvironment") ||
       starts(p, "QSetWorkingDir") || starts(p, "QStartupWithShell"))
     return std::string("OK");

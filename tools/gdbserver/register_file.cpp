@@ -41,9 +41,12 @@ unsigned full_ftag(const std::string& fx) {
       const bool integer = b(raw + 7) & 0x80;
       bool fraction_zero = (b(raw + 7) & 0x7f) == 0;
       for (std::size_t k = 0; k < 7; ++k) fraction_zero = fraction_zero && b(raw + k) == 0;
-      if (exponent == 0x7fff) tag = 2;
-      else if (exponent == 0) tag = (fraction_zero && !integer) ? 1 : 2;
-      else tag = integer ? 0 : 2;
+      if (exponent == 0x7fff)
+        tag = 2;
+      else if (exponent == 0)
+        tag = (fraction_zero && !integer) ? 1 : 2;
+      else
+        tag = integer ? 0 : 2;
     }
     ret |= tag << (2 * reg);
   }
@@ -148,12 +151,16 @@ void RegisterFile::flush(ThreadState& t) {
     fp_dirty_ = false;
   }
   if (fp_dirty_) {
-    client_.call("set_regset", {{"engine", engine_}, {"tid", t.tid}, {"set", "fp"},
+    client_.call("set_regset", {{"engine", engine_},
+                                {"tid", t.tid},
+                                {"set", "fp"},
                                 {"data", proto::base64_encode(*t.fp)}});
     t.xstate.reset();  // its FXSAVE part changed under it
   }
   if (xstate_dirty_) {
-    client_.call("set_regset", {{"engine", engine_}, {"tid", t.tid}, {"set", "xstate"},
+    client_.call("set_regset", {{"engine", engine_},
+                                {"tid", t.tid},
+                                {"set", "xstate"},
                                 {"data", proto::base64_encode(*t.xstate)}});
     t.fp.reset();
   }

@@ -25,8 +25,10 @@ constexpr char kHex[] = "0123456789abcdef";
 std::string printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s.substr(0, 400)) {
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += "\\x" + std::string{kHex[c >> 4], kHex[c & 15]};
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else
+      out += "\\x" + std::string{kHex[c >> 4], kHex[c & 15]};
   }
   if (s.size() > 400) out += "...";
   return out;
@@ -75,7 +77,9 @@ bool RspConnection::read_available() {
   if (closed_) return false;
   char buf[65536];
   for (;;) {
-    struct pollfd p {in_fd_, POLLIN, 0};
+    struct pollfd p {
+      in_fd_, POLLIN, 0
+    };
     if (::poll(&p, 1, 0) <= 0) break;
     const ssize_t n = ::read(in_fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -91,7 +95,9 @@ bool RspConnection::read_available() {
 }
 
 bool RspConnection::wait_input(std::chrono::milliseconds timeout) {
-  struct pollfd p {in_fd_, POLLIN, 0};
+  struct pollfd p {
+    in_fd_, POLLIN, 0
+  };
   int r;
   do r = ::poll(&p, 1, static_cast<int>(timeout.count()));
   while (r < 0 && errno == EINTR);
@@ -102,8 +108,10 @@ void RspConnection::parse() {
   for (;;) {
     std::size_t i = 0;
     while (i < in_.size() && in_[i] != '$') {
-      if (in_[i] == '\x03') ++interrupts_;
-      else if (in_[i] == '-' && !no_ack_ && !last_sent_.empty()) write_all(last_sent_);
+      if (in_[i] == '\x03')
+        ++interrupts_;
+      else if (in_[i] == '-' && !no_ack_ && !last_sent_.empty())
+        write_all(last_sent_);
       ++i;
     }
     in_.erase(0, i);
@@ -121,8 +129,10 @@ void RspConnection::parse() {
     std::string payload;
     payload.reserve(raw.size());
     for (std::size_t k = 0; k < raw.size(); ++k) {
-      if (raw[k] == '}' && k + 1 < raw.size()) payload += static_cast<char>(raw[++k] ^ 0x20);
-      else payload += raw[k];
+      if (raw[k] == '}' && k + 1 < raw.size())
+        payload += static_cast<char>(raw[++k] ^ 0x20);
+      else
+        payload += raw[k];
     }
     if (debug_) std::fprintf(stderr, "gdbserver <- %s\n", printable(payload).c_str());
     packets_.push_back(std::move(payload));

@@ -55,7 +55,7 @@ class RspConnection {
 // Hex helpers shared by the packet handlers.
 std::string to_hex(std::string_view bytes);
 std::string from_hex(std::string_view hex);  // stops at the first non-hex pair
-std::string hex_u64(std::uint64_t v);       // without leading zeros ("0" for 0)
+std::string hex_u64(std::uint64_t v);        // without leading zeros ("0" for 0)
 std::optional<std::uint64_t> parse_hex(std::string_view s);
 
 }  // namespace utracectl::gdbserver

@@ -26,7 +26,8 @@ Verdict StopFilter::sort(ThreadState& t, const std::string& event, const utrace:
   if (event == "syscall_entry" || event == "syscall_exit") {
     const std::int64_t nr = r.syscall ? r.syscall->nr : -1;
     if (catch_syscalls_ && (catch_nrs_.empty() || catch_nrs_.count(nr))) {
-      StopEvent e{event == "syscall_entry" ? StopKind::SyscallEntry : StopKind::SyscallReturn, t.tid};
+      StopEvent e{event == "syscall_entry" ? StopKind::SyscallEntry : StopKind::SyscallReturn,
+                  t.tid};
       e.sysno = nr;
       v.stop = e;
     }

@@ -32,8 +32,8 @@ class StopFilter {
 
   // event: the report's event name; step: its "step" flag; addr: a breakpoint's address.
   // Clears t.inject_signal when the report is that signal.
-  Verdict sort(ThreadState& t, const std::string& event, const utrace::proto::Report& r,
-               bool step, std::uint64_t addr) const;
+  Verdict sort(ThreadState& t, const std::string& event, const utrace::proto::Report& r, bool step,
+               std::uint64_t addr) const;
 
  private:
   const BreakpointTable& breakpoints_;

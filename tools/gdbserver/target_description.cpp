@@ -66,8 +66,8 @@ constexpr const char* kSseTypes = R"(<feature name="org.gnu.gdb.i386.sse">
 
 std::string reg_xml(const std::string& name, std::size_t bits, const std::string& type,
                     const std::string& group = "") {
-  std::string s = "  <reg name=\"" + name + "\" bitsize=\"" + std::to_string(bits) +
-                  "\" type=\"" + type + "\"";
+  std::string s =
+      "  <reg name=\"" + name + "\" bitsize=\"" + std::to_string(bits) + "\" type=\"" + type + "\"";
   if (!group.empty()) s += " group=\"" + group + "\"";
   return s + "/>\n";
 }
@@ -79,14 +79,18 @@ TargetDescription::TargetDescription(bool with_avx) : with_avx_(with_avx) {
                     std::size_t width = 0) {
     regs_.push_back({std::move(name), size, src, offset, width ? width : size});
   };
-  std::string x = "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-                  "<target>\n<architecture>i386:x86-64</architecture>\n<osabi>GNU/Linux</osabi>\n";
+  std::string x =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+      "<target>\n<architecture>i386:x86-64</architecture>\n<osabi>GNU/Linux</osabi>\n";
   x += kCoreTypes;
-  const char* gprs[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8",  "r9",
-                        "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+  const char* gprs[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8",
+                        "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
   for (const char* g : gprs) {
     const std::string n = g;
-    x += reg_xml(n, 64, n == "rip" ? "code_ptr" : (n == "rbp" || n == "rsp") ? "data_ptr" : "int64");
+    x += reg_xml(n, 64,
+                 n == "rip"                   ? "code_ptr"
+                 : (n == "rbp" || n == "rsp") ? "data_ptr"
+                                              : "int64");
     add(n, 8, RegSource::Gpr);
   }
   x += reg_xml("eflags", 32, "i386_eflags");
@@ -100,9 +104,18 @@ TargetDescription::TargetDescription(bool with_avx) : with_avx_(with_avx) {
     add("st" + std::to_string(i), 10, RegSource::Fxsave, 32 + 16 * i);
   }
   // fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop: 32 bits each in the g packet.
-  struct X87 { const char* name; std::size_t offset, width; };
-  for (X87 r : {X87{"fctrl", 0, 2}, {"fstat", 2, 2}, {"ftag", 4, 1}, {"fiseg", 12, 2},
-                {"fioff", 8, 4}, {"foseg", 20, 2}, {"fooff", 16, 4}, {"fop", 6, 2}}) {
+  struct X87 {
+    const char* name;
+    std::size_t offset, width;
+  };
+  for (X87 r : {X87{"fctrl", 0, 2},
+                {"fstat", 2, 2},
+                {"ftag", 4, 1},
+                {"fiseg", 12, 2},
+                {"fioff", 8, 4},
+                {"foseg", 20, 2},
+                {"fooff", 16, 4},
+                {"fop", 6, 2}}) {
     x += reg_xml(r.name, 32, "int", "float");
     add(r.name, 4, std::string_view(r.name) == "ftag" ? RegSource::Ftag : RegSource::Fxsave,
         r.offset, r.width);

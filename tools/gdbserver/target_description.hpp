@@ -13,15 +13,15 @@
 namespace utracectl::gdbserver {
 
 enum class RegSource {
-  Gpr,      // user_regs_struct field `name` (get_regs), truncated to `size` bytes
-  Fxsave,   // `size` bytes at `offset` in the 512-byte FXSAVE area (get_regset "fp")
-  Ftag,     // the x87 tag word, rebuilt from FXSAVE's abridged one
-  Xstate,   // `size` bytes at `offset` in the XSAVE area (get_regset "xstate"), AVX upper halves
+  Gpr,     // user_regs_struct field `name` (get_regs), truncated to `size` bytes
+  Fxsave,  // `size` bytes at `offset` in the 512-byte FXSAVE area (get_regset "fp")
+  Ftag,    // the x87 tag word, rebuilt from FXSAVE's abridged one
+  Xstate,  // `size` bytes at `offset` in the XSAVE area (get_regset "xstate"), AVX upper halves
 };
 
 struct RegisterInfo {
   std::string name;
-  std::size_t size = 0;    // bytes in the g packet
+  std::size_t size = 0;  // bytes in the g packet
   RegSource source = RegSource::Gpr;
   std::size_t offset = 0;  // Fxsave / Xstate
   std::size_t width = 0;   // Fxsave: bytes in the area (zero-extended to `size`); 0: `size`

@@ -5,26 +5,25 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "utrace/client.hpp"
 
 namespace utracectl::gdbserver {
 
 enum class StopKind {
-  Signal,         // the program got a signal (signo)
-  Breakpoint,     // one of our int3s (addr; rip is at it)
-  Step,           // a single-step we asked for is done
-  SyscallEntry,   // catch syscall (sysno)
+  Signal,        // the program got a signal (signo)
+  Breakpoint,    // one of our int3s (addr; rip is at it)
+  Step,          // a single-step we asked for is done
+  SyscallEntry,  // catch syscall (sysno)
   SyscallReturn,
-  Interrupt,      // Ctrl-C: stopped on gdb's request (SIGINT in the reply)
-  Initial,        // attached / held at its exec (signal 0 / SIGTRAP)
-  Exited,         // the process is gone (status: its wait status)
-  Exec,           // a new program (path), at its first instruction
+  Interrupt,  // Ctrl-C: stopped on gdb's request (SIGINT in the reply)
+  Initial,    // attached / held at its exec (signal 0 / SIGTRAP)
+  Exited,     // the process is gone (status: its wait status)
+  Exec,       // a new program (path), at its first instruction
 };
 
 struct StopEvent {
@@ -33,7 +32,7 @@ struct StopEvent {
   int signo = 0;  // Linux numbering
   std::int64_t sysno = -1;
   std::uint64_t addr = 0;
-  int status = 0;  // Exited
+  int status = 0;    // Exited
   std::string path;  // Exec
 };
 
@@ -43,10 +42,10 @@ struct ThreadState {
   bool stopping = false;  // `control stop` sent (EINPROGRESS); its stop not seen yet
   bool held = false;      // our control-stop hold is in place
   std::optional<utrace::client::ReportMessage> report;  // in flight: the thread waits for us
-  std::optional<StopEvent> pending;  // a stop gdb has not been told about
-  bool stepping = false;             // resumed with a single-step
-  int inject_signal = 0;             // queued with tgkill for gdb's C/S: deliver, do not stop
-  bool deliver_kept = false;         // the kept report's signal is one to pass on
+  std::optional<StopEvent> pending;                     // a stop gdb has not been told about
+  bool stepping = false;                                // resumed with a single-step
+  int inject_signal = 0;      // queued with tgkill for gdb's C/S: deliver, do not stop
+  bool deliver_kept = false;  // the kept report's signal is one to pass on
   bool dead = false;
   // Registers at this stop, read once (get_regs / get_regset "fp" / "xstate").
   std::optional<nlohmann::json> regs;
