@@ -66,6 +66,8 @@ struct Engine {
   std::shared_ptr<const SyscallSet> syscalls;
 
   bool attached() const { return state == EngineState::Attached; }
+  // Its engine (set) inserted an int3 at addr in this thread's process (insert_breakpoint).
+  bool owns_breakpoint(std::uint64_t addr) const;
   bool wants_syscall(std::int64_t nr) const {
     return !syscalls || (nr >= 0 && nr < static_cast<std::int64_t>(syscalls->size()) &&
                          syscalls->test(static_cast<std::size_t>(nr)));
@@ -75,15 +77,18 @@ struct Engine {
   bool wants_event(utrace::proto::EventKind k, std::int64_t nr) const {
     const bool syscall =
         k == utrace::proto::EventKind::SyscallEntry || k == utrace::proto::EventKind::SyscallExit;
-    // Breakpoint passes ask only the breakpoint's owners, whatever their events.
-    if (k == utrace::proto::EventKind::Breakpoint) return true;
+    // Breakpoint passes ask only the breakpoint's owners, whatever their events (nr is the
+    // breakpoint's address there: ReportPass::syscall_nr).
+    if (k == utrace::proto::EventKind::Breakpoint)
+      return owns_breakpoint(static_cast<std::uint64_t>(nr));
     return wants(k) && (!syscall || wants_syscall(nr));
   }
   // Gets a report of this event: asked for it, or has quiesce (every event but reap, as
   // utrace's report_quiesce came before each one).
   bool interested(utrace::proto::EventKind k, std::int64_t nr) const {
     return wants_event(k, nr) ||
-           (k != utrace::proto::EventKind::Reap && wants(utrace::proto::EventKind::Quiesce));
+           (k != utrace::proto::EventKind::Reap && k != utrace::proto::EventKind::Breakpoint &&
+            wants(utrace::proto::EventKind::Quiesce));
   }
 };
 

@@ -218,6 +218,7 @@ void EngineHub::drop_engine(const EnginePtr& e) {
 
 void EngineHub::drop_set(const EngineSetPtr& set) {
   if (!set->attached) return;
+  release_breakpoints(*set);
   set->attached = false;
   registry_.erase(*set);
   // Members still attached (in death reporting) are forgotten: no engine may outlive the

@@ -28,6 +28,7 @@
 #include "engine/engine_waiters.hpp"
 #include "engine/report_pass.hpp"
 #include "capture/capture_options.hpp"
+#include "engine/breakpoint_table.hpp"
 #include "engine/thread_controller.hpp"
 #include "engine/thread_engines.hpp"
 #include "rpc/limits.hpp"
@@ -112,6 +113,17 @@ class EngineHub : public StopSink {
   // false when another one of the client's already waits, or there is no such engine.
   bool when_stopped(ClientLink& client, std::uint64_t engine, pid_t tid,
                     std::function<void()> retry);
+  // Breakpoints (engine_hub_breakpoints.cpp). t: a thread of the engine's that it may examine.
+  // 0, ESRCH, EINVAL (not a process engine), ENOENT (remove: none there) or the write's errno.
+  int insert_breakpoint(ClientLink& client, std::uint64_t engine, const ThreadPtr& t,
+                        std::uint64_t addr);
+  int remove_breakpoint(ClientLink& client, std::uint64_t engine, const ThreadPtr& t,
+                        std::uint64_t addr);
+  // Memory as read_memory shows it (the original bytes under int3s) and as write_memory writes
+  // it (int3s stay; the bytes written under them become their originals).
+  void show_original(pid_t tgid, std::uint64_t addr, std::string& bytes) const;
+  void write_through(pid_t tgid, std::uint64_t addr, std::string& bytes);
+
   // A client went away: detach all its engines (never leaving a thread stopped).
   void detach_client(ClientLink& client);
   std::vector<EngineSetPtr> engines_of(const ClientLink& client) const {
@@ -202,6 +214,16 @@ class EngineHub : public StopSink {
   bool exit_hold_broken(const ThreadPtr& t, WaitStatus status);
   void report_death(const ThreadPtr& t, WaitStatus status);
 
+  // Breakpoints (engine_hub_breakpoints.cpp).
+  // A SIGTRAP from one of the engines' int3s: rip set back, the signal suppressed; true with
+  // p a breakpoint pass for the owners, or true with p untouched when no owner covers t.
+  bool breakpoint_trap(const ThreadPtr& t, PassSpec& p);
+  // At every stop: a forked child's copy scrubbed, orphaned int3s restored.
+  void breakpoints_at_stop(const ThreadPtr& t);
+  void restore_orphans(const ThreadPtr& t);
+  // An engine gone: its int3s no one else owns are restored (now or at the next stop).
+  void release_breakpoints(EngineSet& set);
+
   // hold_at_exec children (engine_hub_exec_hold.cpp): at the exec stop the engine takes its
   // hold (err 0); a death before it (err != 0) just ends the wait.
   void end_exec_hold(const ThreadPtr& t, int err);
@@ -226,6 +248,7 @@ class EngineHub : public StopSink {
   std::chrono::steady_clock::time_point shutdown_deadline_;
   boost::asio::steady_timer shutdown_timer_;
   HubStats stats_;
+  BreakpointTable breakpoints_;
   std::size_t reports_awaited_ = 0;  // ReportPass keeps it
 };
 

@@ -37,6 +37,9 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   cx.seccomp_set = px.seccomp_set;  // the kernel copied the seccomp filter too
   cx.foreign_ret_trace = px.foreign_ret_trace;
   cx.birth = BirthState::BirthHold;
+  // A fork copies the parent's memory, int3s included (vfork and clone may share it: left).
+  if (parent->stop.clone_kind == PTRACE_EVENT_FORK && breakpoints_.has_process(parent->tgid))
+    cx.scrub_breakpoints_of = parent->tgid;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
   const std::vector<EnginePtr> parents = px.all();
@@ -81,6 +84,7 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
     like.report_timeout = e->report_timeout;
     like.syscalls = e->syscalls;
     like.exitkill = e->exitkill;
+    like.capture = e->capture;
     add_member(set, c, like);
   }
   log::trace().debug("tid={}: child {} (tgid {}) held for the clone report", parent->tid, child,

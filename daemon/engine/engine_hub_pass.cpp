@@ -90,7 +90,9 @@ bool EngineHub::start_pass(const ThreadPtr& t, PassSpec spec, ThreadPtr held_chi
   auto& x = thread_engines(*t);
   UT_ASSERT(!x.pass, "tid={}: a pass started while pass {} runs", t->tid, x.pass->token());
   x.splice_attaching();
-  const std::int64_t nr = spec.base.syscall ? spec.base.syscall->nr : -1;
+  const std::int64_t nr = spec.base.syscall ? spec.base.syscall->nr
+                         : spec.base.addr  ? static_cast<std::int64_t>(*spec.base.addr)
+                                           : -1;
   bool any = false;
   for (auto& e : x.engines) any = any || e->interested(spec.event, nr);
   if (!any) return false;

@@ -55,6 +55,13 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     for (auto& e : x.all()) e->hold = e->pending_stop = false;
   }
   x.deliver_signal = -1;
+  if (t->stop.kind == StopKind::Exec) {
+    // A new program: the int3s went with the old one.
+    breakpoints_.drop_process(t->tgid);
+    for (const auto& e : engines_on_process(t->tgid))
+      if (e->set) std::erase_if(e->set->breakpoints, [&](const auto& b) { return b.first == t->tgid; });
+  }
+  breakpoints_at_stop(t);
   // Before anything else sees the new image: engines whose clients may not trace it now go.
   if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   x.splice_attaching();
@@ -160,11 +167,17 @@ std::optional<EngineHub::PassSpec> EngineHub::describe_stop(const ThreadPtr& t,
       base.signal = utrace::proto::SignalInfo{s.signo, names::signal_name(s.signo), 0};
       return p;
     case StopKind::SignalDelivery:
+      if (breakpoint_trap(t, p)) {
+        // An engine's int3: its owners only hear of it, and the SIGTRAP is never delivered.
+        if (p.event == EventKind::Breakpoint) return p;
+        return std::nullopt;
+      }
       base.signal = utrace::proto::SignalInfo{s.signo, names::signal_name(s.signo), s.si_code};
       if (s.after_step && s.signo == SIGTRAP) {
-        // The trap of a step the daemon made: reported like a SIGTRAP, never delivered unless
-        // an engine asks for it.
+        // The trap of a step the daemon made: reported like a SIGTRAP, marked `step` (not the
+        // program's signal), never delivered unless an engine asks for it.
         p.event = EventKind::SignalCore;
+        base.step = true;
         x.deliver_signal = p.signal = 0;
       } else {
         p.event = classify_signal(t->tid, s.signo);
@@ -206,6 +219,14 @@ void EngineHub::report_death(const ThreadPtr& t, WaitStatus status) {
 
 void EngineHub::reap(const ThreadPtr& t) {
   auto& x = thread_engines(*t);
+  if (breakpoints_.has_process(t->tgid)) {
+    // The process's last traced thread gone: its memory (and int3s) with it.
+    const auto threads = controller_.tracer().threads();
+    if (std::none_of(threads.begin(), threads.end(), [&](const ThreadPtr& o) {
+          return o != t && o->tgid == t->tgid && o->traced();
+        }))
+      breakpoints_.drop_process(t->tgid);
+  }
   x.splice_attaching();
   auto engines = x.engines;
   Report base = base_report(*t);

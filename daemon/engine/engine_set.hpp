@@ -10,6 +10,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -26,6 +28,8 @@ struct EngineSet {
   bool follow = false;  // also attach to children of fork/vfork/clone (and their threads)
   bool attached = true;
   std::map<pid_t, EnginePtr> members;  // by tid
+  // The int3s it inserted (insert_breakpoint), as (process, address).
+  std::set<std::pair<pid_t, std::uint64_t>> breakpoints;
 
   struct BarrierWaiter {
     pid_t tid = 0;  // 0: until no member has a report in flight

@@ -122,7 +122,12 @@ class ReportPass {
              bool hold_applied);
   void finish_turn(PassHost& host, const EnginePtr& e,
                    const std::optional<utrace::proto::ReportReply>& reply, bool hold_applied);
-  std::int64_t syscall_nr() const { return base_.syscall ? base_.syscall->nr : -1; }
+  // The syscall of a syscall pass; the address of a breakpoint pass (Engine::wants_event).
+  std::int64_t syscall_nr() const {
+    return base_.syscall ? base_.syscall->nr
+           : base_.addr  ? static_cast<std::int64_t>(*base_.addr)
+                         : -1;
+  }
 
   std::shared_ptr<const utrace::proto::Capture> capture_;
   std::vector<const Engine*> capture_to_;

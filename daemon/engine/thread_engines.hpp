@@ -55,6 +55,9 @@ struct ThreadEngines : ThreadExtension {
   // Held in its exit stop: polls whether a sibling's exec waits for it (exit hold policy).
   std::shared_ptr<boost::asio::steady_timer> exit_watch;
   std::uint64_t seq = 0;  // events reported on this thread
+  // A forked child of a process with breakpoints: at its first stop, the original bytes go back
+  // into its copy of the parent's memory (the parent's tgid; 0: nothing to do).
+  pid_t scrub_breakpoints_of = 0;
   // The syscall entered last, as captured for engines with `capture` (its exit needs it).
   SyscallCapture capture;
   // Client calls waiting for this thread's next stop (EngineHub::when_stopped), by client id.

@@ -138,6 +138,8 @@ Dispatcher::Dispatcher(EngineHub& hub) : hub_(hub) {
   methods_.emplace("read_memory", plain(&Dispatcher::read_memory));
   methods_.emplace("write_memory", plain(&Dispatcher::write_memory));
   methods_.emplace("get_regset", plain(&Dispatcher::get_regset));
+  methods_.emplace("insert_breakpoint", plain(&Dispatcher::insert_breakpoint));
+  methods_.emplace("remove_breakpoint", plain(&Dispatcher::remove_breakpoint));
   methods_.emplace("set_regset", plain(&Dispatcher::set_regset));
 }
 

@@ -45,6 +45,9 @@ class Dispatcher {
   nlohmann::json read_memory(Session&, const utrace::proto::Params&);
   nlohmann::json write_memory(Session&, const utrace::proto::Params&);
   nlohmann::json get_regset(Session&, const utrace::proto::Params&);
+  nlohmann::json insert_breakpoint(Session&, const utrace::proto::Params&);
+  nlohmann::json remove_breakpoint(Session&, const utrace::proto::Params&);
+  nlohmann::json breakpoint(Session&, const utrace::proto::Params&, bool insert);
   nlohmann::json set_regset(Session&, const utrace::proto::Params&);
   nlohmann::json list(Session&, const utrace::proto::Params&);
   // scope, follow, events, mode, concurrent, type, data, report_timeout_ms (attach).

@@ -11,6 +11,7 @@
 #include "trace/examine.hpp"
 #include "utrace/proto/base64.hpp"
 #include "utrace/proto/method_params.hpp"
+#include "utrace/proto/wide_values.hpp"
 
 namespace utraced {
 
@@ -74,6 +75,7 @@ nlohmann::json Dispatcher::read_memory(Session& s, const Params& p) {
   auto t = examined(hub_, s, engine, p);
   std::string bytes;
   throw_examine(examine::read_memory(t->tid, addr, size, &bytes), engine);
+  hub_.show_original(t->tgid, addr, bytes);  // engines' int3s read as the program's code
   return {{"data", proto::base64_encode(bytes)}, {"size", bytes.size()}};
 }
 
@@ -87,6 +89,7 @@ nlohmann::json Dispatcher::write_memory(Session& s, const Params& p) {
   if (bytes->empty() || bytes->size() > examine::kMaxMemoryIo)
     bad(wp::data, "must hold 1 to " + std::to_string(params::kMaxMemoryIo) + " bytes");
   auto t = examined(hub_, s, engine, p);
+  hub_.write_through(t->tgid, addr, *bytes);  // an int3 stays; the new byte goes under it
   std::size_t written = 0;
   throw_examine(examine::write_memory(t->tid, addr, *bytes, &written), engine);
   return {{"written", written}};
@@ -120,6 +123,33 @@ nlohmann::json Dispatcher::set_regset(Session& s, const Params& p) {
   if (err == EINVAL)
     bad(sp::data, "must be the whole \"" + std::string(set) +
                       "\" set as get_regset gave it (its size, a valid XSAVE header)");
+  throw_examine(err, engine);
+  return nlohmann::json::object();
+}
+
+nlohmann::json Dispatcher::insert_breakpoint(Session& s, const Params& p) {
+  return breakpoint(s, p, true);
+}
+
+nlohmann::json Dispatcher::remove_breakpoint(Session& s, const Params& p) {
+  return breakpoint(s, p, false);
+}
+
+nlohmann::json Dispatcher::breakpoint(Session& s, const Params& p, bool insert) {
+  namespace bp = params::breakpoint;
+  p.allow_only(bp::table);
+  auto engine = engine_param(p);
+  auto addr = *p.opt_unsigned(bp::addr);  // required
+  auto t = examined(hub_, s, engine, p);
+  int err = insert ? hub_.insert_breakpoint(s, engine, t, addr)
+                   : hub_.remove_breakpoint(s, engine, t, addr);
+  if (err == EINVAL)
+    throw RpcException(proto::errno_error(
+        EINVAL, "breakpoints belong to process engines (attach with \"scope\": \"process\")",
+        {{"engine", engine}}));
+  if (err == ENOENT)
+    throw RpcException(proto::errno_error(ENOENT, "no breakpoint of this engine there",
+                                          {{"engine", engine}, {"addr", proto::hex_u64(addr)}}));
   throw_examine(err, engine);
   return nlohmann::json::object();
 }

@@ -5,6 +5,7 @@
  *   tracee getppid-loop     calls getppid() forever (a busy, syscall-heavy tracee)
  *   tracee on-input         reads stdin line by line: "g" calls getppid(), "s" runs the known
  *                           sequence below, "o" opens /nonexistent/utraced-example (ENOENT),
+ *                           "f" forks a child that calls syscall(3) (prints "child STATUS"),
  *                           "q" exits with status 3; EOF exits 0
  *   tracee nops             burns CPU in a long sled of one-byte nop instructions (x86), so that
  *                           a single step moves the instruction pointer by exactly one byte
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,19 @@ static void known_sequence(void) {
   syscall(SYS_lseek, -1, 4242, SEEK_CUR);
   syscall(SYS_getppid);
   syscall(SYS_kill, 0, 0);
+}
+
+/* A child that calls syscall(3) and exits 0; "child N\n" on stdout, N its raw wait status. */
+static void fork_child(void) {
+  pid_t child = fork();
+  if (child == 0) {
+    syscall(SYS_getppid);
+    _exit(0);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  printf("child %d\n", status);
+  fflush(stdout);
 }
 
 static void sleep_forever(void) {
@@ -111,6 +126,7 @@ int main(int argc, char** argv) {
           case 's': known_sequence(); break;
           /* a path argument (PROTOCOL.md's capture example) */
           case 'o': syscall(SYS_openat, AT_FDCWD, "/nonexistent/utraced-example", O_RDONLY); break;
+          case 'f': fork_child(); break;
           case 'q': return 3;
           default: break;
         }

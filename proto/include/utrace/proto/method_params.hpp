@@ -210,6 +210,13 @@ inline constexpr ParamSpec addr = find_param(table, "addr");
 inline constexpr ParamSpec data = find_param(table, "data");
 }  // namespace write_memory
 
+// insert_breakpoint and remove_breakpoint.
+namespace breakpoint {
+inline constexpr std::array table{params::engine, params::tid,
+                                  ParamSpec{"addr", ParamType::Unsigned, kRequired}};
+inline constexpr ParamSpec addr = find_param(table, "addr");
+}  // namespace breakpoint
+
 namespace list {
 inline constexpr std::array table{ParamSpec{"from", ParamType::Integer, false, 0, kInt64Max},
                                   ParamSpec{"limit", ParamType::Integer, false, 1, 1000}};
@@ -232,7 +239,7 @@ struct MethodParams {
 };
 
 // Every method and its table (PROTOCOL.md's methods).
-inline constexpr std::array<MethodParams, 16> kMethods{{
+inline constexpr std::array<MethodParams, 18> kMethods{{
     {"hello", hello::table},
     {"attach", attach::table},
     {"set_events", set_events::table},
@@ -249,6 +256,8 @@ inline constexpr std::array<MethodParams, 16> kMethods{{
     {"who", who::table},
     {"get_regset", get_regset::table},
     {"set_regset", set_regset::table},
+    {"insert_breakpoint", breakpoint::table},
+    {"remove_breakpoint", breakpoint::table},
 }};
 
 }  // namespace params
