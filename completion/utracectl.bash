@@ -21,7 +21,7 @@ _utracectl() {
     local w=${COMP_WORDS[i]}
     if [[ $w == -- ]]; then dashdash=$i; break; fi
     case $w in
-      --socket|--events|--mode|--output|--syscalls) ((i++)); continue ;;
+      --socket|--events|--mode|--output|--syscalls|-p|-o|-e|-s|-S) ((i++)); continue ;;
       -*) continue ;;
     esac
     if [[ -z $cmd ]]; then cmd=$w; else ((nwords++)); fi
@@ -39,7 +39,13 @@ _utracectl() {
   fi
 
   case $prev in
-    --socket|--output) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --socket|--output|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    -p) _utracectl_pids "$cur"; return 0 ;;
+    -s) return 0 ;;
+    -S) COMPREPLY=($(compgen -W "time avg-time min-time max-time calls errors name nothing" -- "$cur")); return 0 ;;
+    -e) COMPREPLY=($(compgen -W "trace= status= signal= trace=%file trace=%process trace=%network trace=%desc trace=%memory trace=%signal trace=%ipc status=failed status=successful" -- "$cur"))
+      compopt -o nospace 2>/dev/null
+      return 0 ;;
     --mode) COMPREPLY=($(compgen -W "sync async concurrent" -- "$cur")); return 0 ;;
     --syscalls) return 0 ;;
     --events)
@@ -54,7 +60,10 @@ _utracectl() {
     local opts="--socket --help --version"
     case $cmd in
       attach) opts+=" --events --mode --commands" ;;
-      run) opts+=" --follow --count --output --events --syscalls --seccomp --" ;;
+      trace|count|run)
+        # strace's letters (utracectl trace -h)
+        opts+=" -p -f -ff -o -A -e -z -Z -s -x -xx -y -t -tt -ttt -r -T -c -C -S -w -q -qq -h -V"
+        [[ $cmd == run ]] && opts+=" --seccomp-bpf --follow --count --output --events --syscalls --seccomp --" ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     return 0

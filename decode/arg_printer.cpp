@@ -171,17 +171,27 @@ std::string ArgPrinter::msghdr(std::uint64_t addr, std::optional<std::uint64_t> 
   return out;
 }
 
+std::string ArgPrinter::fd(std::uint64_t v, bool dirfd) const {
+  const std::int32_t n = as_int(v);
+  std::string out = dirfd && n == kAtFdcwd ? std::string("AT_FDCWD") : fmt::format("{}", n);
+  if (options_.fd_paths && (n >= 0 || (dirfd && n == kAtFdcwd))) {
+    if (auto path = mem_.fd_path(n)) out += "<" + quoter_.fd_path(*path) + ">";
+  }
+  return out;
+}
+
 std::string ArgPrinter::print(std::size_t i, ArgSpec spec) const {
   const std::uint64_t v = arg(i);
   const std::string_view name = call_.name;
   switch (spec.kind) {
-    case Arg::Int: case Arg::Fd: case Arg::Pid: return fmt::format("{}", as_int(v));
+    case Arg::Fd: return fd(v);
+    case Arg::Int: case Arg::Pid: return fmt::format("{}", as_int(v));
     case Arg::Uint: return fmt::format("{}", static_cast<std::uint32_t>(v));
     case Arg::Long: return fmt::format("{}", static_cast<std::int64_t>(v));
     case Arg::Ulong: return fmt::format("{}", v);
     case Arg::Hex: return hex(v);
     case Arg::Ptr: case Arg::Skip: return format_addr(v);
-    case Arg::DirFd: return as_int(v) == kAtFdcwd ? std::string("AT_FDCWD") : fmt::format("{}", as_int(v));
+    case Arg::DirFd: return fd(v, true);
     case Arg::Mode: case Arg::OpenMode:
       if (name == "mknod" || name == "mknodat") return StructPrinter::file_mode(static_cast<std::uint32_t>(v));
       return StructPrinter::mode_arg(static_cast<std::uint32_t>(v));
@@ -278,8 +288,7 @@ std::string ArgPrinter::print(std::size_t i, ArgSpec spec) const {
       if (failed()) return format_addr(v);
       auto b = mem_.read(v, 8);
       if (!b) return format_addr(v);
-      return fmt::format("[{}, {}]", static_cast<std::int32_t>(field_u32(*b, 0)),
-                         static_cast<std::int32_t>(field_u32(*b, 4)));
+      return fmt::format("[{}, {}]", fd(field_u32(*b, 0)), fd(field_u32(*b, 4)));
     }
     case Arg::IntOut: return failed() ? format_addr(v) : int_in_brackets(v);
     case Arg::UintOut: return failed() ? format_addr(v) : int_in_brackets(v, false);

@@ -29,6 +29,8 @@ class ArgPrinter {
   std::string iovec_array(std::uint64_t addr, std::uint64_t count,
                           std::optional<std::uint64_t> data_limit) const;
   std::string msghdr(std::uint64_t addr, std::optional<std::uint64_t> data_limit) const;
+  // An fd argument: "3", "AT_FDCWD", with -y "3</etc/passwd>" (MemorySource::fd_path).
+  std::string fd(std::uint64_t v, bool dirfd = false) const;
   std::string int_in_brackets(std::uint64_t addr, bool is_signed = true) const;
   std::string struct_at(std::uint64_t addr, utrace::proto::sys::StructType type) const;
   bool failed() const { return retval_ && *retval_ < 0 && *retval_ >= -4095; }

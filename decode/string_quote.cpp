@@ -1,5 +1,7 @@
 #include "string_quote.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace utrace::decode {
@@ -81,6 +83,24 @@ std::string StringQuoter::c_string_limited(MemorySource& mem, std::uint64_t addr
 
 std::string StringQuoter::c_string(MemorySource& mem, std::uint64_t addr) const {
   return c_string_limited(mem, addr, options_.max_strlen);
+}
+
+std::string StringQuoter::fd_path(std::string_view path) const {
+  DecodeOptions plain = options_;
+  plain.hex = 0;
+  const StringQuoter q(plain);
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find_first_of("<>", start), path.size());
+    const std::string piece = q.quote(path.substr(start, end - start));
+    out += piece.substr(1, piece.size() - 2);
+    if (end == path.size()) break;
+    const bool digit_next = end + 1 < path.size() && path[end + 1] >= '0' && path[end + 1] <= '7';
+    out += path[end] == '<' ? (digit_next ? "\\074" : "\\74") : (digit_next ? "\\076" : "\\76");
+    start = end + 1;
+  }
+  return out;
 }
 
 std::string StringQuoter::path(MemorySource& mem, std::uint64_t addr) const {

@@ -27,6 +27,10 @@ class StringQuoter {
   // A NUL-terminated string of at most `limit` bytes ("..." when longer).
   std::string c_string_limited(MemorySource& mem, std::uint64_t addr, std::size_t limit) const;
 
+  // An fd's path as -y prints it between < and >: quoted without the quotes, '<' and '>' as
+  // octal escapes ("/tmp/a\\74b").
+  std::string fd_path(std::string_view path) const;
+
   std::size_t max_strlen() const { return options_.max_strlen; }
 
  private:

@@ -166,6 +166,24 @@ std::string join_args(const PendingCall& c, const ArgPrinter& p, const std::vect
   return out;
 }
 
+// Syscalls whose return value is a new file descriptor (strace's RVAL_FD): -y prints its path.
+bool returns_fd(const PendingCall& c) {
+  static constexpr std::string_view kNames[] = {
+      "open", "openat", "creat", "dup", "dup2", "dup3", "socket", "accept", "accept4",
+      "epoll_create", "epoll_create1", "eventfd", "eventfd2", "signalfd", "signalfd4",
+      "timerfd_create", "inotify_init", "inotify_init1", "memfd_create", "pidfd_open",
+      "pidfd_getfd", "userfaultfd", "perf_event_open", "fanotify_init", "open_by_handle_at",
+      "openat2", "io_uring_setup", "fsopen", "fsmount", "fspick", "open_tree", "mq_open",
+      "memfd_secret", "landlock_create_ruleset"};
+  for (auto n : kNames)
+    if (c.name == n) return true;
+  if (c.name == "fcntl") {
+    const auto cmd = static_cast<std::uint32_t>(c.args[1]);
+    return cmd == 0 || cmd == 1030;  // F_DUPFD, F_DUPFD_CLOEXEC
+  }
+  return false;
+}
+
 bool has_exit_slot(const std::vector<Slot>& slots) {
   for (const auto& s : slots)
     if (s.at_exit) return true;
@@ -204,6 +222,7 @@ PendingCall SyscallDecoder::enter(std::int64_t nr, const std::array<std::uint64_
   ArgPrinter p(options_, mem, c, std::nullopt);
   std::string text = c.name + "(";
   const std::string_view name = c.name;
+  c.exit_pending = true;  // the special cases below print something at exit
   if (name == "clone") {
     text += "child_stack=" + format_addr(args[1]) + ", flags=" +
             p.print(0, {Arg::Flags, static_cast<std::uint8_t>(utrace::proto::sys::Xlat::Clone)});
@@ -211,22 +230,28 @@ PendingCall SyscallDecoder::enter(std::int64_t nr, const std::array<std::uint64_
     text += clone3_struct(c, mem);
   } else if (name == "futex") {
     text += futex_text(c, mem);
+    c.exit_pending = false;
   } else if (name == "prctl") {
     bool exit_arg = false;
     text += prctl_entry(c, p.quoter(), mem, exit_arg);
+    c.exit_pending = exit_arg;
   } else if (name == "fcntl") {
     bool printed = false;
-    text += fmt::format("{}, {}", static_cast<std::int32_t>(args[0]), format_enum(table(utrace::proto::sys::Xlat::Fcntl), static_cast<std::uint32_t>(args[1])));
+    text += fmt::format("{}, {}", p.fd(args[0]), format_enum(table(utrace::proto::sys::Xlat::Fcntl), static_cast<std::uint32_t>(args[1])));
     const std::string third = fcntl_arg_text(p, c, false, printed);
     if (printed) text += ", " + (third.empty() ? std::string() : third);
+    const auto cmd = static_cast<std::uint32_t>(args[1]);
+    c.exit_pending = cmd == 5 || cmd == 36;
   } else if (name == "ioctl") {
-    text += fmt::format("{}, {}", static_cast<std::int32_t>(args[0]), p.print(1, {Arg::IoctlCmd, 0}));
+    text += fmt::format("{}, {}", p.fd(args[0]), p.print(1, {Arg::IoctlCmd, 0}));
     const auto req = static_cast<std::uint32_t>(args[1]);
     if (req != 0x5450 && req != 0x5451 && req != 0x5422) text += ", ";
+    else c.exit_pending = false;
   } else {
     const auto slots = slots_of(c, p);
     text += join_args(c, p, slots, false);
     if (has_entry_slot(slots) && has_exit_slot(slots)) text += ", ";
+    c.exit_pending = has_exit_slot(slots);
   }
   // In-out values the exit needs: socklen_t read at entry.
   if (c.spec) {
@@ -290,6 +315,9 @@ ExitText SyscallDecoder::exit(const PendingCall& c, std::int64_t retval, MemoryS
     out.args += join_args(c, p, slots, true);
   }
   out.args += ")";
+  if (!failed && options_.fd_paths && returns_fd(c)) {
+    if (auto path = mem.fd_path(static_cast<int>(retval))) out.ret += "<" + p.quoter().fd_path(*path) + ">";
+  }
   if (!failed) {
     // Return value annotations strace adds.
     if ((name == "poll" || name == "ppoll") && retval == 0) out.ret += " (Timeout)";
@@ -312,7 +340,10 @@ ExitText SyscallDecoder::exit(const PendingCall& c, std::int64_t retval, MemoryS
   return out;
 }
 
-ExitText SyscallDecoder::no_return(const PendingCall&) { return {")", "?"}; }
+ExitText SyscallDecoder::no_return(const PendingCall& call) {
+  // strace: a call whose decoder still had something to print at exit gets " <unfinished ...>".
+  return {call.exit_pending ? " <unfinished ...>)" : ")", "?"};
+}
 
 std::string SyscallDecoder::line(const PendingCall& call, const ExitText& exit, std::string_view prefix) {
   return align_return(std::string(prefix) + call.entry_text + exit.args, exit.ret);

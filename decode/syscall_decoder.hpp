@@ -22,6 +22,9 @@ struct PendingCall {
   std::string entry_text;  // "read(3, ", "openat(AT_FDCWD, \"/etc/x\", O_RDONLY"
   // Values read at entry that the exit needs (the socklen_t in "[128 => 16]").
   std::array<std::optional<std::int64_t>, 6> entry_values{};
+  // exit() prints arguments still (strace's "not RVAL_DECODED" at entry): a call that never
+  // returns then ends " <unfinished ...>) = ?".
+  bool exit_pending = false;
 };
 
 // The part printed at exit.
@@ -39,7 +42,8 @@ class SyscallDecoder {
                     MemorySource& mem) const;
   // At syscall exit: reads the out-arguments from `mem` (memory as it is at the exit stop).
   ExitText exit(const PendingCall& call, std::int64_t retval, MemorySource& mem) const;
-  // For a syscall that never returns (exit_group, or the thread died): "= ?".
+  // For a syscall that never returns (exit_group, or the thread died): "= ?", with
+  // " <unfinished ...>" first when exit() would have printed arguments.
   static ExitText no_return(const PendingCall& call);
 
   // prefix + "openat(AT_FDCWD, \"x\", O_RDONLY) = 3", aligned as strace does (the prefix is

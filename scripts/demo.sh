@@ -42,7 +42,7 @@ sh -c 'read _ < "$1"; exec ls -l /etc/hostname /etc/os-release /no/such/file' sh
 target_pid=$!
 
 echo "== utraced $("$build/tools/utracectl" hello | sed -n 's/.*"version":"\([^"]*\)".*/\1/p'), tracing pid $target_pid with two engines"
-"$build/tools/utracectl" trace "$target_pid" > "$tmp/trace.out" &
+"$build/tools/utracectl" trace -p "$target_pid" 2> "$tmp/trace.out" &
 trace_pid=$!
 "$build/tools/utracectl" count "$target_pid" > "$tmp/count.out" &
 count_pid=$!

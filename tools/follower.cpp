@@ -42,14 +42,16 @@ void Follower::wait_signal() {
 void Follower::adopt(client::EngineId engine, int pid, const FollowSpec& spec) {
   follow_ = spec.follow;
   engine_ = engine;
+  if (!gone_engines_.count(engine)) engines_.insert(engine);
   if (!reaped_.count(pid)) alive_.insert(pid);
   attached_ = true;
 }
 
-void Follower::attach(const FollowSpec& spec) {
+std::vector<int> Follower::attach(const FollowSpec& spec) {
   follow_ = spec.follow;
   client::AttachOptions options;
-  options.tid = spec.tid;
+  options.tid = spec.process ? 0 : spec.tid;
+  options.pid = spec.process ? spec.tid : 0;
   options.events = spec.events;
   options.mode = spec.mode;
   options.concurrent = spec.concurrent;
@@ -57,10 +59,13 @@ void Follower::attach(const FollowSpec& spec) {
   options.syscalls = spec.syscalls;
   client::AttachResult result = client_.attach(options);
   engine_ = result.engine;
+  if (!gone_engines_.count(engine_)) engines_.insert(engine_);
   if (result.tids.empty()) result.tids.push_back(spec.tid);
   for (int tid : result.tids)
     if (!reaped_.count(tid)) alive_.insert(tid);
   attached_ = true;
+  gone_ = engines_.empty();
+  return result.tids;
 }
 
 void Follower::enable_commands() {
@@ -126,13 +131,12 @@ bool Follower::run() {
   // Interrupted: detach, so that the thread runs on untraced. ESRCH (already gone) and
   // EALREADY (dying) need nothing more.
   client_.set_call_timeout(std::chrono::seconds(10));
-  client_.detach(engine_);
+  for (auto engine : engines_) client_.detach(engine);
   return false;
 }
 
 void Follower::deliver(const client::ReportMessage& message) {
-  if (engine_ != 0 && message.report.engine != engine_) return;
-  sink_(message);
+  sink_(message);  // this connection's engines only: all of them are ours
   const auto& r = message.report;
   if (r.event == EventKind::Clone && r.child) {
     // Followed children (or new threads of a process engine) are ours until their reap.
@@ -142,7 +146,11 @@ void Follower::deliver(const client::ReportMessage& message) {
   if (r.event == EventKind::Reap) {
     alive_.erase(r.tid);
     reaped_.insert(r.tid);
-    if (r.engine_gone.value_or(false)) gone_ = true;
+    if (r.engine_gone.value_or(false)) {
+      gone_engines_.insert(r.engine);
+      engines_.erase(r.engine);
+      gone_ = attached_ && engines_.empty();
+    }
   }
 }
 

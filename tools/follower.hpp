@@ -21,6 +21,7 @@ namespace utracectl {
 
 struct FollowSpec {
   int tid = 0;
+  bool process = false; // the whole process of `tid` ("scope": "process"): every thread
   bool follow = false;  // children too (their clone events add them)
   std::vector<std::string> syscalls;  // only these syscalls (empty: all)
   bool seccomp = false;               // run: only those stop the program
@@ -37,8 +38,9 @@ class Follower {
   // detach_on_signal, SIGINT and SIGTERM are caught from now on and make run() detach.
   Follower(utrace::client::Client& client, Sink sink, bool detach_on_signal = true);
 
-  // Attaches the engine. Throws ClientError (e.g. ESRCH, EPERM).
-  void attach(const FollowSpec& spec);
+  // Attaches an engine (may be called again for more: run() then follows them all). Returns
+  // the threads attached. Throws ClientError (e.g. ESRCH, EPERM).
+  std::vector<int> attach(const FollowSpec& spec);
   // Follows the engine `engine`, attached (with spec's events) to the process `pid` by
   // Client::launch.
   void adopt(utrace::client::EngineId engine, int pid, const FollowSpec& spec);
@@ -64,14 +66,16 @@ class Follower {
   std::optional<boost::asio::signal_set> signals_;
   bool interrupted_ = false;
   bool attached_ = false;
-  utrace::client::EngineId engine_ = 0;
+  utrace::client::EngineId engine_ = 0;   // the last attached (commands act on it)
+  std::set<utrace::client::EngineId> engines_;  // attached and not gone
+  std::set<utrace::client::EngineId> gone_engines_;  // reaps said engine_gone
   std::set<int> alive_;   // attached threads not reaped yet
   std::set<int> reaped_;  // reaps seen, possibly before the attach reply
   std::unique_ptr<boost::asio::posix::stream_descriptor> input_;
   boost::asio::streambuf input_buf_;
   std::deque<std::string> commands_;
   bool detached_ = false;
-  bool gone_ = false;     // a reap said engine_gone
+  bool gone_ = false;     // every engine is gone (reaps said engine_gone)
   bool follow_ = false;
 };
 

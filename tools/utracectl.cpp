@@ -14,8 +14,8 @@
 #include "follower.hpp"
 #include "gdbserver_command.hpp"
 #include "program_run.hpp"
-#include "syscall_counter.hpp"
-#include "trace_printer.hpp"
+#include "strace_command.hpp"
+#include "strace_options.hpp"
 #include "utrace/client_sync.hpp"
 #include "utrace/proto/message.hpp"
 
@@ -43,26 +43,28 @@ commands:
                         line: stop, resume, detach, interrupt, report, singlestep,
                         blockstep (control), barrier, wait, regs; each answer is printed
                         as a JSON line {"command":..., "result"|"errno":...}
-  trace TID             print TID's syscalls strace-style until it is reaped
-  count TID             count TID's syscalls; print a table when it is reaped or on Ctrl-C
+  trace [OPTIONS] -p PID [-p PID...]
+                        trace running threads as strace -p does, with strace's options and
+                        output (-f: their whole processes and children; -e trace=, -o,
+                        -ff, -s, -x, -y, -t, -tt, -ttt, -r, -T, -c, -C, -S, -w, -z, -Z...);
+                        `trace PID` is the same for one thread. `utracectl trace -h` lists
+                        the options
+  count PID             trace -c -p PID with the table on stdout
   regs TID              stop TID for a moment and print its registers (JSON)
   who PID               which clients of utraced trace process PID (pid, uid, command,
                         engines), or which other tracer does: the answer when gdb -p or
                         strace -p says "Operation not permitted" (root or PID's owner)
-  run [--follow] [--count] [--output FILE] [--events E1,...] [--syscalls S1,...
-      [--seccomp]] -- CMD [ARGS...]
-                        start CMD traced from its first instruction (in this directory and
-                        environment, with this terminal's stdin/stdout/stderr) and print its
-                        syscalls strace-style on stderr (or FILE); --follow: also its
-                        children (like strace -f); --count: print a table of syscall counts
-                        at the end instead (like strace -c). CMD is utracectl's child, in
-                        its process group, with its terminal: Ctrl-C and Ctrl-\ go to CMD,
+  run [OPTIONS] [--] CMD [ARGS...]
+                        start CMD traced from its first instruction, as strace CMD does
+                        (same options as trace; --seccomp-bpf: only the -e trace= syscalls
+                        even stop CMD), in this directory and environment, with this
+                        terminal's stdin/stdout/stderr. CMD is utracectl's child, in its
+                        process group, with its terminal: Ctrl-C and Ctrl-\ go to CMD,
                         Ctrl-Z stops both, SIGTERM is passed on. Exits with CMD's exit
                         status, or dies of CMD's signal; if utraced goes away, CMD runs on
-                        untraced. --syscalls: only those syscalls are reported; with
-                        --seccomp only those even stop CMD (a seccomp filter installed by
-                        CMD before its exec, like strace --seccomp-bpf; CMD then dies if
-                        utraced does).
+                        untraced (a --seccomp-bpf CMD dies with it). The older options
+                        --follow, --count, --output FILE, --syscalls S1,..., --seccomp and
+                        --events E1,... still work
 
 options:
   --socket PATH         the daemon's socket (default: $UTRACED_SOCKET, else
@@ -144,95 +146,6 @@ int cmd_attach(const CommandLine& cl) {
   return 0;
 }
 
-int cmd_trace(const CommandLine& cl) {
-  cl.allow_options({});
-  cl.expect_positionals(1, 1);
-  utracectl::FollowSpec spec;
-  spec.tid = utracectl::parse_tid(cl.positional()[0]);
-  spec.events = parse_events(kDefaultEvents);
-  auto c = client::Client::connect(cl.socket());
-  utracectl::TracePrinter printer(std::cout);
-  utracectl::Follower follower(
-      c, [&](const client::ReportMessage& m) { printer.on_report(m.report); });
-  follower.attach(spec);
-  follower.run();
-  return 0;
-}
-
-int cmd_count(const CommandLine& cl) {
-  cl.allow_options({});
-  cl.expect_positionals(1, 1);
-  utracectl::FollowSpec spec;
-  spec.tid = utracectl::parse_tid(cl.positional()[0]);
-  spec.events = parse_events("syscall_entry,syscall_exit,reap");
-  auto c = client::Client::connect(cl.socket());
-  utracectl::SyscallCounter counter;
-  utracectl::Follower follower(
-      c, [&](const client::ReportMessage& m) { counter.on_report(m.report); });
-  follower.attach(spec);
-  try {
-    follower.run();
-  } catch (const client::ClientError&) {
-    counter.print(std::cout);  // what was counted before the connection failed
-    throw;
-  }
-  counter.print(std::cout);
-  return 0;
-}
-
-// Like strace with a command: the program is our child, in our session and process group,
-// with our terminal; we exit as it did (exit_like), after the trace or the count.
-int cmd_run(const CommandLine& cl) {
-  cl.allow_options({"follow", "count", "output", "events", "syscalls", "seccomp"});
-  if (cl.positional().empty()) throw UsageError("run needs a command: utracectl run -- CMD ARGS...");
-  utracectl::FollowSpec spec;
-  spec.follow = cl.option("follow").has_value();
-  if (auto list = cl.option("syscalls")) {
-    spec.syscalls = split_list(*list);
-    if (spec.syscalls.empty()) throw UsageError("--syscalls names no syscall");
-  }
-  spec.seccomp = cl.option("seccomp").has_value();
-  if (spec.seccomp && spec.syscalls.empty()) throw UsageError("--seccomp needs --syscalls");
-  const bool count = cl.option("count").has_value();
-  spec.events = parse_events(cl.option("events").value_or(
-      "syscall_entry,syscall_exit,clone,exec,exit,death,reap"));
-  spec.events.set(proto::EventKind::Reap);  // to know when it is over
-  std::ofstream file;
-  if (auto path = cl.option("output")) {
-    file.open(*path);
-    if (!file) throw std::runtime_error("cannot write " + *path);
-  }
-  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cerr;
-  int status = 0;
-  bool death_printed = false;  // the trace's own "+++ killed by ... +++" line for the program
-  {
-    auto c = client::Client::connect(cl.socket());
-    utracectl::TracePrinter printer(out);
-    utracectl::SyscallCounter counter;
-    const utracectl::ProgramRun* run = nullptr;
-    utracectl::Follower follower(c, [&](const client::ReportMessage& m) {
-      if (count) {
-        counter.on_report(m.report);
-        return;
-      }
-      printer.on_report(m.report);
-      if (m.report.event == proto::EventKind::Death && run && m.report.tid == run->pid())
-        death_printed = true;
-    }, false);
-    utracectl::ProgramRun program(c, follower);
-    run = &program;
-    program.start(spec, cl.positional());
-    status = program.wait();
-    if (count) counter.print(out);
-  }
-  if (!death_printed) {
-    if (auto line = utracectl::killed_line(status); !line.empty()) out << line << '\n';
-  }
-  out.flush();
-  if (file.is_open()) file.close();
-  utracectl::exit_like(status);
-}
-
 // Stops TID with an engine of its own, prints its registers, and lets it go again.
 int cmd_regs(const CommandLine& cl) {
   cl.allow_options({});
@@ -306,10 +219,7 @@ int run(const CommandLine& cl) {
   if (cmd == "hello" || cmd == "list" || cmd == "stats") return cmd_simple(cl, cmd);
   if (cmd == "call") return cmd_call(cl);
   if (cmd == "attach") return cmd_attach(cl);
-  if (cmd == "trace") return cmd_trace(cl);
-  if (cmd == "count") return cmd_count(cl);
   if (cmd == "regs") return cmd_regs(cl);
-  if (cmd == "run") return cmd_run(cl);
   if (cmd == "who") return cmd_who(cl);
   throw UsageError("unknown command '" + cmd + "'");
 }
@@ -349,6 +259,10 @@ std::optional<int> run_raw_command(int argc, char** argv) {
     if (arg.empty() || arg[0] == '-') return std::nullopt;  // -h, --version, CommandLine's
     std::vector<std::string> rest(argv + i + 1, argv + argc);
     if (arg == "gdbserver") return utracectl::gdbserver::gdbserver_command(socket, rest);
+    using Strace = utracectl::StraceOptions::Command;
+    if (arg == "trace") return utracectl::strace_command(socket, Strace::Trace, rest);
+    if (arg == "run") return utracectl::strace_command(socket, Strace::Run, rest);
+    if (arg == "count") return utracectl::strace_command(socket, Strace::Count, rest);
     return std::nullopt;
   }
   return std::nullopt;
@@ -361,7 +275,7 @@ int main(int argc, char** argv) {
     if (auto status = run_raw_command(argc, argv)) return *status;
     CommandLine cl = CommandLine::parse(argc, argv);
     if (cl.help()) {
-      std::cout << kUsage;
+      std::cout << kUsage << '\n' << utracectl::kStraceOptionsHelp;
       return 0;
     }
     if (cl.version()) {
@@ -371,7 +285,7 @@ int main(int argc, char** argv) {
     if (cl.command().empty()) throw UsageError("no command given");
     return run(cl);
   } catch (const UsageError& e) {
-    std::cerr << "utracectl: " << e.what() << "\n\n" << kUsage;
+    std::cerr << "utracectl: " << e.what() << "\nTry 'utracectl -h' for more information.\n";
     return 2;
   } catch (const client::ClientError& e) {
     print_error(e);

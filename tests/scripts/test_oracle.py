@@ -41,13 +41,7 @@ def strace_counts(path):
 
 
 def utracectl_counts(path):
-    counts = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) in (2, 3) and parts[0].isdigit() and parts[-1] != "total":
-                counts[parts[-1]] = int(parts[0])
-    return counts
+    return strace_counts(path)  # utracectl prints strace -c's table
 
 
 def proc_field(pid, key):

@@ -198,7 +198,7 @@ def exit_status(utraced, ctl):
                            capture_output=True, text=True, timeout=60)
         check(r.returncode == 7, f"exit status: 7 (got {r.returncode})")
         check("+++ exited with 7 +++" in r.stderr, "exit status: the trace ends with the exit")
-        r = subprocess.run([ctl, "--socket", d.socket, "run", "--count", "--",
+        r = subprocess.run([ctl, "--socket", d.socket, "run", "-e", "trace=none", "--",
                             "sh", "-c", "kill -USR1 $$"], capture_output=True, text=True, timeout=60)
         check(r.returncode == -signal.SIGUSR1,
               f"killed by SIGUSR1: utracectl dies of it too (got {r.returncode})")

@@ -30,6 +30,15 @@ class FakeMemory final : public MemorySource {
       if (addr >= base && addr + len <= base + b.size()) return b.substr(addr - base, len);
     return std::nullopt;
   }
+  FakeMemory& fd(int n, std::string path) {
+    fds_[n] = std::move(path);
+    return *this;
+  }
+  std::optional<std::string> fd_path(int n) override {
+    auto it = fds_.find(n);
+    if (it == fds_.end()) return std::nullopt;
+    return it->second;
+  }
   std::optional<std::string> read_string(std::uint64_t addr, std::size_t max) override {
     for (const auto& [base, b] : blocks_) {
       if (addr >= base && addr < base + b.size()) {
@@ -42,6 +51,7 @@ class FakeMemory final : public MemorySource {
 
  private:
   std::map<std::uint64_t, std::string> blocks_;
+  std::map<int, std::string> fds_;
 };
 
 std::int64_t nr_of(const char* name) {
@@ -536,6 +546,40 @@ TEST(StraceDecoder, UnknownAndUnfinished) {
   m.bytes(P, "");
   EXPECT_EQ(SyscallDecoder::align_return("11315 " + c.entry_text + d.exit(c, 0, m).args, "0"),
             "11315 read(3, \"\", 4096)                 = 0");
+}
+
+// -y: fd arguments and fd-returning calls with their paths, as strace 6.1 -y printed them.
+TEST(StraceDecoder, FdPaths) {
+  DecodeOptions y;
+  y.fd_paths = true;
+  FakeMemory m;
+  m.fd(-100, "/tmp/sx").fd(3, "/etc/hostname").fd(1, "/dev/null").fd(2, "pipe:[3810046]");
+  m.str(Q, "/etc/hostname");
+  EXPECT_EQ(decode("openat", {static_cast<std::uint64_t>(-100), Q, 0}, 3, m, y),
+            "openat(AT_FDCWD</tmp/sx>, \"/etc/hostname\", O_RDONLY) = 3</etc/hostname>");
+  m.bytes(P, "vm\n");
+  EXPECT_EQ(decode("read", {3, P, 131072}, 3, m, y), "read(3</etc/hostname>, \"vm\\n\", 131072) = 3");
+  EXPECT_EQ(decode("close", {2}, 0, m, y), "close(2<pipe:[3810046]>) = 0");
+  // Not open (no path): the number alone; failed calls return no path; -1 is never looked up.
+  EXPECT_EQ(decode("close", {7}, -9, m, y), "close(7) = -1 EBADF (Bad file descriptor)");
+  m.fd(5, "/dev/null");
+  EXPECT_EQ(decode("dup2", {1, 5}, 5, m, y), "dup2(1</dev/null>, 5</dev/null>) = 5</dev/null>");
+  EXPECT_EQ(decode("mmap", {0, 8192, 3, 0x22, static_cast<std::uint64_t>(-1), 0}, 0x7f0000000000, m, y),
+            "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000");
+  m.bytes(P, u32s({3, 4})).fd(4, "pipe:[3810063]").fd(3, "pipe:[3810063]");
+  EXPECT_EQ(decode("pipe2", {P, 0}, 0, m, y), "pipe2([3<pipe:[3810063]>, 4<pipe:[3810063]>], 0) = 0");
+  // '<' and '>' in a path as octal escapes, '"' as in strings.
+  m.fd(3, "/tmp/sx/a<b>c/f\"x y");
+  EXPECT_EQ(decode("close", {3}, 0, m, y), "close(3</tmp/sx/a\\74b\\76c/f\\\"x y>) = 0");
+  // Without -y nothing is asked.
+  EXPECT_EQ(decode("close", {3}, 0, m), "close(3) = 0");
+  // A call killed before its exit: strace's " <unfinished ...>)" when the exit had more to print.
+  SyscallDecoder d(y);
+  PendingCall c = d.enter(nr_of("read"), {3, P, 8}, m);
+  EXPECT_EQ(SyscallDecoder::line(c, SyscallDecoder::no_return(c)),
+            "read(3</tmp/sx/a\\74b\\76c/f\\\"x y>,  <unfinished ...>) = ?");
+  c = d.enter(nr_of("exit_group"), {0}, m);
+  EXPECT_EQ(SyscallDecoder::line(c, SyscallDecoder::no_return(c)), "exit_group(0)                           = ?");
 }
 
 TEST(StraceDecoder, SignalAndDeathLines) {
