@@ -94,7 +94,7 @@ def attached_scenario(d, ctl, binary, tmp):
     trace_path = os.path.join(tmp, "trace.out")
     snap1, snap2 = os.path.join(tmp, "snap1"), os.path.join(tmp, "snap2")
     trace_file = open(trace_path, "w")
-    trace = subprocess.Popen(["stdbuf", "-oL", ctl, "--socket", d.socket, "trace", str(prog.pid)],
+    trace = subprocess.Popen(["stdbuf", "-oL", ctl, "--socket", d.socket, "trace", "-f", "-p", str(prog.pid)],
                              stdout=trace_file, stderr=subprocess.STDOUT)
     count = subprocess.Popen([ctl, "--socket", d.socket, "count", str(prog.pid)],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -191,9 +191,9 @@ def attached_scenario(d, ctl, binary, tmp):
         check(wait_for(lambda: engines(d, ctl) == 2, timeout=5), "gdbserver's engine is gone, trace's and count's stay")
 
         s1, s2 = open(snap1).read(), open(snap2).read()
-        check(s1.count("getppid()") == 2 and s1.count("openat(") == 1,
+        check(s1.count("getppid(") == 2 and s1.count("openat(") == 1,
               "at breakpoint 1, trace had printed round 1's getppid but not its openat", s1[-3000:])
-        check(s2.count("getppid()") == 3 and s2.count("openat(") == 2,
+        check(s2.count("getppid(") == 3 and s2.count("openat(") == 2,
               "at breakpoint 2, trace had printed round 1's openat and round 2's getppid", s2[-3000:])
         if daemon_has_breakpoints(d, ctl):
             check("SI_KERNEL" not in s2, "trace shows no SIGTRAP of gdb's breakpoints", s2[-3000:])
