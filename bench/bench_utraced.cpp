@@ -18,6 +18,9 @@
 //   Also: --client-poll-us U makes every client poll U µs for input before it sleeps
 //   (Client::set_poll); --daemon-arg X (repeatable) passes X to utraced; --filter-alone / --launch-seccomp
 //   measure a seccomp filter without and with the daemon (see run_filter_alone).
+//   --files runs `workload --files N` (openat/read/close rounds); --capture attaches with
+//   "capture" (the daemon captures argument memory at each stop); --decode also decodes every
+//   syscall with utracectl's decoder over that memory (decode/), as `utracectl trace` does.
 //
 // Pinning is done from outside (taskset): the daemon, the workload and the client threads all
 // inherit this process's CPU affinity. Two placements from inside, for experiments:
@@ -39,6 +42,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -49,6 +53,9 @@
 #include <seccomp.h>
 
 #include <utrace/client_sync.hpp>
+
+#include "captured_memory.hpp"
+#include "syscall_decoder.hpp"
 
 #ifndef BENCH_UTRACED_PATH
 #define BENCH_UTRACED_PATH "build/daemon/utraced"
@@ -256,6 +263,9 @@ struct Args {
   bool launch_seccomp = false;  // launch the workload with a filter trapping uname only
   bool filter_alone = false;    // the same filter, untraced: the baseline of launch_seccomp
   std::vector<std::string> daemon_args;  // --daemon-arg X (repeatable): extra utraced flags
+  bool files = false;    // --files: the workload's openat/read/close rounds (workload --files)
+  bool capture = false;  // --capture: engines attached with "capture" (argument memory)
+  bool decode = false;   // --decode: capture, and each syscall decoded as utracectl prints it
 };
 
 Args parse(int argc, char** argv) {
@@ -287,6 +297,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--client-poll-us") a.client_poll_us = std::stol(value());
     else if (k == "--split") g_split = true;
     else if (k == "--pin-daemon") g_pin_daemon = true;
+    else if (k == "--files") a.files = true;
+    else if (k == "--capture") a.capture = true;
+    else if (k == "--decode") a.decode = a.capture = true;
     else die("unknown argument " + k);
   }
   if (a.engines < 1 || a.n < 1) die("--engines and --n must be positive");
@@ -322,7 +335,8 @@ struct Gate {
 
 int run_throughput(const Args& a) {
   Daemon daemon(a.utraced, a.daemon_args);
-  Workload w(a.workload, {std::to_string(a.n)});
+  Workload w(a.workload, a.files ? std::vector<std::string>{"--files", std::to_string(a.n)}
+                                 : std::vector<std::string>{std::to_string(a.n)});
   if (g_split) pin_to(1);  // the client threads, started below, inherit it
 
   Gate gate;
@@ -341,8 +355,29 @@ int run_throughput(const Args& a) {
           ++count;
           return ResumeAction::Resume;
         });
-        c.on_event([&count](const ReportMessage&) { ++count; });
+        // --decode: what utracectl does with each event (the printing itself aside).
+        utrace::decode::SyscallDecoder decoder;
+        std::map<int, utrace::decode::PendingCall> calls;
+        std::size_t chars = 0;
+        c.on_event([&, decode = a.decode](const ReportMessage& m) {
+          ++count;
+          if (!decode) return;
+          static const utrace::proto::Capture kNone;
+          const auto& r = m.report;
+          utrace::decode::CapturedMemory mem(r.capture ? *r.capture : kNone);
+          if (r.event == EventKind::SyscallEntry && r.syscall) {
+            calls[r.tid] = decoder.enter(r.syscall->nr, r.syscall->args, mem);
+          } else if (r.event == EventKind::SyscallExit) {
+            auto it = calls.find(r.tid);
+            if (it == calls.end()) return;
+            chars += utrace::decode::SyscallDecoder::line(
+                         it->second, decoder.exit(it->second, r.retval.value_or(0), mem))
+                         .size();
+            calls.erase(it);
+          }
+        });
         AttachOptions o;
+        if (a.capture) o.capture = nlohmann::json{{"strsize", 32}};
         o.tid = w.pid;
         o.events = mask_for(a, i);
         o.mode = a.mode;
@@ -353,6 +388,7 @@ int run_throughput(const Args& a) {
         if (a.client_poll_us > 0) c.set_poll(std::chrono::microseconds(a.client_poll_us));
         while (!done.load()) c.run_for(20ms);
         c.detach(engine);  // ESRCH once the thread is gone: fine
+        if (a.decode && chars == 0) throw std::runtime_error("--decode: nothing was decoded");
         c.close();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_utraced: engine %d: %s\n", i, e.what());

@@ -74,6 +74,13 @@ configs="$configs utraced-sync-4-concurrent utraced-sync-1-cpu0 utraced-sync-4-c
 configs="$configs utraced-sync-1-cpu0-spin utraced-sync-4-concurrent-cpu0-spin"
 configs="$configs utraced-sync-1-cpu0-spin-poll utraced-sync-4-concurrent-cpu0-spin-poll"
 configs="$configs seccomp-filter-alone utraced-launch-seccomp"
+# The decoding workload (workload --files: openat/read/close with a path, a buffer and an fd):
+# plain events, the daemon's argument capture, and capture plus utracectl's decoder, against
+# strace's own decoding, each as a ratio to the floor on the same workload.
+files_configs="files-floor"
+[ "$have_strace" = 1 ] && files_configs="$files_configs files-strace"
+files_configs="$files_configs files-utraced-async-1 files-utraced-async-1-capture files-utraced-async-1-decode"
+configs="$configs $files_configs"
 
 # One run of one configuration; prints the workload's elapsed ns on stdout.
 run_one() {
@@ -119,6 +126,13 @@ run_one() {
     utraced-sync-4-concurrent-cpu0-spin-poll) $pin "${bu[@]}" --engines 4 --mode concurrent \
       --interest all "${cpu0[@]}" --daemon-arg --spin-us --daemon-arg 50 --client-poll-us 50 ;;
     seccomp-filter-alone) $pin "${bu[@]}" --filter-alone ;;
+    files-floor) $pin "$F" -- "$W" --files "$n" 2>/dev/null ;;
+    files-strace) printf g | $pin strace -f -o /dev/null "$W" --files "$n" ;;
+    files-utraced-async-1) $pin "${bu[@]}" --files --engines 1 --mode async --interest all ;;
+    files-utraced-async-1-capture) $pin "${bu[@]}" --files --capture --engines 1 --mode async \
+      --interest all ;;
+    files-utraced-async-1-decode) $pin "${bu[@]}" --files --decode --engines 1 --mode async \
+      --interest all ;;
     utraced-launch-seccomp) $pin "${bu[@]}" --launch-seccomp ;;
   esac
 }
@@ -166,23 +180,27 @@ fi
 elapsed=$(echo "$(date +%s.%N) - $started" | bc 2>/dev/null || echo "?")
 
 echo "# utraced benchmark: started $start_date, kernel $(uname -r), $(nproc) CPUs, load average at start: $start_load, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# workload: $n getppid() + 1 uname(); µs/stop = elapsed / (2 × $n); $runs run(s) per configuration; wall ${elapsed}s"
+echo "# workload: $n getppid() + 1 uname(); µs/stop = elapsed / (2 × $n); files-*: $n rounds of openat+read+close, µs/stop = elapsed / (6 × $n); $runs run(s) per configuration; wall ${elapsed}s"
 python3 - "$results" "$n" "$placements" "$configs" "$mem_line" <<'EOF'
 import statistics, sys
 path, n, placements, configs, mem = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4].split(), sys.argv[5]
 data = {}
 for line in open(path):
     pl, cfg, ns = line.split()
-    data.setdefault((pl, cfg), []).append(int(ns) / 1000.0 / (2 * n))
-for pl in placements:
+    stops = 6 if cfg.startswith("files-") else 2
+    data.setdefault((pl, cfg), []).append(int(ns) / 1000.0 / (stops * n))
+for pl, group in [(pl, g) for pl in placements for g in ("getppid", "files")]:
     print()
-    print(f"## {pl}" + (" (workload, tracer/daemon and clients all on CPU 0)" if pl == "pinned" else ""))
+    title = f"## {pl}" + (" (workload, tracer/daemon and clients all on CPU 0)" if pl == "pinned" else "")
+    print(title + (", decoding workload (files-*)" if group == "files" else ""))
     print()
     print("| config | µs/stop (median) | min–max | × floor | runs |")
     print("|---|---:|---:|---:|---:|")
-    floor = data.get((pl, "floor"))
+    floor = data.get((pl, "files-floor" if group == "files" else "floor"))
     fmed = statistics.median(floor) if floor else None
     for cfg in configs:
+        if cfg.startswith("files-") != (group == "files"):
+            continue
         v = data.get((pl, cfg))
         if not v and pl == "pinned" and cfg.endswith("-cpu0"):
             print(f"| {cfg} | (same as pinned) | | | 0 |")

@@ -5,12 +5,17 @@
 //                        prints the elapsed nanoseconds of that loop on stdout.
 //   workload --go N      the same without waiting for stdin (for `launch` and the seccomp
 //                        baseline, which start it directly).
+//   workload --files N   waits for the byte, then makes N rounds of openat("/etc/hostname"),
+//                        read(fd, buf, 64) and close(fd) (3N syscalls with a path, a buffer
+//                        and an fd: what an strace-like decoder has work on), and prints the
+//                        elapsed nanoseconds.
 //   workload --threads T creates T threads that sleep in read() on a pipe, prints "ready PID\n"
 //                        on stdout, waits for one byte on stdin (or EOF), and exits.
 //
 // The clock is CLOCK_MONOTONIC through the vDSO, so timing adds no syscalls (and no stops).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,11 +75,30 @@ static int threads_mode(long count) {
   _exit(0);
 }
 
+static int files_mode(long n) {
+  wait_for_go();
+  char buf[64];
+  const uint64_t t0 = now_ns();
+  for (long i = 0; i < n; ++i) {
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY);
+    if (fd < 0) {
+      perror("workload: /etc/hostname");
+      return 1;
+    }
+    syscall(SYS_read, fd, buf, sizeof buf);
+    syscall(SYS_close, fd);
+  }
+  const uint64_t t1 = now_ns();
+  printf("%llu\n", (unsigned long long)(t1 - t0));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "--threads") == 0) return threads_mode(strtol(argv[2], NULL, 10));
+  if (argc == 3 && strcmp(argv[1], "--files") == 0) return files_mode(strtol(argv[2], NULL, 10));
   const int go = argc == 3 && strcmp(argv[1], "--go") == 0;
   if (argc != 2 && !go) {
-    fprintf(stderr, "usage: workload N | workload --go N | workload --threads T\n");
+    fprintf(stderr, "usage: workload N | workload --go N | workload --files N | workload --threads T\n");
     return 2;
   }
   const long n = strtol(argv[go ? 2 : 1], NULL, 10);

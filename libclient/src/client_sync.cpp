@@ -49,6 +49,7 @@ nlohmann::json AttachOptions::to_params() const {
   if (!syscalls.empty()) p[key(ap::syscalls)] = syscalls;
   if (hold_at_exec) p[key(ap::hold_at_exec)] = true;
   if (seccomp) p[key(ap::seccomp)] = true;
+  if (!capture.is_null() && capture != false) p[key(ap::capture)] = capture;
   if (match_type || match_data) {
     nlohmann::json match = nlohmann::json::array();
     if (match_type) match.push_back("type");

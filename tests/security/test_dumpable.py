@@ -79,6 +79,13 @@ def attack_nodump(sock, plain):
             out["error"] = "could not attach to its own process"
             return out
         engine = r["result"]["engine"]
+        # Argument capture (attach "capture") on a second connection: the same rule as
+        # read_memory. Its read of "go" (dumpable) comes with the bytes; the write of "bye ...
+        # canary=..." after the prctl must come without them.
+        conn2 = S.Conn(sock)
+        out["capture_attach"] = conn2.call(
+            "attach", {"tid": vpid, "events": ["syscall_entry", "syscall_exit"],
+                       "syscalls": ["read", "write"], "capture": {"strsize": 256}})
         out["dumpable_owner_before"] = environ_owner(vpid)
         S.send_line(p, b"go")
 
@@ -133,6 +140,17 @@ def attack_nodump(sock, plain):
                 if m.get("method") == "report":
                     conn.answer(m, {"action": "resume"})
         rd.wait_for(lambda t: False, 0.2, pump=conn.read_some)
+        conn2.read_some(0.3)
+        out["captured"] = []
+        for m in conn2.inbox:
+            pr = m.get("params", {})
+            if m.get("method") != "event":
+                continue
+            mem = [S.b64d(b).decode(errors="replace")
+                   for _, b in (pr.get("capture") or {}).get("mem", [])]
+            out["captured"].append([pr.get("event"), pr.get("syscall", {}).get("name"),
+                                    "capture" in pr, mem])
+        conn2.close()
         out["exit"] = p.poll()
         out["stdout"] = rd.text
         out["notices"] = conn.notices
@@ -197,6 +215,18 @@ def run_nodump(suite, d, victims, user):
     out = res.get("stdout", "")
     me = res.get("my_pid")
     want = f"bye ppid={me} ppid2={me} dumpable=0 canary={CANARY.decode()}"
+    captured = res.get("captured") or []
+    suite.check(S.code_of(res.get("capture_attach")) == 0 and
+                # (byte by byte; the "g" may be read by a call that began before the attach,
+                # whose exit has no memory: the "o" comes after it)
+                "o\n" in "".join(x for e in captured if e[:2] == ["syscall_exit", "read"]
+                                  for x in e[3]), case,
+                "positive control: a capture engine gets the bytes read while dumpable",
+                captured)
+    writes = [e for e in captured if e[:2] == ["syscall_entry", "write"]]
+    suite.check(writes and all(not e[2] and not e[3] for e in writes), case,
+                "after prctl(PR_SET_DUMPABLE, 0): the write of the canary comes without "
+                "captured memory", captured)
     suite.check(res.get("exit") == 0 and want in out, case,
                 "the victim ran unharmed to completion (canary intact, getppid right, "
                 "non-dumpable, exit 0)", {"exit": res.get("exit"), "stdout": out, "want": want})

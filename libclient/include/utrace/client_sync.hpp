@@ -61,6 +61,10 @@ struct AttachOptions {
   // With hold_at_exec and syscalls: the process installs, before its exec, a seccomp filter
   // trapping (SECCOMP_RET_TRACE) exactly `syscalls`; the daemon then only stops it at those.
   bool seccomp = false;
+  // Argument memory in syscall and signal reports (PROTOCOL.md, attach "capture"): null for
+  // none, else true or {"strsize": N, "fd_paths": bool}. Decode it with decode/'s
+  // CapturedMemory and the same strsize/fd_paths.
+  nlohmann::json capture;
 
   // The `attach` params; only non-default optional fields are included.
   nlohmann::json to_params() const;
