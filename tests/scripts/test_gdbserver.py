@@ -336,18 +336,46 @@ def gdb_dies_scenario(d, ctl, binary):
         prog.stop()
 
 
+def fork_scenario(d, ctl, binary):
+    """catch fork: gdb hears of the fork (fork-events), lets the child go (D;PID): the child runs
+    compute() without our int3s; the parent's breakpoint still works."""
+    prog = Program(binary)
+    try:
+        cmds = ["break compute", "catch fork", "continue", "continue", "info inferiors", "detach"]
+        gdb = subprocess.Popen(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_for(lambda: engines(d, ctl) >= 1, timeout=20), "gdbserver attaches")
+        prog.send("f\ng\n")
+        out, _ = gdb.communicate(timeout=60)
+        m = re.search(r"hit Catchpoint 2 \(forked process (\d+)\)", out)
+        check(m is not None, "catch fork: gdb hears of the fork", out)
+        check(m and f"[Detaching after fork from child process {m.group(1)}]" in out,
+              "gdb lets the child go", out)
+        check(re.search(r"Breakpoint 1, compute \(x=5\)", out), "the parent's breakpoint still works", out)
+        line = prog.proc.stdout.readline()
+        check(line == "child exited 7\n", f"the child ran compute() without our int3s ({line!r})")
+        line = prog.proc.stdout.readline()
+        check(line == "result 24 usr1 0\n", f"the parent went on after detach ({line!r})")
+        prog.send("q\n")
+        check(prog.proc.wait(timeout=10) == 3, "and exits 3")
+    finally:
+        prog.stop()
+
+
 def main():
     utraced, ctl, binary = sys.argv[1:4]
     d = Daemon(utraced)
     tmp = d.dir
     try:
-        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,gdb_dies").split(",")
+        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,fork,gdb_dies").split(",")
         if "attached" in which:
             attached_scenario(d, ctl, binary, tmp)
         if "launched" in which:
             launched_scenarios(d, ctl, binary)
         if "interrupt" in which:
             interrupt_scenario(d, ctl, binary)
+        if "fork" in which:
+            fork_scenario(d, ctl, binary)
         if "gdb_dies" in which:
             gdb_dies_scenario(d, ctl, binary)
     finally:

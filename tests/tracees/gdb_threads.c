@@ -2,13 +2,16 @@
  * with -g -O0. Two workers (named "worker1", "worker2") loop in worker_step(); the main thread
  * prints "ready PID" and then, for each line on stdin: getppid() (a marker syscall), compute()
  * (breakpoints, next/step/finish, a watched local), open_marker() (openat of /etc/hostname:
- * catch syscall), and prints "result R usr1 N". "q" ends it with exit status 3. */
+ * catch syscall), and prints "result R usr1 N". "f" forks a child that runs compute(1) and
+ * exits 7 ("child exited 7"). "q" ends it with exit status 3. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile int usr1_count;
@@ -72,6 +75,15 @@ int main(void) {
   while (fgets(line, sizeof line, stdin)) {
     int r;
     if (line[0] == 'q') break;
+    if (line[0] == 'f') {
+      int status = 0;
+      pid_t child = fork();
+      if (child == 0) _exit(compute(1) == 12 ? 7 : 1);
+      waitpid(child, &status, 0);
+      printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+      fflush(stdout);
+      continue;
+    }
     getppid();
     r = compute(5);
     open_marker();

@@ -148,6 +148,8 @@ std::string GdbSession::stop_reply(const StopEvent& e) const {
       return "T02" + thread;
     case StopKind::Exec:
       return "T05exec:" + to_hex(e.path) + ";" + thread;
+    case StopKind::Fork:
+      return "T05fork:" + thread_id(e.child_pid, e.child_tid) + ";" + thread;
     case StopKind::Initial:
       return (inferior_.launched() ? "T05" : "T00") + thread;
     default:
@@ -249,6 +251,9 @@ std::string GdbSession::breakpoint(std::string_view args, bool insert) {
   if (!parse_addr_len(args.substr(2), addr, kind)) return "E00";
   const int tid = inferior_.examine_tid(general_tid_);
   if (!tid) return "E01";
+  // A forked child's copy: the daemon already gave it the original bytes.
+  if (const ThreadState* t = inferior_.threads().find(tid); t && t->pid != inferior_.pid())
+    return "OK";
   BreakpointTable& b = inferior_.breakpoints();
   return (insert ? b.insert(addr, tid) : b.remove(addr, tid)) ? "OK" : "E01";
 }
@@ -332,6 +337,12 @@ bool GdbSession::handle(const std::string& packet) {
         return true;
       }
       case 'D':
+        if (const auto pid = parse_hex(args.substr(args.empty() ? 0 : 1));
+            !finished_ && pid && static_cast<int>(*pid) != inferior_.pid()) {
+          inferior_.detach_process(static_cast<int>(*pid));  // a forked child gdb lets go
+          conn_.send("OK");
+          return true;
+        }
         if (!finished_) inferior_.detach();
         finished_ = true;
         conn_.send("OK");

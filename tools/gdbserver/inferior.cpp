@@ -50,10 +50,11 @@ void Inferior::attach(int pid) {
   o.pid = pid;
   o.events = base_events();
   o.mode = client::Mode::Sync;
+  o.follow = true;  // forked children: gdb hears of them (fork events), or we let them go
   const client::AttachResult r = client_.attach(o);
   pid_ = pid;
   adopt(r.engine, o.events);
-  for (int tid : r.tids) threads_.add(tid);
+  for (int tid : r.tids) threads_.add(tid, pid);
   stop_all();
 }
 
@@ -64,6 +65,7 @@ void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
   o.events = base_events();
   o.events.clear(EventKind::Exec);
   o.mode = client::Mode::Sync;
+  o.follow = true;  // forked children: gdb hears of them (fork events), or we let them go
   o.default_signals = {SIGINT, SIGPIPE};  // ignored here, not in the program
   if (stdio_is_gdb) {  // as gdbserver does on stdio: keep the program off the protocol
     o.stdin_path = "/dev/null";
@@ -74,7 +76,7 @@ void Inferior::launch(const std::vector<std::string>& argv, bool stdio_is_gdb) {
   launched_ = true;
   if (!r.untraced.empty()) throw std::runtime_error("the program runs untraced: " + r.untraced);
   adopt(r.engine, o.events);
-  ThreadState& t = threads_.add(pid_);
+  ThreadState& t = threads_.add(pid_, pid_);
   t.held = true;  // at its exec stop, by hold_at_exec
   t.running = false;
   update_events(false);  // now with exec
@@ -115,17 +117,17 @@ void Inferior::handle(client::ReportMessage m) {
   const std::string ev = p.value("event", "");
   ThreadState* tp = threads_.find(r.tid);
   if (!tp) {
-    if (r.pid != pid_) {  // not ours (a forked child would be followed only with follow)
+    if (r.pid != pid_) {  // a process gdb was not told of (a vfork child we let go)
       if (m.is_report) answer(m, ResumeAction::Resume);
       return;
     }
-    tp = &threads_.add(r.tid);
+    tp = &threads_.add(r.tid, r.pid);
   }
   ThreadState& t = *tp;
   if (!m.is_report) {
     if (ev == "reap") {
       t.dead = true;
-      if (r.engine_gone.value_or(false) || threads_.empty()) exited_ = true;
+      if (r.engine_gone.value_or(false) || threads_.empty(pid_)) exited_ = true;
     }
     return;
   }
@@ -135,9 +137,23 @@ void Inferior::handle(client::ReportMessage m) {
     return;
   }
   if (ev == "clone") {
-    if (r.child && r.child_pid.value_or(pid_) == pid_) threads_.add(*r.child);
-    pass_on(t, std::move(m), false);
-    return;
+    if (!r.child) return pass_on(t, std::move(m), false);
+    const int child_pid = r.child_pid.value_or(r.pid);
+    if (child_pid == r.pid) {
+      threads_.add(*r.child, r.pid);
+      return pass_on(t, std::move(m), false);
+    }
+    if (r.clone.value_or("") == "fork" && report_fork_ && r.pid == pid_) {
+      threads_.add(*r.child, child_pid);  // held by stop_all until gdb detaches it (D;pid)
+      StopEvent e{StopKind::Fork, t.tid, SIGTRAP};
+      e.child_pid = child_pid;
+      e.child_tid = *r.child;
+      return keep(t, std::move(m), e);
+    }
+    // vfork (it shares our memory: breakpoints included), clone, or gdb without fork events:
+    // the child is not gdb's. Followed only to be let go.
+    client_.control(engine_, ResumeAction::Detach, *r.child);
+    return pass_on(t, std::move(m), false);
   }
   if (ev == "exec") {
     breakpoints_->clear();  // a new image: the daemon dropped them (ours went with the old one)
@@ -215,7 +231,7 @@ void Inferior::note_death(ThreadState& t, const proto::Report& r) {
     exit_status_ = *r.status;
     have_leader_status_ = t.tid == pid_;
   }
-  if (threads_.empty()) exited_ = true;
+  if (threads_.empty(pid_)) exited_ = true;
 }
 
 std::optional<StopEvent> Inferior::take_stop() {
@@ -399,6 +415,19 @@ void Inferior::detach() {
       answer(m, ResumeAction::Resume);
   }
   client_.control(engine_, ResumeAction::Detach);
+}
+
+void Inferior::detach_process(int pid) {
+  for (auto& [tid, t] : threads_.all()) {
+    if (t.pid != pid || t.dead) continue;
+    if (t.report) {
+      const client::ReportMessage m = std::move(*t.report);
+      t.report.reset();
+      answer(m, ResumeAction::Resume);
+    }
+    client_.control(engine_, ResumeAction::Detach, tid);
+    t.dead = true;
+  }
 }
 
 void Inferior::kill() {

@@ -72,6 +72,11 @@ class Inferior {
 
   // gdb said exec-events+: a new program is a stop (T05exec:...), else it runs on.
   void set_report_exec(bool on) { report_exec_ = on; }
+  // gdb said fork-events+: a fork is a stop (T05fork:...) and the child is held until gdb
+  // lets it go (detach_process); else the child is let go at once.
+  void set_report_fork(bool on) { report_fork_ = on; }
+  // D;PID of a forked child: it runs on, untraced by us.
+  void detach_process(int pid);
 
   // Removes our breakpoints and detaches: the program runs on, other engines untouched.
   void detach();
@@ -104,6 +109,7 @@ class Inferior {
   std::unique_ptr<StopFilter> filter_;
   bool quiesce_ = false;
   bool report_exec_ = false;
+  bool report_fork_ = false;
   utrace::proto::EventMask current_events_;
   bool exited_ = false;
   bool exit_reported_ = false;

@@ -61,11 +61,16 @@ std::vector<std::uint64_t> hex_list(std::string_view s) {
 
 std::string thread_id(int pid, int tid) { return "p" + hex_u64(pid) + "." + hex_u64(tid); }
 
+std::string QueryHandler::id_of(int tid) {
+  const ThreadState* t = inferior_.threads().find(tid);
+  return thread_id(t && t->pid ? t->pid : inferior_.pid(), tid);
+}
+
 std::string QueryHandler::thread_list() {
   std::string out;
   for (int tid : inferior_.threads().live()) {
     out += out.empty() ? "m" : ",";
-    out += thread_id(inferior_.pid(), tid);
+    out += id_of(tid);
   }
   return out.empty() ? "l" : out;
 }
@@ -73,8 +78,8 @@ std::string QueryHandler::thread_list() {
 std::string QueryHandler::threads_xml() {
   std::string x = "<?xml version=\"1.0\"?>\n<threads>\n";
   for (int tid : inferior_.threads().live())
-    x += "<thread id=\"" + thread_id(inferior_.pid(), tid) + "\" name=\"" +
-         xml_escape(ThreadRegistry::name(inferior_.pid(), tid)) + "\"/>\n";
+    x += "<thread id=\"" + id_of(tid) + "\" name=\"" +
+         xml_escape(ThreadRegistry::name(inferior_.threads().find(tid)->pid, tid)) + "\"/>\n";
   return x + "</threads>\n";
 }
 
@@ -109,8 +114,11 @@ std::string QueryHandler::xfer(std::string_view object, std::string_view annex, 
 std::optional<std::string> QueryHandler::handle(std::string_view p, int current_tid) {
   if (starts(p, "qSupported")) {
     const bool exec_events = p.find("exec-events+") != std::string_view::npos;
+    const bool fork_events = p.find(";fork-events+") != std::string_view::npos;
     inferior_.set_report_exec(exec_events);
-    return std::string(kSupported) + (exec_events ? ";exec-events+" : "");
+    inferior_.set_report_fork(fork_events);
+    return std::string(kSupported) + (exec_events ? ";exec-events+" : "") +
+           (fork_events ? ";fork-events+" : "");
   }
   if (p == "vMustReplyEmpty") return std::string();
   if (starts(p, "qXfer:")) {
@@ -133,7 +141,7 @@ std::optional<std::string> QueryHandler::handle(std::string_view p, int current_
   }
   if (p == "qfThreadInfo") return thread_list();
   if (p == "qsThreadInfo") return std::string("l");
-  if (p == "qC") return "QC" + thread_id(inferior_.pid(), current_tid);
+  if (p == "qC") return "QC" + id_of(current_tid);
   if (starts(p, "qAttached")) return std::string(inferior_.launched() ? "0" : "1");
   if (starts(p, "QPassSignals:")) {
     std::set<int> pass;

@@ -28,6 +28,7 @@ class QueryHandler {
                    std::size_t length);
   std::string threads_xml();
   std::string thread_list();
+  std::string id_of(int tid);  // "p<its pid>.<tid>"
 
   Inferior& inferior_;
   const TargetDescription& tdesc_;

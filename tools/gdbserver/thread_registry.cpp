@@ -7,9 +7,12 @@
 
 namespace utracectl::gdbserver {
 
-ThreadState& ThreadRegistry::add(int tid) {
+ThreadState& ThreadRegistry::add(int tid, int pid) {
   auto [it, created] = threads_.try_emplace(tid);
-  if (created) it->second.tid = tid;
+  if (created) {
+    it->second.tid = tid;
+    it->second.pid = pid;
+  }
   return it->second;
 }
 
@@ -18,10 +21,10 @@ ThreadState* ThreadRegistry::find(int tid) {
   return it == threads_.end() ? nullptr : &it->second;
 }
 
-std::vector<int> ThreadRegistry::live() const {
+std::vector<int> ThreadRegistry::live(int pid) const {
   std::vector<int> out;
   for (const auto& [tid, t] : threads_)
-    if (!t.dead) out.push_back(tid);
+    if (!t.dead && (pid == 0 || t.pid == pid)) out.push_back(tid);
   return out;
 }
 

@@ -24,20 +24,28 @@ enum class StopKind {
   Initial,    // attached / held at its exec (signal 0 / SIGTRAP)
   Exited,     // the process is gone (status: its wait status)
   Exec,       // a new program (path), at its first instruction
+  Fork,       // it forked: child_pid/child_tid, held until gdb lets it go
 };
 
 struct StopEvent {
+  StopEvent() = default;
+  StopEvent(StopKind k, int t, int sig = 0, std::int64_t nr = -1, std::uint64_t a = 0)
+      : kind(k), tid(t), signo(sig), sysno(nr), addr(a) {}
+
   StopKind kind = StopKind::Signal;
   int tid = 0;
   int signo = 0;  // Linux numbering
   std::int64_t sysno = -1;
   std::uint64_t addr = 0;
-  int status = 0;    // Exited
-  std::string path;  // Exec
+  int status = 0;     // Exited
+  std::string path;   // Exec
+  int child_pid = 0;  // Fork
+  int child_tid = 0;
 };
 
 struct ThreadState {
   int tid = 0;
+  int pid = 0;            // its process: the debugged one, or a forked child gdb has not let go yet
   bool running = true;    // not held by this engine
   bool stopping = false;  // `control stop` sent (EINPROGRESS); its stop not seen yet
   bool held = false;      // our control-stop hold is in place
@@ -62,13 +70,13 @@ struct ThreadState {
 
 class ThreadRegistry {
  public:
-  ThreadState& add(int tid);  // the existing entry if known
+  ThreadState& add(int tid, int pid);  // the existing entry if known
   ThreadState* find(int tid);
   void remove(int tid) { threads_.erase(tid); }
-  // Live threads in tid order.
-  std::vector<int> live() const;
+  // Live threads in tid order (of one process, or all with pid 0).
+  std::vector<int> live(int pid = 0) const;
   std::map<int, ThreadState>& all() { return threads_; }
-  bool empty() const { return live().empty(); }
+  bool empty(int pid = 0) const { return live(pid).empty(); }
 
   // /proc/PID/task/TID/comm without its newline ("" if gone).
   static std::string name(int pid, int tid);
