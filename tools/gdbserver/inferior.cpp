@@ -87,6 +87,7 @@ void Inferior::adopt(client::EngineId engine, proto::EventMask events) {
   current_events_ = events;
   breakpoints_ = std::make_unique<BreakpointTable>(client_, engine_);
   filter_ = std::make_unique<StopFilter>(*breakpoints_);
+  stopper_ = std::make_unique<ThreadStopper>(client_, engine_, threads_);
 }
 
 bool Inferior::wait_io(int other_fd, milliseconds timeout) {
@@ -268,41 +269,7 @@ void Inferior::reap_child() {
 }
 
 void Inferior::stop_all() {
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  for (;;) {
-    pump();
-    int waiting_on = 0;
-    for (auto& [tid, t] : threads_.all()) {
-      if (t.dead || !t.running) continue;
-      if (!t.stopping) {
-        const int rc = client_.control(engine_, ResumeAction::Stop, tid);
-        if (rc == 0) {
-          t.held = true;
-          t.running = false;
-          continue;
-        }
-        if (rc != EINPROGRESS) {  // ESRCH: gone; its death report says so
-          t.running = false;
-          continue;
-        }
-        t.held = true;  // applies at its next stop
-        t.stopping = true;
-      }
-      if (!waiting_on) waiting_on = tid;
-    }
-    if (!waiting_on) return;
-    if (Clock::now() > deadline) {
-      std::cerr << "utracectl gdbserver: thread " << waiting_on << " does not stop\n";
-      return;
-    }
-    std::string reason;
-    const int rc = client_.wait(engine_, milliseconds(100), &reason, waiting_on);
-    ThreadState* t = threads_.find(waiting_on);
-    if (t && ((rc == 0 && reason == "stopped") || rc == ESRCH)) {
-      t->running = false;  // held (or gone: its death report comes)
-      t->stopping = false;
-    }
-  }
+  stopper_->stop_all([this] { pump(); });
 }
 
 std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
@@ -330,38 +297,9 @@ std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
   update_events(control_step);  // control singlestep needs quiesce
   for (const Action& a : actions) {
     ThreadState* t = threads_.find(a.tid);
-    if (!t || t->dead || t->running) continue;
-    t->forget_registers();
-    const ResumeAction action = a.step ? ResumeAction::SingleStep : ResumeAction::Resume;
-    bool signal_report = false;
-    if (t->report) {
-      const client::ReportMessage m = std::move(*t->report);
-      t->report.reset();
-      signal_report = m.report.signal && is_signal_event(proto::to_string(m.report.event));
-      if (signal_report) {
-        // 0: ignore it (gdb saw it and said no signal), unless it is one gdb passes.
-        answer(m, action, a.signo ? a.signo : t->deliver_kept ? proto::ReportReply::kDeliver : 0);
-      } else {
-        if (a.signo) inject(*t, a.signo);
-        answer(m, action);
-      }
-      if (!a.step && t->held) client_.control(engine_, ResumeAction::Resume, t->tid);
-    } else {
-      if (a.signo) inject(*t, a.signo);
-      client_.control(engine_, action, t->tid);
-    }
-    t->held = false;
-    t->stopping = false;
-    t->running = true;
-    t->stepping = a.step;
+    if (t && !t->dead && !t->running) stopper_->release(*t, a.step, a.signo);
   }
   return std::nullopt;
-}
-
-void Inferior::inject(ThreadState& t, int signo) {
-  // gdb's C/S for a thread that did not stop at a signal: queue it; delivered when it comes.
-  t.inject_signal = signo;
-  ::syscall(SYS_tgkill, pid_, t.tid, signo);
 }
 
 void Inferior::update_events(bool quiesce) {

@@ -18,6 +18,7 @@
 #include "breakpoint_table.hpp"
 #include "stop_filter.hpp"
 #include "thread_registry.hpp"
+#include "thread_stopper.hpp"
 #include "utrace/client_sync.hpp"
 
 namespace utracectl::gdbserver {
@@ -97,7 +98,6 @@ class Inferior {
   void update_events(bool quiesce);
   void note_death(ThreadState& t, const utrace::proto::Report& r);
   void reap_child();
-  void inject(ThreadState& t, int signo);
 
   utrace::client::Client& client_;
   utrace::client::EngineId engine_ = 0;
@@ -107,6 +107,7 @@ class Inferior {
   ThreadRegistry threads_;
   std::deque<utrace::client::ReportMessage> inbox_;
   std::unique_ptr<StopFilter> filter_;
+  std::unique_ptr<ThreadStopper> stopper_;
   bool quiesce_ = false;
   bool report_exec_ = false;
   bool report_fork_ = false;
