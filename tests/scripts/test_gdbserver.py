@@ -360,18 +360,45 @@ def fork_scenario(d, ctl, binary):
         prog.stop()
 
 
+def threads_scenario(d, ctl, binary):
+    """A breakpoint both workers hit over and over, and next in them: stops of threads gdb did
+    not resume wait for their turn (gdb steps one thread over a breakpoint while the others
+    stay stopped)."""
+    prog = Program(binary)
+    try:
+        cmds = ["break worker_step"] + ["continue"] * 4 + ["next", "next"] + ["continue"] * 3 + \
+               ["next"] * 3 + ["info threads", "delete", "detach"]
+        gdb = subprocess.Popen(gdb_cmd(cmds, f"| {ctl} --socket {d.socket} gdbserver {prog.pid}"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_for(lambda: engines(d, ctl) >= 1, timeout=20), "gdbserver attaches")
+        out, _ = gdb.communicate(timeout=120)
+        check(gdb.returncode == 0 and "internal-error" not in out, "gdb exits 0, no internal error", out)
+        hits = re.findall(r'Thread (\d) "worker(\d)" hit Breakpoint 1, worker_step \(id=(\d)\)', out)
+        check(len(hits) >= 6 and {h[1] for h in hits} == {"1", "2"} and all(h[1] == h[2] for h in hits),
+              f"both workers hit worker_step, each with its own id ({len(hits)} hits)", out)
+        check(re.search(r"\n28\s+worker_rounds\+\+;", out), "next in a worker", out)
+        prog.send("g\n")
+        line = prog.proc.stdout.readline()
+        check(line == "result 24 usr1 0\n", f"the program went on after detach ({line!r})")
+        check(wait_for(lambda: not_stopped(prog.pid), timeout=5), "no thread left stopped")
+    finally:
+        prog.stop()
+
+
 def main():
     utraced, ctl, binary = sys.argv[1:4]
     d = Daemon(utraced)
     tmp = d.dir
     try:
-        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,fork,gdb_dies").split(",")
+        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,threads,fork,gdb_dies").split(",")
         if "attached" in which:
             attached_scenario(d, ctl, binary, tmp)
         if "launched" in which:
             launched_scenarios(d, ctl, binary)
         if "interrupt" in which:
             interrupt_scenario(d, ctl, binary)
+        if "threads" in which:
+            threads_scenario(d, ctl, binary)
         if "fork" in which:
             fork_scenario(d, ctl, binary)
         if "gdb_dies" in which:

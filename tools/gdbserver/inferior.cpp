@@ -245,7 +245,7 @@ std::optional<StopEvent> Inferior::take_stop() {
     return e;
   }
   for (auto& [tid, t] : threads_.all()) {
-    if (t.dead || !t.pending) continue;
+    if (t.dead || !t.pending || !t.resumed) continue;  // the others' wait for their resume
     StopEvent e = *t.pending;
     t.pending.reset();
     return e;
@@ -269,12 +269,15 @@ void Inferior::reap_child() {
 }
 
 void Inferior::stop_all() {
+  for (auto& [tid, t] : threads_.all()) t.resumed = false;  // gdb sees them all stopped
   stopper_->stop_all([this] { pump(); });
 }
 
 std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
   pump();
   if (exited_) return take_stop();  // nullopt once told: gdb knows
+  for (const Action& a : actions)
+    if (ThreadState* t = threads_.find(a.tid)) t->resumed = true;
   for (const Action& a : actions) {
     ThreadState* t = threads_.find(a.tid);
     if (!t || !t->pending) continue;

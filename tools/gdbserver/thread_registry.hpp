@@ -52,6 +52,7 @@ struct ThreadState {
   std::optional<utrace::client::ReportMessage> report;  // in flight: the thread waits for us
   std::optional<StopEvent> pending;                     // a stop gdb has not been told about
   bool stepping = false;                                // resumed with a single-step
+  bool resumed = false;       // gdb resumed it since its last stop reply (its pending stop is due)
   int inject_signal = 0;      // queued with tgkill for gdb's C/S: deliver, do not stop
   bool deliver_kept = false;  // the kept report's signal is one to pass on
   bool dead = false;
