@@ -57,6 +57,7 @@ std::vector<int> Follower::attach(const FollowSpec& spec) {
   options.concurrent = spec.concurrent;
   options.follow = spec.follow;
   options.syscalls = spec.syscalls;
+  options.capture = spec.capture;
   client::AttachResult result = client_.attach(options);
   engine_ = result.engine;
   if (!gone_engines_.count(engine_)) engines_.insert(engine_);

@@ -28,6 +28,7 @@ struct FollowSpec {
   utrace::proto::EventMask events;
   utrace::client::Mode mode = utrace::client::Mode::Async;
   bool concurrent = false;  // sync: asked without waiting for the engines before it
+  nlohmann::json capture;   // the attach option `capture` (null: none)
 };
 
 class Follower {

@@ -5,13 +5,15 @@
 
 #include <memory>
 
+#include "captured_memory.hpp"
 #include "memory_source.hpp"
 #include "utrace/proto/report.hpp"
 
 namespace utracectl {
 
+// Keeps a reference to `r`'s capture: `r` must outlive the source.
 inline std::unique_ptr<utrace::decode::MemorySource> memory_of(const utrace::proto::Report& r) {
-  (void)r;
+  if (r.capture) return std::make_unique<utrace::decode::CapturedMemory>(*r.capture);
   return std::make_unique<utrace::decode::NoMemory>();
 }
 

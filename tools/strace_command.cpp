@@ -38,6 +38,9 @@ FollowSpec spec_of(const StraceOptions& o) {
   spec.process = o.follow > 0;
   spec.events = events_of(o);
   spec.syscalls = o.trace.engine_names();
+  // The argument memory the decoder reads, captured by the daemon at each stop (not needed for
+  // the -c table alone). The same strsize and fd_paths as the client decodes with.
+  if (o.trace_lines()) spec.capture = {{"strsize", o.strsize}, {"fd_paths", o.fd_paths}};
   return spec;
 }
 

@@ -16,6 +16,8 @@ class StraceOutput {
   // path "": stderr; "-": stdout. separate: FILE.TID per thread (needs a path). Throws runtime_error when
   // FILE cannot be opened.
   StraceOutput(std::string path, bool separate, bool append);
+  // Everything to `out`, as to stderr (tests).
+  explicit StraceOutput(std::ostream& out) { streams_[0].out = &out; }
 
   struct Stream {
     std::ostream* out = nullptr;

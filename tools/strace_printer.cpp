@@ -116,6 +116,7 @@ void StracePrinter::on_report(const proto::Report& r) {
     if (former != threads_.end()) {
       Thread moved = std::move(former->second);
       threads_.erase(former);
+      dead_.erase(r.tid);  // the old leader's death may have come first
       threads_[r.tid] = std::move(moved);
       return;
     }
@@ -239,12 +240,16 @@ void StracePrinter::finish_unreturned(int tid, Thread& t, const proto::Report& r
 
 void StracePrinter::on_signal(const proto::Report& r) {
   if (!r.signal || !o_.trace_lines()) return;
-  // TODO(capture): skip the daemon's own step traps (report "step": true) once Report has it.
+  if (r.step.value_or(false)) return;  // the daemon's own step trap, not the program's signal
   const int signo = r.signal->signo;
   if (signo > 0 && signo < 65 && !o_.signals.test(static_cast<std::size_t>(signo))) return;
   decode::SignalDetails d;
-  d.signo = signo;
-  d.code = r.signal->code;
+  if (r.capture && r.capture->siginfo.size() >= 128) {
+    d = decode::signal_details_from_siginfo(r.capture->siginfo);  // si_pid, si_status, ...
+  } else {
+    d.signo = signo;
+    d.code = r.signal->code;
+  }
   print_line(r.tid, decode::signal_line(d), r.time_us.value_or(0), r.mono_us.value_or(0));
 }
 
