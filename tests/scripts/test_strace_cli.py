@@ -190,6 +190,25 @@ def read_at_once(ctl, sock, tracee):
     check(lines[-1] == "+++ exited with 3 +++" and p.returncode == 0, f"trace -p: the end ({lines[-3:]})")
 
 
+def whole_process(ctl, sock, tracee):
+    """-p with -f: every thread of the process, strace's message and [pid N] prefixes; Ctrl-C
+    detaches with " <detached ...>" and one message per thread."""
+    t = Tracee(tracee, "threads3")
+    p = subprocess.Popen([ctl, "--socket", sock, "trace", "-f", "-p", str(t.pid)], stderr=subprocess.PIPE)
+    got = b""
+    deadline = time.time() + 10
+    while got.count(b"[pid ") < 3 and time.time() < deadline:
+        if select.select([p.stderr], [], [], 0.2)[0]:
+            got += os.read(p.stderr.fileno(), 4096)
+    p.send_signal(signal.SIGINT)
+    err = (got + p.communicate(timeout=20)[1]).decode()
+    t.stop()
+    check(f"utracectl: Process {t.pid} attached with 3 threads\n" in err, "-f -p: attached with 3 threads")
+    check(re.search(r"^\[pid +\d+\] (restart_syscall|clock_nanosleep|nanosleep)\(", err, re.M) is not None,
+          f"-f -p: [pid N] lines of the sleeping threads ({err[:300]!r})")
+    check(err.count(" detached\n") == 3 and p.returncode == 0, "-f -p: SIGINT detaches the three threads")
+
+
 def engine_filter(ctl, sock, d, tracee):
     """-e trace= is the engine's syscalls filter: the getppid loop's calls are not sent."""
     t = Tracee(tracee, "getppid-loop")
@@ -238,6 +257,7 @@ def main():
         signal_lines(ctl, d.socket)
         two_threads(ctl, d.socket)
         read_at_once(ctl, d.socket, tracee)
+        whole_process(ctl, d.socket, tracee)
         engine_filter(ctl, d.socket, d, tracee)
         fd_paths(ctl, d.socket)
     finally:
