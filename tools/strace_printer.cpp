@@ -127,6 +127,8 @@ void StracePrinter::on_report(const proto::Report& r) {
     it = threads_.try_emplace(r.tid).first;
   }
   Thread& t = it->second;
+  if (announce_.erase(r.tid) && !o_.quiet)
+    std::cerr << "utracectl: Process " << r.tid << " attached\n" << std::flush;
   switch (r.event) {
     case EventKind::SyscallEntry: return on_entry(r, t);
     case EventKind::SyscallExit: return on_exit(r, t);
@@ -135,7 +137,7 @@ void StracePrinter::on_report(const proto::Report& r) {
     case EventKind::Clone:
       if (r.child && o_.follow) {
         add_thread(*r.child);
-        if (!o_.quiet) std::cerr << "utracectl: Process " << *r.child << " attached\n";
+        announce_.insert(*r.child);  // said at its first report, as strace does
       }
       return;
     case EventKind::Jctl:

@@ -77,6 +77,7 @@ class StracePrinter {
   std::optional<int> only_;
   std::set<int> dead_;  // threads whose death was printed (their reap comes later)
   std::map<int, utrace::decode::PendingCall> launched_;
+  std::set<int> announce_;  // followed children not heard from yet ("Process N attached")
 };
 
 }  // namespace utracectl
