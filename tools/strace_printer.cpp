@@ -159,6 +159,12 @@ void StracePrinter::on_entry(const proto::Report& r, Thread& t) {
   if (!o_.trace.matches(r.syscall->nr)) return;
   auto mem = memory_of(r);
   t.call = decoder_.enter(r.syscall->nr, r.syscall->args, *mem);
+  if (t.call->name == "restart_syscall") {  // strace names the call it restarts
+    t.call->entry_text = "restart_syscall(<... resuming interrupted " +
+                         (t.prev_name.empty() ? std::string("system call") : t.prev_name) + " ...>";
+    t.call->exit_pending = false;
+  }
+  t.prev_name = t.call->name;
   t.entry_time = r.time_us.value_or(0);
   t.entry_mono = r.mono_us.value_or(0);
   if (!o_.trace_lines() || o_.whole_lines()) return;  // printed at the exit

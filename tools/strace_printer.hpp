@@ -47,6 +47,7 @@ class StracePrinter {
     std::uint64_t entry_time = 0, entry_mono = 0;
     bool printed = false;    // its entry text is out
     std::string lead;        // the prefix the entry was printed with
+    std::string prev_name;   // the last syscall entered (restart_syscall names it)
   };
 
   // "[pid  123] 12:00:00.123456 " for a line of `tid` at these times.
