@@ -47,8 +47,7 @@ commands:
                         trace running threads as strace -p does, with strace's options and
                         output (-f: their whole processes and children; -e trace=, -o,
                         -ff, -s, -x, -y, -t, -tt, -ttt, -r, -T, -c, -C, -S, -w, -z, -Z...);
-                        `trace PID` is the same for one thread. `utracectl trace -h` lists
-                        the options
+                        `trace PID` is the same for one thread (strace options: below)
   count PID             trace -c -p PID with the table on stdout
   regs TID              stop TID for a moment and print its registers (JSON)
   who PID               which clients of utraced trace process PID (pid, uid, command,
