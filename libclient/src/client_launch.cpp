@@ -154,6 +154,7 @@ AttachOptions LaunchOptions::attach_options(int pid) const {
   a.syscalls = syscalls;
   a.hold_at_exec = true;
   a.seccomp = seccomp;
+  a.capture = capture;
   return a;
 }
 

@@ -120,6 +120,8 @@ struct LaunchOptions {
   // With syscalls: the child installs a seccomp filter that returns SECCOMP_RET_TRACE for
   // exactly those syscalls, so no other syscall stops the program (like strace --seccomp-bpf).
   bool seccomp = false;
+  // The engine's argument memory capture (AttachOptions::capture): null for none.
+  nlohmann::json capture;
 
   // Bound on starting: the exec and the hold. Exceeded: the child is killed, ETIMEDOUT.
   std::chrono::milliseconds start_timeout{30000};
