@@ -35,10 +35,15 @@ const std::string* TraceeMemory::recorded(std::uint64_t addr, std::size_t len,
 std::string TraceeMemory::read_pages(std::uint64_t addr, std::size_t len, bool stop_at_nul) {
   // process_vm_readv does not split an iovec: a read that runs into an unmapped page fails
   // whole. Read up to each page end in turn.
+  // A string is read 256 bytes first, then in growing pieces: most are short, and a path's
+  // limit is PATH_MAX.
   std::string out;
+  std::size_t piece = stop_at_nul ? 256 : len;
   while (out.size() < len) {
     const std::uint64_t at = addr + out.size();
-    const std::size_t chunk = std::min<std::uint64_t>(len - out.size(), kPage - at % kPage);
+    const std::size_t chunk =
+        std::min<std::uint64_t>({len - out.size(), kPage - at % kPage, piece});
+    piece *= 2;
     const std::size_t old = out.size();
     out.resize(old + chunk);
     iovec local{out.data() + old, chunk};

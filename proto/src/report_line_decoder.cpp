@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <limits>
 
+#include <charconv>
+
 #include "line_scanner.hpp"
+#include "utrace/proto/base64.hpp"
 #include "utrace/proto/report_line.hpp"
 #include "utrace/proto/wide_values.hpp"
 
@@ -81,7 +84,17 @@ class ReportSax {
           where_ = Where::Signal;
           return true;
         }
+        if (key_ == "capture") {
+          line_.report.capture = Capture{};
+          where_ = Where::Capture;
+          return true;
+        }
         return false;
+      case Where::Capture:
+        if (key_ != "fds") return false;
+        line_.report.capture->fds.clear();  // a repeated key: the last one counts
+        where_ = Where::Fds;
+        return true;
       default: return false;
     }
   }
@@ -92,11 +105,23 @@ class ReportSax {
       case Where::Params: where_ = Where::Top; return true;
       case Where::Syscall: where_ = Where::Params; return has_nr_;
       case Where::Signal: where_ = Where::Params; return has_signo_;
+      case Where::Capture: where_ = Where::Params; return true;
+      case Where::Fds: where_ = Where::Capture; return true;
       default: return false;
     }
   }
 
   bool start_array(std::size_t) {
+    if (where_ == Where::Capture && key_ == "mem") {
+      line_.report.capture->mem.clear();  // a repeated key: the last one counts
+      where_ = Where::Mem;
+      return true;
+    }
+    if (where_ == Where::Mem) {  // one [address, base64] pair
+      pair_items_ = 0;
+      where_ = Where::MemPair;
+      return true;
+    }
     if (where_ != Where::Syscall || key_ != "args") return false;
     line_.report.syscall->args = {};
     nargs_ = 0;
@@ -105,6 +130,14 @@ class ReportSax {
   }
 
   bool end_array() {
+    if (where_ == Where::MemPair) {
+      where_ = Where::Mem;
+      return pair_items_ == 2;
+    }
+    if (where_ == Where::Mem) {
+      where_ = Where::Capture;
+      return true;
+    }
     if (where_ != Where::Args) return false;
     where_ = Where::Syscall;
     return true;
@@ -115,11 +148,21 @@ class ReportSax {
       top_ = top_key(k);
       return top_ != Top::None && top_ != Top::Result;
     }
+    if (where_ == Where::Fds) {  // an fd number, as the generic decoder reads it (stoi)
+      const char* end = k.data() + k.size();
+      auto [p, ec] = std::from_chars(k.data(), end, fd_key_);
+      return ec == std::errc() && p == end && !k.empty() && k[0] != '+';
+    }
     key_ = k;
     return true;
   }
 
   bool boolean(bool v) {
+    if (where_ == Where::Capture) {
+      if (key_ != "truncated") return false;
+      line_.report.capture->truncated = v;
+      return true;
+    }
     if (where_ != Where::Params) return false;
     if (key_ == "engine_gone") line_.report.engine_gone = v;
     else if (key_ == "resumed") line_.report.resumed = v;
@@ -181,12 +224,37 @@ class ReportSax {
         if (key_ != "name") return false;
         r.signal->name = std::move(s);
         return true;
+      case Where::Capture: {
+        if (key_ != "siginfo") return false;
+        auto bytes = base64_decode(s);
+        if (!bytes) return false;
+        r.capture->siginfo = std::move(*bytes);
+        return true;
+      }
+      case Where::Fds:
+        r.capture->fds[fd_key_] = std::move(s);
+        return true;
+      case Where::MemPair: {
+        if (pair_items_ == 0) {
+          auto v = parse_hex_u64(s);
+          if (!v) return false;
+          pair_addr_ = *v;
+        } else if (pair_items_ == 1) {
+          auto bytes = base64_decode(s);
+          if (!bytes) return false;
+          r.capture->mem.push_back({pair_addr_, std::move(*bytes)});
+        } else {
+          return false;
+        }
+        ++pair_items_;
+        return true;
+      }
       default: return false;
     }
   }
 
  private:
-  enum class Where { Start, Top, Params, Syscall, Args, Signal, End };
+  enum class Where { Start, Top, Params, Syscall, Args, Signal, Capture, Mem, MemPair, Fds, End };
 
   bool integer(const Integer& n) {
     Report& r = line_.report;
@@ -204,6 +272,11 @@ class ReportSax {
       case Where::Args:
         if (nargs_ >= r.syscall->args.size()) return false;
         r.syscall->args[nargs_++] = n.negative ? static_cast<std::uint64_t>(n.value) : n.magnitude;
+        return true;
+      case Where::MemPair:  // an address given as a number
+        if (pair_items_ != 0 || n.negative) return false;
+        pair_addr_ = n.magnitude;
+        ++pair_items_;
         return true;
       case Where::Signal:
         if (key_ == "signo" && n.fits(0, 128)) {
@@ -275,6 +348,9 @@ class ReportSax {
   bool engine_ = false, tid_ = false, pid_ = false, event_ = false, action_ = false;
   bool has_nr_ = false, has_signo_ = false;
   std::size_t nargs_ = 0;
+  int fd_key_ = 0;             // capture.fds: the key being read
+  int pair_items_ = 0;         // capture.mem: items of the pair being read
+  std::uint64_t pair_addr_ = 0;
 };
 
 class ReplySax {

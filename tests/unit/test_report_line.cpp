@@ -53,10 +53,8 @@ std::optional<ReplyLine> generic_reply(std::string_view line) {
   }
 }
 
-// A \u escape, a byte >= 0x80, or captured memory (only clients decode it, and not in bulk):
-// what the fast decoders leave to the generic path.
+// A \u escape or a byte >= 0x80: what the fast decoders leave to the generic path.
 bool has_unicode(std::string_view line) {
-  if (line.find("\"capture\":") != std::string_view::npos) return true;
   if (line.find("\\u") != std::string_view::npos) return true;
   for (unsigned char c : line)
     if (c >= 0x80) return true;
