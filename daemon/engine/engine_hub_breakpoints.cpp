@@ -46,6 +46,7 @@ int EngineHub::insert_breakpoint(ClientLink& client, std::uint64_t id, const Thr
   if (!set) return ESRCH;
   if (set->scope != EngineScope::Process) return EINVAL;
   if (set->breakpoints.count({t->tgid, addr})) return 0;
+  if (set->breakpoints.size() >= limits_.breakpoints_per_engine) return EAGAIN;
   if (auto* e = breakpoints_.find(t->tgid, addr)) {
     e->owners.insert(set->id);  // another engine's int3 (or an orphan not restored yet)
   } else {

@@ -147,6 +147,10 @@ nlohmann::json Dispatcher::breakpoint(Session& s, const Params& p, bool insert) 
     throw RpcException(proto::errno_error(
         EINVAL, "breakpoints belong to process engines (attach with \"scope\": \"process\")",
         {{"engine", engine}}));
+  if (err == EAGAIN)
+    throw RpcException(proto::errno_error(
+        EAGAIN, "the engine has as many breakpoints as it may keep",
+        {{"engine", engine}, {"limit", "breakpoints_per_engine"}}));
   if (err == ENOENT)
     throw RpcException(proto::errno_error(ENOENT, "no breakpoint of this engine there",
                                           {{"engine", engine}, {"addr", proto::hex_u64(addr)}}));

@@ -22,6 +22,9 @@ struct Limits {
   // Arrays/objects nested in one line (--max-depth); deeper lines get -32600 without being
   // parsed (utrace/proto/message.hpp, kMaxDepth).
   std::size_t nesting_depth = 64;
+  // int3s one engine may keep inserted (insert_breakpoint): each costs the daemon a table entry
+  // and two ptrace calls, and gdb uses tens.
+  std::size_t breakpoints_per_engine = 4096;
   // Not limits but the daemon's batching of async `event` lines: up to this many lines wait for
   // one write, at most event_delay_us (--event-batch, --event-delay-us; 1: every event is written
   // at once). Anything else sent to the client flushes them first, in order. Measured

@@ -149,6 +149,30 @@ def main():
         heard = traps(drain(watcher))
         check(not heard, f"the signal engine heard no SIGTRAP at all ({heard})")
 
+        # The per-engine limit, and a bulk release: 4096 int3s in a row, all restored.
+        def mem_range(n):
+            with open(f"/proc/{t.pid}/mem", "rb") as f:
+                f.seek(addr)
+                return f.read(n)
+        before = mem_range(4097)
+        c = Client(d.socket)
+        eng = c.call("attach", {"pid": t.pid, "scope": "process", "events": [],
+                                "mode": "sync"})["result"]["engine"]
+        hold(c, eng)
+        codes = [c.call("insert_breakpoint", {"engine": eng, "tid": t.pid, "addr": hex(addr + i)})
+                 for i in range(4097)]
+        check(all(r.get("result") == {} for r in codes[:4096]), "4096 breakpoints inserted")
+        last = codes[4096].get("error", {}).get("data", {})
+        check(last.get("errno") == "EAGAIN" and last.get("limit") == "breakpoints_per_engine",
+              f"the 4097th: EAGAIN, breakpoints_per_engine ({codes[4096]})")
+        check(mem_range(4096) == b"\xcc" * 4096, "4096 int3s in the program's memory")
+        c.close()
+        check(wait_for(lambda: mem_range(4097) == before),
+              "the engine gone: every original byte is back")
+        t.write("f")
+        line = t.proc.stdout.readline().decode().strip()
+        check(line == "child 0" and t.proc.poll() is None, "the program runs on after them")
+
         # Thread engines own no breakpoints.
         c = Client(d.socket)
         eng = c.call("attach", {"tid": t.pid, "events": [], "mode": "sync"})["result"]["engine"]
