@@ -5,6 +5,7 @@ Usage: test_gdbserver.py UTRACED UTRACECTL GDB_THREADS"""
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -385,12 +386,99 @@ def threads_scenario(d, ctl, binary):
         prog.stop()
 
 
+class MiGdb:
+    """gdb --interpreter=mi: commands one by one, the transcript read as it comes (non-stop
+    mode's stops arrive while gdb waits for commands, which -batch does not process)."""
+
+    def __init__(self, pre, target):
+        argv = [GDB, "--interpreter=mi", "-nx", "-ex", "set remotetimeout 30"]
+        for c in pre:
+            argv += ["-ex", c]
+        self.proc = subprocess.Popen(argv + ["-ex", f"target remote {target}"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        self.partial = ""
+        self.seen = 0  # lines before this one are matched already
+
+    def wait_for(self, pattern, timeout=20):
+        """The first line from self.seen on that matches; None after timeout."""
+        end = time.time() + timeout
+        while True:
+            for i in range(self.seen, len(self.lines)):
+                if re.search(pattern, self.lines[i]):
+                    self.seen = i + 1
+                    return self.lines[i]
+            left = end - time.time()
+            if left <= 0 or self.proc.poll() is not None:
+                return None
+            r, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.2))
+            if r:  # raw reads: a buffered readline would leave lines where select cannot see
+                chunk = os.read(self.proc.stdout.fileno(), 65536).decode(errors="replace")
+                self.partial += chunk
+                *done, self.partial = self.partial.split("\n")
+                self.lines += [line + "\n" for line in done]
+
+    def cmd(self, command, reply=r"^\^(done|running|error)"):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.wait_for(reply)
+
+    def transcript(self):
+        return "".join(self.lines)[-6000:]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("-gdb-exit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (subprocess.TimeoutExpired, BrokenPipeError):
+                self.proc.kill()
+                self.proc.wait()
+
+
+def non_stop_scenario(d, ctl, binary):
+    """Non-stop mode (gdb/MI): a worker stops at a breakpoint while the other threads run on;
+    it alone continues to the next hit; detach while the others run."""
+    prog = Program(binary)
+    debug = os.environ.get("GDBSERVER_DEBUG_LOG")  # a file for the packet trace
+    extra = f"--debug {prog.pid} 2>>{debug}" if debug else str(prog.pid)
+    gdb = MiGdb(["set non-stop on"], f"| {ctl} --socket {d.socket} gdbserver {extra}")
+    try:
+        check(gdb.wait_for(r'^\*stopped,reason="signal-received",signal-name="0"') is not None,
+              "non-stop: connected, one thread stopped (the others run on)", gdb.transcript())
+        check(gdb.cmd("-break-insert worker_step", r"^\^done,bkpt=") is not None,
+              "non-stop: a breakpoint inserted while threads run", gdb.transcript())
+        hit = gdb.wait_for(r'^\*stopped,reason="breakpoint-hit".*func="worker_step".*thread-id="(\d+)"')
+        tid = re.search(r'thread-id="(\d+)"', hit).group(1) if hit else "0"
+        check(hit is not None and tid in ("2", "3"), f"non-stop: worker thread {tid} stops at it",
+              gdb.transcript())
+        info = gdb.cmd("-thread-info " + tid, r"^\^done,threads=")
+        check(info is not None and 'state="stopped"' in info and 'func="worker_step"' in info,
+              "non-stop: -thread-info: it is stopped in worker_step", gdb.transcript())
+        check(gdb.cmd(f"-exec-continue --thread {tid}", r"^\^running") is not None,
+              "non-stop: continue that thread alone", gdb.transcript())
+        again = gdb.wait_for(rf'^\*stopped,reason="breakpoint-hit".*thread-id="{tid}"')
+        check(again is not None, f"non-stop: thread {tid} hits the breakpoint again", gdb.transcript())
+        check(gdb.cmd("-target-detach", r"^\^done") is not None, "non-stop: detach", gdb.transcript())
+        gdb.close()
+        prog.send("g\n")
+        line = prog.proc.stdout.readline()
+        check(line == "result 24 usr1 0\n", f"the program went on after detach ({line!r})")
+        check(wait_for(lambda: not_stopped(prog.pid) and engines(d, ctl) == 0, timeout=10),
+              "no thread left stopped, no engine left")
+    finally:
+        gdb.close()
+        prog.stop()
+
+
 def main():
     utraced, ctl, binary = sys.argv[1:4]
     d = Daemon(utraced)
     tmp = d.dir
     try:
-        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,threads,fork,gdb_dies").split(",")
+        which = os.environ.get("GDBSERVER_TEST_ONLY", "attached,launched,interrupt,threads,non_stop,fork,gdb_dies").split(",")
         if "attached" in which:
             attached_scenario(d, ctl, binary, tmp)
         if "launched" in which:
@@ -399,6 +487,8 @@ def main():
             interrupt_scenario(d, ctl, binary)
         if "threads" in which:
             threads_scenario(d, ctl, binary)
+        if "non_stop" in which:
+            non_stop_scenario(d, ctl, binary)
         if "fork" in which:
             fork_scenario(d, ctl, binary)
         if "gdb_dies" in which:

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <set>
 
 #include "gdb_signals.hpp"
 
@@ -57,12 +58,14 @@ GdbSession::GdbSession(RspConnection& conn, Inferior& inferior, const TargetDesc
     : conn_(conn),
       inferior_(inferior),
       regs_(inferior.client(), inferior.engine(), tdesc),
-      queries_(inferior, tdesc) {}
+      queries_(inferior, tdesc),
+      nonstop_(conn, inferior, [this](const StopEvent& e) { return stop_reply(e); }) {}
 
 int GdbSession::run() {
   last_stop_ = StopEvent{StopKind::Initial, inferior_.pid()};
   general_tid_ = inferior_.pid();
   for (;;) {
+    if (non_stop_ && !finished_ && nonstop_.collect()) finished_ = true;
     if (running_) {
       if (auto e = inferior_.take_stop()) {
         report_stop(*e);
@@ -81,11 +84,14 @@ int GdbSession::run() {
       continue;
     }
     if (auto p = conn_.next_packet()) {
-      if (!handle(*p)) return 0;
+      const bool go_on = handle(*p);
+      if (borrowed_) inferior_.give_back(borrowed_);  // a thread held for a memory access
+      borrowed_ = 0;
+      if (!go_on) return 0;
       continue;
     }
-    while (conn_.take_interrupt()) {
-    }
+    while (conn_.take_interrupt())
+      if (non_stop_) interrupt();
     if (conn_.closed()) {
       abandon();
       return 0;
@@ -186,14 +192,24 @@ bool GdbSession::resume_vcont(std::string_view args) {
     items.push_back({a[0], signo, tid});
   }
   std::vector<Inferior::Action> actions;
+  std::set<int> stop;  // vCont;t (non-stop)
   for (int tid : inferior_.threads().live()) {
     for (const Item& it : items) {
       if (it.tid != -1 && it.tid != 0 && it.tid != tid) continue;
-      if (it.kind == 't') break;  // stays stopped
+      if (it.kind == 't') {
+        stop.insert(tid);
+        break;
+      }
       const bool step = it.kind == 's' || it.kind == 'S' || it.kind == 'r';
       actions.push_back({tid, step, it.signo});
       break;
     }
+  }
+  if (non_stop_) {  // only the threads named; the reply comes at once, their stops later
+    if (!stop.empty()) inferior_.stop_threads(stop, StopKind::Signal, 0);
+    inferior_.resume(actions, true);
+    conn_.send("OK");
+    return true;
   }
   start(actions);
   return true;
@@ -218,7 +234,7 @@ void GdbSession::resume_legacy(char kind, std::string_view args) {
 std::string GdbSession::read_memory(std::string_view args) {
   std::uint64_t addr = 0, len = 0;
   if (!parse_addr_len(args, addr, len)) return "E00";
-  const int tid = inferior_.examine_tid(general_tid_);
+  const int tid = examine_thread();
   if (!tid) return "E01";
   try {
     const std::string data = inferior_.read_memory(addr, std::min<std::uint64_t>(len, 0x2000), tid);
@@ -235,7 +251,7 @@ std::string GdbSession::write_memory(std::string_view args, bool binary) {
   if (len == 0) return "OK";
   const std::string bytes = binary ? std::string(data) : from_hex(data);
   if (bytes.size() != len) return "E00";
-  const int tid = inferior_.examine_tid(general_tid_);
+  const int tid = examine_thread();
   if (!tid) return "E01";
   try {
     return inferior_.write_memory(addr, bytes, tid) == len ? "OK" : "E0e";
@@ -249,13 +265,24 @@ std::string GdbSession::breakpoint(std::string_view args, bool insert) {
   if (!starts(args, "0,")) return "";
   std::uint64_t addr = 0, kind = 0;
   if (!parse_addr_len(args.substr(2), addr, kind)) return "E00";
-  const int tid = inferior_.examine_tid(general_tid_);
+  const int tid = examine_thread();
   if (!tid) return "E01";
   // A forked child's copy: the daemon already gave it the original bytes.
   if (const ThreadState* t = inferior_.threads().find(tid); t && t->pid != inferior_.pid())
     return "OK";
   BreakpointTable& b = inferior_.breakpoints();
   return (insert ? b.insert(addr, tid) : b.remove(addr, tid)) ? "OK" : "E01";
+}
+
+int GdbSession::examine_thread() {
+  if (const int tid = inferior_.examine_tid(general_tid_)) return tid;
+  if (non_stop_ && !borrowed_) borrowed_ = inferior_.borrow_thread();  // all of them run
+  return borrowed_;
+}
+
+void GdbSession::interrupt() {
+  const auto live = inferior_.threads().live(inferior_.pid());
+  if (!live.empty()) inferior_.stop_threads({live.front()}, StopKind::Interrupt, SIGINT);
 }
 
 bool GdbSession::handle(const std::string& packet) {
@@ -267,6 +294,28 @@ bool GdbSession::handle(const std::string& packet) {
   if (p == "QStartNoAckMode") {
     conn_.send("OK");
     conn_.set_no_ack();
+    return true;
+  }
+  if (starts(p, "QNonStop:")) {
+    non_stop_ = p == "QNonStop:1";
+    if (non_stop_) {
+      // Non-stop leaves threads as they are; we let all but the leader run on, since gdb 13
+      // asserts (remote.c, wait) when it connects to more than one stopped thread.
+      std::vector<Inferior::Action> others;
+      for (int tid : inferior_.threads().live())
+        if (tid != inferior_.pid()) others.push_back({tid, false, 0});
+      inferior_.resume(others, true);
+    }
+    conn_.send("OK");
+    return true;
+  }
+  if (non_stop_ && (p == "?" || p == "vStopped")) {
+    conn_.send(p == "?" ? nonstop_.question() : nonstop_.next());
+    return true;
+  }
+  if (p == "vCtrlC") {
+    interrupt();
+    conn_.send("OK");
     return true;
   }
   if (auto r = queries_.handle(p, thread_for(general_tid_))) {

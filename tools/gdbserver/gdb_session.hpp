@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "inferior.hpp"
+#include "non_stop_mode.hpp"
 #include "query_handler.hpp"
 #include "register_file.hpp"
 #include "rsp_connection.hpp"
@@ -39,11 +40,19 @@ class GdbSession {
   std::string breakpoint(std::string_view args, bool insert);
   // gdb went away: a program we attached to runs on; one we started is killed (as gdbserver).
   void abandon();
+  // A held thread for a memory access: Hg's, any held one, or (non-stop, all running) one
+  // held for this packet only (borrowed_, let go after it).
+  int examine_thread();
+  // Ctrl-C in non-stop mode (vCtrlC, \x03): the leader stops with SIGINT.
+  void interrupt();
 
   RspConnection& conn_;
   Inferior& inferior_;
   RegisterFile regs_;
   QueryHandler queries_;
+  NonStopMode nonstop_;
+  bool non_stop_ = false;
+  int borrowed_ = 0;
   bool running_ = false;
   bool finished_ = false;  // the process is gone (W/X sent)
   int general_tid_ = 0;    // Hg

@@ -47,6 +47,7 @@ constexpr int kToGdb[32] = {
 }  // namespace
 
 int gdb_signal_from_host(int s) {
+  if (s == 0) return 0;
   if (s > 0 && s < 32) return kToGdb[s];
   if (s == 32) return 77;                        // GDB_SIGNAL_REALTIME_32
   if (s >= 33 && s <= 63) return 45 + (s - 33);  // GDB_SIGNAL_REALTIME_33..63

@@ -248,6 +248,7 @@ std::optional<StopEvent> Inferior::take_stop() {
     if (t.dead || !t.pending || !t.resumed) continue;  // the others' wait for their resume
     StopEvent e = *t.pending;
     t.pending.reset();
+    t.resumed = false;
     return e;
   }
   return std::nullopt;
@@ -268,12 +269,33 @@ void Inferior::reap_child() {
   }
 }
 
+void Inferior::stop_threads(const std::set<int>& tids, StopKind kind, int signo) {
+  stopper_->stop_all([this] { pump(); }, &tids);
+  for (int tid : tids)
+    if (ThreadState* t = threads_.find(tid); t && t->stopped() && !t->pending)
+      t->pending = StopEvent(kind, tid, signo);
+}
+
+int Inferior::borrow_thread() {
+  for (int tid : threads_.live(pid_)) {
+    const std::set<int> one{tid};
+    stopper_->stop_all([this] { pump(); }, &one);
+    if (threads_.find(tid)->stopped()) return tid;
+  }
+  return 0;
+}
+
+void Inferior::give_back(int tid) {
+  ThreadState* t = threads_.find(tid);
+  if (t && t->stopped() && !t->pending) stopper_->release(*t, false, 0);
+}
+
 void Inferior::stop_all() {
   for (auto& [tid, t] : threads_.all()) t.resumed = false;  // gdb sees them all stopped
   stopper_->stop_all([this] { pump(); });
 }
 
-std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
+std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions, bool non_stop) {
   pump();
   if (exited_) return take_stop();  // nullopt once told: gdb knows
   for (const Action& a : actions)
@@ -288,8 +310,10 @@ std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
       t->pending.reset();
       continue;
     }
+    if (non_stop) continue;  // it stays stopped; take_stop() tells gdb
     StopEvent e = *t->pending;
     t->pending.reset();
+    t->resumed = false;
     return e;
   }
   bool control_step = false;
@@ -300,7 +324,7 @@ std::optional<StopEvent> Inferior::resume(const std::vector<Action>& actions) {
   update_events(control_step);  // control singlestep needs quiesce
   for (const Action& a : actions) {
     ThreadState* t = threads_.find(a.tid);
-    if (t && !t->dead && !t->running) stopper_->release(*t, a.step, a.signo);
+    if (t && !t->dead && !t->running && !t->pending) stopper_->release(*t, a.step, a.signo);
   }
   return std::nullopt;
 }

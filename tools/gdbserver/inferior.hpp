@@ -59,7 +59,15 @@ class Inferior {
   };
   // Resumes the threads named (the others stay held). If one of them has a stop gdb has not
   // heard of yet, nothing is resumed and that stop is returned instead (as gdbserver does).
-  std::optional<StopEvent> resume(const std::vector<Action>& actions);
+  // non_stop: the threads with such a stop stay stopped (take_stop() has it), the others go.
+  std::optional<StopEvent> resume(const std::vector<Action>& actions, bool non_stop = false);
+  // Non-stop: holds these threads; each without a stop of its own gets one (kind, signo), for
+  // take_stop() (vCont;t: signal 0; vCtrlC: SIGINT).
+  void stop_threads(const std::set<int>& tids, StopKind kind, int signo);
+  // Non-stop, every thread running: holds one for a memory access (0 if none can be), and
+  // lets it go again (unless it stopped for something gdb must hear of).
+  int borrow_thread();
+  void give_back(int tid);
 
   // A thread held now, for memory access: `preferred` if it is, else any; 0 if none.
   int examine_tid(int preferred);

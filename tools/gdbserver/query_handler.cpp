@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kSupported =
     "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;"
     "qXfer:auxv:read+;qXfer:exec-file:read+;QCatchSyscalls+;QPassSignals+;QProgramSignals+;"
-    "swbreak+;vContSupported+;multiprocess+";
+    "swbreak+;vContSupported+;multiprocess+;QNonStop+";
 
 bool starts(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -164,7 +164,6 @@ std::optional<std::string> QueryHandler::handle(std::string_view p, int current_
     inferior_.set_syscall_catch(true, std::move(nrs));
     return std::string("OK");
   }
-  if (starts(p, "QNonStop:")) return std::string(p == "QNonStop:0" ? "OK" : "E01");
   if (starts(p, "qSymbol")) return std::string("OK");
   if (starts(p, "qThreadExtraInfo,"))
     return to_hex("utraced engine " + std::to_string(inferior_.engine()));

@@ -152,9 +152,9 @@ bool RspConnection::take_interrupt() {
   return true;
 }
 
-void RspConnection::send(std::string_view payload) {
-  if (debug_) std::fprintf(stderr, "gdbserver -> %s\n", printable(payload).c_str());
-  std::string out = "$";
+std::string RspConnection::frame(char start, std::string_view payload) {
+  if (debug_) std::fprintf(stderr, "gdbserver -> %c%s\n", start, printable(payload).c_str());
+  std::string out(1, start);
   unsigned sum = 0;
   for (char c : payload) {
     if (c == '$' || c == '#' || c == '}' || c == '*') {
@@ -169,9 +169,15 @@ void RspConnection::send(std::string_view payload) {
   out += '#';
   out += kHex[(sum >> 4) & 15];
   out += kHex[sum & 15];
-  last_sent_ = out;
-  write_all(out);
+  return out;
 }
+
+void RspConnection::send(std::string_view payload) {
+  last_sent_ = frame('$', payload);
+  write_all(last_sent_);
+}
+
+void RspConnection::notify(std::string_view payload) { write_all(frame('%', payload)); }
 
 void RspConnection::write_all(std::string_view bytes) {
   while (!bytes.empty() && !closed_) {

@@ -33,12 +33,15 @@ class RspConnection {
 
   // Sends one packet (escaping `$`, `#`, `}` and `*`). In ack mode a `-` makes it go again.
   void send(std::string_view payload);
+  // An asynchronous notification (non-stop: `%Stop:...`), never acknowledged.
+  void notify(std::string_view payload);
   void set_no_ack() { no_ack_ = true; }
   // A trace of every packet on stderr (utracectl gdbserver --debug).
   void set_debug(bool on) { debug_ = on; }
 
  private:
   void parse();
+  std::string frame(char start, std::string_view payload);
   void write_all(std::string_view bytes);
 
   int in_fd_;

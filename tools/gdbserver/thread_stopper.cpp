@@ -14,13 +14,13 @@ namespace proto = utrace::proto;
 using proto::ResumeAction;
 using Clock = std::chrono::steady_clock;
 
-void ThreadStopper::stop_all(const std::function<void()>& pump) {
+void ThreadStopper::stop_all(const std::function<void()>& pump, const std::set<int>* only) {
   const auto deadline = Clock::now() + std::chrono::seconds(10);
   for (;;) {
     pump();
     int waiting_on = 0;
     for (auto& [tid, t] : threads_.all()) {
-      if (t.dead || !t.running) continue;
+      if (t.dead || !t.running || (only && !only->count(tid))) continue;
       if (!t.stopping) {
         const int rc = client_.control(engine_, ResumeAction::Stop, tid);
         if (rc == 0) {  // stopped already (job control, another engine's hold)

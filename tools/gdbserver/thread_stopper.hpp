@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 
 #include "thread_registry.hpp"
 #include "utrace/client_sync.hpp"
@@ -20,7 +21,8 @@ class ThreadStopper {
 
   // Holds every running thread (new ones found meanwhile too); `pump` handles what the daemon
   // sends while we wait (a report that holds a thread we are stopping is kept by it).
-  void stop_all(const std::function<void()>& pump);
+  // only: just these threads.
+  void stop_all(const std::function<void()>& pump, const std::set<int>* only = nullptr);
   // Lets a held thread go: continue or single-step, with a signal (Linux number) or 0.
   // A control single-step needs the engine's `quiesce` event: the caller sets it first.
   void release(ThreadState& t, bool step, int signo);
