@@ -1,5 +1,7 @@
 #include "arg_printer.hpp"
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include "xlat.hpp"
@@ -389,7 +391,18 @@ std::string ArgPrinter::print(std::size_t i, ArgSpec spec) const {
         const auto nsec = static_cast<std::int64_t>(field_u64(*b, off + 8));
         if (nsec == (1 << 30) - 1) return std::string("UTIME_NOW");
         if (nsec == (1 << 30) - 2) return std::string("UTIME_OMIT");
-        return StructPrinter::timespec(std::string_view(*b).substr(off, 16));
+        // strace's comment: the time in ISO 8601, local time ("2023-11-14T22:13:20+0000").
+        const auto sec = static_cast<std::time_t>(field_u64(*b, off));
+        std::string text = StructPrinter::timespec(std::string_view(*b).substr(off, 16));
+        std::tm tm{};
+        if (::localtime_r(&sec, &tm)) {
+          char day[64], zone[16];
+          std::strftime(day, sizeof day, "%FT%T", &tm);
+          std::strftime(zone, sizeof zone, "%z", &tm);
+          text += fmt::format(" /* {}{}{} */", day,
+                              nsec ? fmt::format(".{:09}", nsec) : std::string(), zone);
+        }
+        return text;
       };
       return "[" + one(0) + ", " + one(16) + "]";
     }

@@ -16,11 +16,13 @@ using utrace::proto::sys::Xlat;
 
 // Access mode of open(2) flags; the rest are kOpenRest.
 constexpr XlatEntry kOpenAccessEntries[] = {{0, "O_RDONLY"}, {1, "O_WRONLY"}, {2, "O_RDWR"}};
+// strace's order (xlat/open_mode_flags.in), not the bits' order: O_CLOEXEC before O_DIRECTORY.
 TABLE(kOpenRest, "O_", {0100, "O_CREAT"}, {0200, "O_EXCL"}, {0400, "O_NOCTTY"},
       {01000, "O_TRUNC"}, {02000, "O_APPEND"}, {04000, "O_NONBLOCK"}, {04010000, "O_SYNC"},
-      {010000, "O_DSYNC"}, {020000, "O_ASYNC"}, {040000, "O_DIRECT"}, {0100000, "O_LARGEFILE"},
-      {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
-      {02000000, "O_CLOEXEC"}, {010000000, "O_PATH"}, {020200000, "O_TMPFILE"})
+      {010000, "O_DSYNC"}, {040000, "O_DIRECT"}, {0100000, "O_LARGEFILE"},
+      {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"}, {02000000, "O_CLOEXEC"},
+      {010000000, "O_PATH"}, {020200000, "O_TMPFILE"}, {0200000, "O_DIRECTORY"},
+      {020000, "FASYNC"})
 TABLE(kAt, "AT_", {0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"},
       {0x400, "AT_SYMLINK_FOLLOW"}, {0x800, "AT_NO_AUTOMOUNT"}, {0x1000, "AT_EMPTY_PATH"},
       {0x2000, "AT_STATX_FORCE_SYNC"}, {0x4000, "AT_STATX_DONT_SYNC"}, {0x8000, "AT_RECURSIVE"})

@@ -85,16 +85,7 @@ void ProgramRun::start(const FollowSpec& spec, const std::vector<std::string>& a
   o.follow = spec.follow;
   o.syscalls = spec.syscalls;
   o.seccomp = spec.seccomp;
-  // Launch's engine cannot ask for `capture`: a second engine, attached while the program is
-  // held at its exec (before its first instruction), gets the reports; the launch engine only
-  // holds it there (and carries the seccomp filter's syscall list) and hears of the reap.
-  const bool second = !spec.capture.is_null();
-  if (second) {
-    o.events = utrace::proto::EventMask{};
-    o.events.set(utrace::proto::EventKind::Reap);
-    o.follow = false;
-    if (!spec.seccomp) o.syscalls.clear();
-  }
+  o.capture = spec.capture;  // one engine, as strace: it holds, reports and captures
   o.default_signals = default_signals_;
   seccomp_ = spec.seccomp;
   const client::LaunchResult r = client_.launch(o);
@@ -110,12 +101,6 @@ void ProgramRun::start(const FollowSpec& spec, const std::vector<std::string>& a
   }
   follower_.adopt(r.engine, r.pid, spec);
   try {
-    if (second) {
-      FollowSpec reports = spec;
-      reports.tid = r.pid;
-      reports.process = true;
-      follower_.attach(reports);
-    }
     client_.control(engine_, ResumeAction::Resume);  // the hold at its exec
   } catch (const client::ClientError&) {
     lost_ = true;  // wait() says so and waits for the program alone

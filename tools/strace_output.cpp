@@ -1,5 +1,9 @@
 #include "strace_output.hpp"
 
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 
@@ -13,9 +17,8 @@ StraceOutput::StraceOutput(std::string path, bool separate, bool append)
     s.out = path_.empty() ? &std::cerr : &std::cout;
     return;
   }
-  auto f = std::make_unique<std::ofstream>(path_, append_ ? std::ios::app : std::ios::trunc);
-  if (!*f) throw std::runtime_error("cannot write " + path_);
-  s.out = f.get();
+  auto f = open_file(path_);
+  s.out = &f->out;
   files_[0] = std::move(f);
 }
 
@@ -24,12 +27,18 @@ StraceOutput::Stream& StraceOutput::stream(int tid) {
   auto it = streams_.find(tid);
   if (it != streams_.end()) return it->second;
   const std::string name = path_ + "." + std::to_string(tid);
-  auto f = std::make_unique<std::ofstream>(name, append_ ? std::ios::app : std::ios::trunc);
-  if (!*f) throw std::runtime_error("cannot write " + name);
+  auto f = open_file(name);
   Stream& s = streams_[tid];
-  s.out = f.get();
+  s.out = &f->out;
   files_[tid] = std::move(f);
   return s;
+}
+
+std::unique_ptr<StraceOutput::File> StraceOutput::open_file(const std::string& name) const {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append_ ? O_APPEND : O_TRUNC);
+  const int fd = ::open(name.c_str(), flags, 0666);
+  if (fd < 0) throw std::runtime_error("cannot write " + name + ": " + std::strerror(errno));
+  return std::make_unique<File>(fd);  // the filebuf closes it
 }
 
 void StraceOutput::flush() {

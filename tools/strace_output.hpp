@@ -3,6 +3,8 @@
 // exit not yet), which decides "<unfinished ...>" and "<... resumed>".
 #pragma once
 
+#include <ext/stdio_filebuf.h>
+
 #include <fstream>
 #include <map>
 #include <memory>
@@ -39,7 +41,15 @@ class StraceOutput {
   std::string path_;
   bool separate_ = false;
   bool append_ = false;
-  std::map<int, std::unique_ptr<std::ofstream>> files_;
+  // A file opened O_CLOEXEC (as strace opens -o FILE): the traced program does not inherit it,
+  // so its own fds are numbered as they would be without utracectl.
+  struct File {
+    File(int fd) : buf(fd, std::ios::out), out(&buf) {}
+    __gnu_cxx::stdio_filebuf<char> buf;
+    std::ostream out;
+  };
+  std::unique_ptr<File> open_file(const std::string& name) const;
+  std::map<int, std::unique_ptr<File>> files_;
   std::map<int, Stream> streams_;  // by tid with -ff, else one under 0
 };
 

@@ -127,7 +127,9 @@ void StracePrinter::on_report(const proto::Report& r) {
     it = threads_.try_emplace(r.tid).first;
   }
   Thread& t = it->second;
-  if (announce_.erase(r.tid) && !o_.quiet)
+  // strace -o FILE PROG is quiet about attaching (--quiet=attach), as it is with -q.
+  const bool quiet_attach = o_.quiet || (!o_.program.empty() && !o_.output.empty());
+  if (announce_.erase(r.tid) && !quiet_attach)
     std::cerr << "utracectl: Process " << r.tid << " attached\n" << std::flush;
   switch (r.event) {
     case EventKind::SyscallEntry: return on_entry(r, t);

@@ -2,7 +2,9 @@
 // C program calling many syscalls): arguments, retval and memory recorded by hand from each line.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 #include "signal_line.hpp"
@@ -108,6 +110,24 @@ TEST(StraceDecoder, FileCalls) {
             "openat(AT_FDCWD, \"/tmp/st/f\", O_WRONLY|O_CREAT|O_TRUNC, 0640) = 9");
   m.str(P, "/tmp/st/f");
   EXPECT_EQ(decode("open", {P, 0}, 9, m), "open(\"/tmp/st/f\", O_RDONLY) = 9");
+  // strace's order of the flags, not the bits' (the oracle test: ls, tar, python3).
+  m.str(P, "/etc");
+  EXPECT_EQ(decode("openat", {kFdcwd, P, 02204400, 0}, 3, m),
+            "openat(AT_FDCWD, \"/etc\", O_RDONLY|O_NOCTTY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3");
+  EXPECT_EQ(decode("openat", {kFdcwd, P, 012600000, 0}, 3, m),
+            "openat(AT_FDCWD, \"/etc\", O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_PATH|O_DIRECTORY) = 3");
+  // utimensat (tar -x): each time with its date as a comment, in the local zone (TZ=UTC here).
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  m.str(Q, "./sub");
+  m.bytes(R, u64s({0, (1 << 30) - 2, 1700000000, 0}));
+  EXPECT_EQ(decode("utimensat", {4, Q, R, 0x100}, 0, m),
+            "utimensat(4, \"./sub\", [UTIME_OMIT, {tv_sec=1700000000, tv_nsec=0} /* "
+            "2023-11-14T22:13:20+0000 */], AT_SYMLINK_NOFOLLOW) = 0");
+  m.bytes(R, u64s({1700000000, 5, 0, (1 << 30) - 1}));
+  EXPECT_EQ(decode("utimensat", {kFdcwd, Q, R, 0}, 0, m),
+            "utimensat(AT_FDCWD, \"./sub\", [{tv_sec=1700000000, tv_nsec=5} /* "
+            "2023-11-14T22:13:20.000000005+0000 */, UTIME_NOW], 0) = 0");
   m.str(P, "/etc/ld.so.preload");
   EXPECT_EQ(decode("access", {P, 4}, -2, m),
             "access(\"/etc/ld.so.preload\", R_OK) = -1 ENOENT (No such file or directory)");

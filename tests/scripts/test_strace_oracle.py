@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""strace 6.1 as the oracle for `utracectl run` (issue 14's proof).
+
+Each program runs twice, under `strace -f -o A OPTS PROG` and `utracectl run -f -o B OPTS --
+PROG`, in the same directory with the same environment, stdin and stdout on /dev/null. Both
+files are parsed into whole calls (`<unfinished ...>` joined with its `<... NAME resumed>`, and
+the column-40 padding before ` = ` dropped, since it depends on where a line was split), then
+normalised for what legitimately differs between two runs of the same program:
+
+- pids and tids (every number equal to a traced pid, and getppid()'s result: the tracer) -> PID;
+- addresses and other hex values (0x...) -> 0xX (ASLR: mmap, brk, stacks, handlers, futexes);
+- getrandom's bytes, the environment count of execve (`/* N vars */`);
+- timings: si_utime/si_stime of SIGCHLD, getrusage's ru_utime/ru_stime, nanosleep remainders;
+- gcc's random temporary names (/tmp/ccXXXXXX.s);
+- a thread's malloc arena: glibc reserves 64 MiB at a hint, or 128 MiB trimmed by one or two
+  munmaps (depends on the address space layout): the mmap is compared as one token, the trims
+  are left out of the rate;
+- the values that depend on how two concurrent processes were scheduled: the byte counts of
+  read()/write() on pipes (how a reader's reads fall), the results of futex and wait4 (which
+  thread or child came first), `= ? ERESTART...` vs a result, and EAGAIN of a non-blocking read.
+  For those calls only the name and the arguments that do not depend on it are compared (the
+  call's text up to its first argument for futex; the fd for reads and writes of pipes).
+
+A pipeline's writer may or may not die of SIGPIPE (its write racing the reader's exit): runs are
+repeated until both took the same branch (run_agreeing).
+
+Lines are then compared per syscall as multisets (over all processes: the interleaving of
+concurrent processes and threads differs from run to run, and so does which pid is which).
+The match rate counts, for the syscalls the table marks decoded (SyscallSpec::decoded), the
+strace lines found identically in utracectl's output; it is printed per program and overall and
+must reach THRESHOLD. Non-decoded syscalls and signal/exit lines are compared and printed too.
+
+Also: `-c` (the same syscalls with the same call and error counts on deterministic programs, the
+same header, rule and total lines), `-e trace=%file -e status=failed` (exactly the same lines),
+and `utracectl run -ff -tt -o P` read by strace's own strace-log-merge.
+Usage: test_strace_oracle.py UTRACED UTRACECTL"""
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from utraced_harness import Daemon  # noqa: E402
+
+# Compared and printed, but not in the rate, since how many there are differs between runs:
+# futex (how often threads wait and wake each other depends on the scheduling), getrandom
+# (glibc's mkstemp draws again when a draw falls in the biased top of the range, about one
+# time in 22: gcc's temporary files).
+RACY_COUNT = {"futex", "getrandom"}
+# Decoded in the table, but not yet printed as strace does, for a reason outside the decoder:
+# counted in the rate, left out of the threshold (named in the output).
+KNOWN_GAPS = {
+    # rt_sigreturn({mask=[...]}): strace reads the signal frame at the stack pointer; reports
+    # carry no registers, so neither the daemon's capture nor the client can (daemon change).
+    "rt_sigreturn",
+}
+THRESHOLD = 1.0  # of the decoded syscalls' lines, per program
+failures = []
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def decoded_syscalls():
+    """name -> decoded, from proto/src/syscall_table.cpp (the table utracectl decodes with)."""
+    table = {}
+    with open(os.path.join(REPO, "proto", "src", "syscall_table.cpp")) as f:
+        for line in f:
+            m = re.match(r'\s*\{(\d+), "(\w+)", \d+,.*?(false)?\},\s*$', line)
+            if m:
+                table[m.group(2)] = m.group(3) is None
+    return table
+
+
+# Three threads at once. What glibc does for threads depends on the order they start and end
+# in (a finished thread's stack and malloc arena are reused by the next one): all three are
+# started before any ends (the barrier), and their work is done one at a time (the lock), so
+# both runs make the same calls; only their futex waits and wakes differ.
+PY_THREADS = r"""
+import threading, os
+lock = threading.Lock()
+started = threading.Barrier(4)
+def work(n):
+    started.wait()
+    with lock:
+        with open('/etc/hostname') as f:
+            f.read()
+        os.stat('/etc/passwd')
+ts = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+for t in ts: t.start()
+started.wait()
+for t in ts: t.join()
+"""
+
+PY_SIGNALS = r"""
+import os, signal, subprocess
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+signal.signal(signal.SIGCHLD, lambda s, f: got.append(s))
+os.kill(os.getpid(), signal.SIGUSR1)
+pid = os.fork()
+if pid == 0:
+    os._exit(3)
+os.waitpid(pid, 0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+os.kill(os.getpid(), signal.SIGTERM)
+"""
+
+SH_TRAP = "trap 'echo got USR1' USR1; kill -USR1 $$; /bin/true; echo done"
+
+
+def programs(tmp):
+    src = os.path.join(tmp, "tree")
+    return [
+        ("pipeline", ["sh", "-c", "ls -l /etc | sort | head -3"]),
+        ("python-threads", ["python3", "-S", "-c", PY_THREADS]),
+        ("tar-create", ["tar", "-cf", os.path.join(tmp, "t.tar"), "-C", src, "."]),
+        ("tar-extract", ["tar", "-xf", os.path.join(tmp, "t.tar"), "-C", os.path.join(tmp, "out")]),
+        ("gcc", ["gcc", "-c", "-o", os.path.join(tmp, "hello.o"), os.path.join(tmp, "hello.c")]),
+        ("sh-trap", ["sh", "-c", SH_TRAP]),
+        ("python-signals", ["python3", "-S", "-c", PY_SIGNALS]),
+    ]
+
+
+def make_tree(tmp):
+    src = os.path.join(tmp, "tree")
+    os.makedirs(os.path.join(src, "sub", "deeper"))
+    for i, rel in enumerate(["a.txt", "sub/b.txt", "sub/deeper/c.bin"]):
+        with open(os.path.join(src, rel), "wb") as f:
+            f.write(bytes(range(256)) * (i + 1))
+        os.utime(os.path.join(src, rel), (1700000000, 1700000000))
+    os.symlink("a.txt", os.path.join(src, "link"))
+    for d in ["sub/deeper", "sub", ""]:
+        os.utime(os.path.join(src, d), (1700000000, 1700000000))
+    os.makedirs(os.path.join(tmp, "work"))  # the programs' cwd: nothing else is written there
+    with open(os.path.join(tmp, "hello.c"), "w") as f:
+        f.write("int add(int a, int b) { return a + b; }\n")
+
+
+LINE = re.compile(r"^(\d+) +(.*)$")
+UNFINISHED = " <unfinished ...>"
+RESUMED = re.compile(r"^<\.\.\. (\w+) resumed>(.*)$")
+
+
+def whole_calls(path):
+    """[(pid, text)] with unfinished/resumed pairs joined, in file order of completion."""
+    out = []
+    pending = {}
+    with open(path, errors="replace") as f:
+        for raw in f:
+            raw = raw.rstrip("\n")
+            m = LINE.match(raw)
+            if not m:
+                out.append((0, raw))
+                continue
+            pid, text = int(m.group(1)), m.group(2)
+            if text.endswith(UNFINISHED) and not text.startswith("<..."):
+                pending[pid] = text[: -len(UNFINISHED)]
+                continue
+            r = RESUMED.match(text)
+            if r and pid in pending:
+                text = pending.pop(pid) + r.group(2)
+            out.append((pid, text))
+    for pid, text in pending.items():
+        out.append((pid, text + UNFINISHED))
+    return out
+
+
+def name_of(text):
+    m = re.match(r"^(\w+)\(", text)
+    return m.group(1) if m else None
+
+
+def normalise(calls, pipe_fds=None):
+    """The normalised lines (see the docstring), as [(name or None, text)]."""
+    pids = {pid for pid, _ in calls if pid}
+    for _, text in calls:
+        m = re.match(r"^getppid\(\)\s*= (\d+)", text)
+        if m:
+            pids.add(int(m.group(1)))
+        for m in re.finditer(r"(?:clone3?|vfork|fork)\(.*= (\d+)$", text):
+            pids.add(int(m.group(1)))
+    trims = any(t.startswith("mmap(NULL, 134217728, PROT_NONE, ") for _, t in calls)
+    out = []
+    for pid, text in calls:
+        name = name_of(text)
+        t = re.sub(r"\)\s+= ", ") = ", text)
+        t = re.sub(r"0x[0-9a-f]+", "0xX", t)
+        t = re.sub(r"\b\d+\b", lambda m: "PID" if int(m.group(0)) in pids else m.group(0), t)
+        t = re.sub(r"/\* \d+ vars \*/", "/* N vars */", t)
+        t = re.sub(r"si_([us])time=\d+( /\* [\d.]+ s \*/)?", r"si_\1time=N", t)
+        t = re.sub(r"ru_([us])time=\{tv_sec=\d+, tv_usec=\d+\}", r"ru_\1time={...}", t)
+        t = re.sub(r"/tmp/cc\w{6}\.(\w+)", r"/tmp/ccXXXXXX.\1", t)
+        if name == "sysinfo":
+            t = re.sub(r"^sysinfo\(\{.*\}\)", "sysinfo({...})", t)  # uptime, free memory
+        # A thread's malloc arena: glibc reserves 64 MiB aligned to 64 MiB, either at the hint
+        # the previous arena left (one mmap) or as 128 MiB trimmed to the alignment (an mmap
+        # and up to two munmaps): which one depends on the address space layout (ASLR).
+        if name == "mmap" and re.match(r"^mmap\((0xX, 67108864|NULL, 134217728), PROT_NONE, "
+                                       r"MAP_PRIVATE\|MAP_ANONYMOUS\|MAP_NORESERVE, -1, 0\)", t):
+            t = "mmap(<a malloc arena's 64 MiB>) = 0xX"
+        if name == "munmap" and re.match(r"^munmap\(0xX, (\d+)\)", t):
+            size = int(re.match(r"^munmap\(0xX, (\d+)\)", t).group(1))
+            if trims and size % 4096 == 0 and size <= (64 << 20):
+                name, t = "munmap (arena trim)", "munmap(0xX, <the arena's alignment>) = 0"
+        if name == "getrandom":
+            t = re.sub(r'^getrandom\("[^"]*"', 'getrandom("..."', t)
+        if name in ("futex", "wait4", "waitid"):
+            t = re.sub(r" = .*$", " = R", t)  # who came first
+            if name == "futex":
+                t = re.sub(r"^futex\(0xX, (\w+).*$", r"futex(0xX, \1...", t)
+        if re.search(r" = \? ERESTART\w+ .*$", t) or t.endswith(UNFINISHED):
+            t = re.sub(r" = \? ERESTART\w+ .*$| <unfinished \.\.\.>$", " = R", t)
+        if name in ("read", "write", "readv", "writev") and pipe_fds is not None:
+            m = re.match(r"^\w+\((\d+),", t)
+            if m and (pid, int(m.group(1))) in pipe_fds:
+                t = f"{name}({m.group(1)}, ...) = R"
+        if name == "nanosleep" or name == "clock_nanosleep":
+            t = re.sub(r", \{tv_sec=\d+, tv_nsec=\d+\}\) = R", ", {...}) = R", t)
+        out.append((name, t))
+    return out
+
+
+def pipe_fds_of(calls):
+    """(pid, fd) pairs that are pipe ends (pipe2's results, and a shell's dup2 of them onto 0/1,
+    inherited by children: approximated per run as every fd 0/1 of a process forked after a
+    pipe, and the pipe fds themselves in every process)."""
+    fds = set()
+    piped = False
+    for pid, text in calls:
+        m = re.match(r"^pipe2?\(\[(\d+), (\d+)\]", text)
+        if m:
+            piped = True
+            fds.update({int(m.group(1)), int(m.group(2))})
+    result = set()
+    pids = {pid for pid, _ in calls}
+    for pid in pids:
+        for fd in fds | ({0, 1} if piped else set()):
+            result.add((pid, fd))
+    return result
+
+
+def compare_lines(label, a_calls, b_calls, table, stats):
+    a = normalise(a_calls, pipe_fds_of(a_calls))
+    b = normalise(b_calls, pipe_fds_of(b_calls))
+    ca = collections.Counter(a)
+    cb = collections.Counter(b)
+    dec_total = dec_match = other_total = other_match = gap_total = gap_match = 0
+    for (name, text), n in ca.items():
+        m = min(n, cb.get((name, text), 0))
+        if name is not None and table.get(name, False) and name not in RACY_COUNT:
+            dec_total += n
+            dec_match += m
+            if name in KNOWN_GAPS:
+                gap_total += n
+                gap_match += m
+        else:
+            other_total += n
+            other_match += m
+    missing = ca - cb
+    extra = cb - ca
+    rate = dec_match / dec_total if dec_total else 1.0
+    covered = dec_total - gap_total
+    rate_covered = (dec_match - gap_match) / covered if covered else 1.0
+    stats[label] = (dec_match, dec_total, dec_match - gap_match, covered)
+    print(f"     {label}: decoded syscalls {dec_match}/{dec_total} = {100 * rate:.1f} %, "
+          f"without the known gaps ({', '.join(sorted(KNOWN_GAPS))}) {dec_match - gap_match}/"
+          f"{covered} = {100 * rate_covered:.1f} %; other lines (raw syscalls, futex, signals, "
+          f"exits) {other_match}/{other_total}; strace {len(a)} lines, utracectl {len(b)}")
+    shown = 0
+    for (name, text), n in sorted(missing.items(), key=lambda kv: str(kv[0])):
+        if shown < 12:
+            print(f"       only strace    x{n}: {text[:200]}")
+            shown += 1
+    shown = 0
+    for (name, text), n in sorted(extra.items(), key=lambda kv: str(kv[0])):
+        if shown < 12:
+            print(f"       only utracectl x{n}: {text[:200]}")
+            shown += 1
+    check(rate_covered >= THRESHOLD,
+          f"{label}: {100 * rate_covered:.1f} % of the decoded syscalls' lines (known gaps aside) "
+          f"match strace (threshold {100 * THRESHOLD:.0f} %)")
+
+
+def run_both(ctl, sock, tmp, label, prog, opts, cwd=None, pre=None):
+    a = os.path.join(tmp, f"{label}.strace")
+    b = os.path.join(tmp, f"{label}.utracectl")
+    env = dict(os.environ, LC_ALL="C")
+    kw = dict(cwd=cwd or os.path.join(tmp, "work"), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE, timeout=90)
+    if pre:
+        pre()
+    ra = subprocess.run(["strace", "-f", "-o", a, *opts, *prog], **kw)
+    if pre:
+        pre()
+    rb = subprocess.run([ctl, "--socket", sock, "run", "-f", "-o", b, *opts, "--", *prog], **kw)
+    check(ra.returncode == rb.returncode,
+          f"{label}: the same exit status ({ra.returncode} / {rb.returncode}; "
+          f"utracectl stderr {rb.stderr[-300:]!r})")
+    return a, b
+
+
+def remove_object(tmp):
+    def pre():
+        if os.path.exists(os.path.join(tmp, "hello.o")):
+            os.unlink(os.path.join(tmp, "hello.o"))
+    return pre
+
+
+def run_agreeing(ctl, sock, tmp, label, prog, opts, pre=None, attempts=10):
+    """run_both, again while the two runs' pipe writers met different fates: in
+    `ls -l /etc | sort | head -3`, whether sort's write comes before or after head has read its
+    3 lines and exited (and so whether sort dies of SIGPIPE) is a race of the scheduler, under
+    strace as under utracectl. Only runs in which the same processes died of SIGPIPE are
+    compared."""
+    for attempt in range(1, attempts + 1):
+        a, b = run_both(ctl, sock, tmp, label, prog, opts, pre=pre)
+        fates = []
+        for path in (a, b):
+            with open(path) as f:
+                fates.append(f.read().count("+++ killed by SIGPIPE +++"))
+        if fates[0] == fates[1]:
+            print(f"     {label}: the same SIGPIPE deaths ({fates[0]}) in attempt {attempt}")
+            return a, b
+    check(False, f"{label}: {attempts} attempts, never the same SIGPIPE deaths under both")
+    return a, b
+
+
+def reset_out(tmp):
+    def pre():
+        out = os.path.join(tmp, "out")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+    return pre
+
+
+def summary_rows(path):
+    rows = {}
+    header = rule = total = None
+    with open(path) as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        if line.startswith("% time"):
+            header = line
+        elif line.startswith("------"):
+            rule = line
+        elif line.rstrip().endswith(" total"):
+            total = line
+        else:
+            parts = line.split()
+            if len(parts) in (5, 6) and re.match(r"^\d+\.\d+$", parts[0]):
+                calls = int(parts[3])
+                errors = int(parts[4]) if len(parts) == 6 else 0
+                rows[parts[-1]] = (calls, errors)
+    return header, rule, total, rows
+
+
+def compare_summary(ctl, sock, tmp, label, prog, pre=None):
+    a, b = run_both(ctl, sock, tmp, label + "-c", prog, ["-c"], pre=pre)
+    ha, ra_, ta, rows_a = summary_rows(a)
+    hb, rb_, tb, rows_b = summary_rows(b)
+    check(ha == hb and ra_ == rb_, f"{label} -c: the same header and rule ({hb!r})")
+    check(tb is not None and len(tb) == len(ta or "") and tb.split()[-1] == "total",
+          f"{label} -c: a total line in strace's columns ({tb!r} / {ta!r})")
+    # Racy counts (who waits on whom) are left out: futex, wait4, and pipe reads/writes.
+    racy = RACY_COUNT | {"wait4", "read", "write", "rt_sigreturn", "restart_syscall"}
+    diff = {n: (rows_a.get(n), rows_b.get(n)) for n in set(rows_a) | set(rows_b)
+            if n not in racy and rows_a.get(n) != rows_b.get(n)}
+    check(not diff, f"{label} -c: {len(rows_a)} syscalls, the same calls and errors "
+                    f"(differences: {diff})")
+    for path in (a, b):
+        with open(path) as f:
+            body = [ln for ln in f.read().splitlines() if ln and not ln.startswith(("% time", "-----"))]
+        bad = [ln for ln in body if not re.match(
+            r"^ *\d+\.\d{2} +\d+\.\d{6} +\d+ +\d+( +\d+)? +\w+$", ln)]
+        check(not bad, f"{label} -c: every row in strace's columns ({os.path.basename(path)}: {bad[:2]})")
+
+
+def compare_failed_files(ctl, sock, tmp, label, prog, table, stats, pre=None):
+    opts = ["-e", "trace=%file", "-e", "status=failed"]
+    a, b = run_agreeing(ctl, sock, tmp, label + "-failed", prog, opts, pre=pre)
+    ca, cb = whole_calls(a), whole_calls(b)
+    na = [t for _, t in normalise(ca)]
+    nb = [t for _, t in normalise(cb)]
+    check(len(na) > 0, f"{label} -e trace=%file -e status=failed: strace printed {len(na)} lines")
+    compare_lines(label + " %file failed", ca, cb, table, stats)
+
+
+def check_log_merge(ctl, sock, tmp):
+    prefix = os.path.join(tmp, "ff")
+    r = subprocess.run([ctl, "--socket", sock, "run", "-ff", "-tt", "-o", prefix, "--",
+                        "sh", "-c", "ls /etc | head -1; /bin/true"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=60)
+    files = sorted(f for f in os.listdir(tmp) if f.startswith("ff."))
+    check(r.returncode == 0 and len(files) >= 3, f"run -ff -tt -o P: one file per process ({files})")
+    lines_in = 0
+    for f in files:
+        with open(os.path.join(tmp, f)) as fh:
+            lines_in += len(fh.read().splitlines())
+    m = subprocess.run(["strace-log-merge", prefix], capture_output=True, text=True, timeout=30)
+    merged = m.stdout.splitlines()
+    check(m.returncode == 0 and len(merged) == lines_in,
+          f"strace-log-merge reads them: {len(merged)} lines of {lines_in} ({m.stderr[:200]!r})")
+    pids = {int(f.split(".")[1]) for f in files}
+    good = all(re.match(r"^(\d+) +\d\d:\d\d:\d\d\.\d{6} ", ln) and int(ln.split()[0]) in pids
+               for ln in merged)
+    check(good, "every merged line is 'PID HH:MM:SS.ffffff ...' of a traced process")
+    stamps = [ln.split()[1] for ln in merged]
+    check(stamps == sorted(stamps), "the merged lines are in time order")
+    check(any("execve(\"/usr/bin/ls\"" in ln or "execve(\"/bin/ls\"" in ln for ln in merged),
+          "the merge holds the children's execve lines")
+
+
+def main():
+    utraced, ctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    if os.geteuid() != 0 or not shutil.which("strace"):
+        print("SKIP: needs root and strace")
+        return 77
+    table = decoded_syscalls()
+    check(len(table) > 300, f"the syscall table read: {len(table)} syscalls, "
+                            f"{sum(table.values())} decoded")
+    d = Daemon(utraced, log_level="warn")
+    tmp = tempfile.mkdtemp(prefix="strace-oracle-")
+    stats = {}
+    try:
+        make_tree(tmp)
+        progs = programs(tmp)
+        for label, prog in progs:
+            pre = {"tar-extract": reset_out(tmp), "gcc": remove_object(tmp)}.get(label)
+            if label == "tar-extract":
+                subprocess.run(progs[2][1], check=True)
+            a, b = run_agreeing(ctl, d.socket, tmp, label, prog, [], pre=pre)
+            compare_lines(label, whole_calls(a), whole_calls(b), table, stats)
+        compare_summary(ctl, d.socket, tmp, "tar-create", progs[2][1])
+        compare_summary(ctl, d.socket, tmp, "gcc", progs[4][1], pre=remove_object(tmp))
+        compare_failed_files(ctl, d.socket, tmp, "gcc", progs[4][1], table, stats,
+                             pre=remove_object(tmp))
+        compare_failed_files(ctl, d.socket, tmp, "pipeline", progs[0][1], table, stats)
+        check_log_merge(ctl, d.socket, tmp)
+        matched = sum(v[0] for v in stats.values())
+        total = sum(v[1] for v in stats.values())
+        matched_c = sum(v[2] for v in stats.values())
+        total_c = sum(v[3] for v in stats.values())
+        print("match rates (lines of decoded syscalls identical to strace 6.1's; "
+              "then without the known gaps):")
+        for label, (m, t, mc, tc) in stats.items():
+            print(f"  {label:24} {m:5}/{t:<5} {100 * m / max(t, 1):6.1f} %   "
+                  f"{mc:5}/{tc:<5} {100 * mc / max(tc, 1):6.1f} %")
+        print(f"  {'overall':24} {matched:5}/{total:<5} {100 * matched / max(total, 1):6.1f} %   "
+              f"{matched_c:5}/{total_c:<5} {100 * matched_c / max(total_c, 1):6.1f} %")
+    finally:
+        rc = d.stop(keep_dir=bool(failures))
+        if failures:
+            print(f"files kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    check(rc == 0, "daemon exits 0")
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
