@@ -7,17 +7,18 @@ files are parsed into whole calls (`<unfinished ...>` joined with its `<... NAME
 the column-40 padding before ` = ` dropped, since it depends on where a line was split), then
 normalised for what legitimately differs between two runs of the same program:
 
-- pids and tids (every number equal to a traced pid, and getppid()'s result: the tracer) -> PID;
+- pids and tids (in the calls that take or return one, and si_pid: every number there equal to
+  a traced pid or to getppid()'s result, the tracer) -> PID;
 - addresses and other hex values (0x...) -> 0xX (ASLR: mmap, brk, stacks, handlers, futexes);
 - getrandom's bytes, the environment count of execve (`/* N vars */`);
 - timings: si_utime/si_stime of SIGCHLD, getrusage's ru_utime/ru_stime, nanosleep remainders;
-- gcc's random temporary names (/tmp/ccXXXXXX.s);
+- gcc's random temporary names (/tmp/ccXXXXXX.s); with -y, pipe and socket inode numbers;
 - a thread's malloc arena: glibc reserves 64 MiB at a hint, or 128 MiB trimmed by one or two
   munmaps (depends on the address space layout): the mmap is compared as one token, the trims
   are left out of the rate;
 - the values that depend on how two concurrent processes were scheduled: the byte counts of
   read()/write() on pipes (how a reader's reads fall), the results of futex and wait4 (which
-  thread or child came first), `= ? ERESTART...` vs a result, and EAGAIN of a non-blocking read.
+  thread or child came first), and `= ? ERESTART...` vs a result (where a signal fell).
   For those calls only the name and the arguments that do not depend on it are compared (the
   call's text up to its first argument for futex; the fd for reads and writes of pipes).
 
@@ -26,9 +27,13 @@ repeated until both took the same branch (run_agreeing).
 
 Lines are then compared per syscall as multisets (over all processes: the interleaving of
 concurrent processes and threads differs from run to run, and so does which pid is which).
+Each process the two runs have in common (told apart by its execve lines) must also show its
+lines in the same order (signals, futex, getrandom, brk and repeated pipe reads aside).
 The match rate counts, for the syscalls the table marks decoded (SyscallSpec::decoded), the
 strace lines found identically in utracectl's output; it is printed per program and overall and
 must reach THRESHOLD. Non-decoded syscalls and signal/exit lines are compared and printed too.
+
+The programs run with no option, and some again with -y, -s N and -x.
 
 Also: `-c` (the same syscalls with the same call and error counts on deterministic programs, the
 same header, rule and total lines), `-e trace=%file -e status=failed` (exactly the same lines),
@@ -178,6 +183,28 @@ def name_of(text):
     return m.group(1) if m else None
 
 
+# The calls with a pid or tid among their arguments or as their result (and rt_sigreturn,
+# whose result is the interrupted call's); the signal lines' si_pid.
+PID_CALLS = {"getpid", "gettid", "getppid", "getpgrp", "getpgid", "getsid", "setsid", "setpgid",
+             "kill", "tkill", "tgkill", "wait4", "waitid", "clone", "clone3", "fork", "vfork",
+             "set_tid_address", "prlimit64", "sched_getaffinity", "sched_setaffinity",
+             "pidfd_open", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "ioctl", "fcntl",
+             "rt_sigreturn", "restart_syscall", "ptrace", "process_vm_readv", "getpriority",
+             "setpriority", "sched_getscheduler", "sched_getparam"}
+STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def outside_strings(text, f):
+    """text with f applied to what is not inside a quoted string."""
+    out, last = [], 0
+    for m in STRING.finditer(text):
+        out.append(f(text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(f(text[last:]))
+    return "".join(out)
+
+
 def normalise(calls, pipe_fds=None):
     """The normalised lines (see the docstring), as [(name or None, text)]."""
     pids = {pid for pid, _ in calls if pid}
@@ -193,8 +220,11 @@ def normalise(calls, pipe_fds=None):
         name = name_of(text)
         t = re.sub(r"\)\s+= ", ") = ", text)
         t = re.sub(r"0x[0-9a-f]+", "0xX", t)
-        t = re.sub(r"\b\d+\b", lambda m: "PID" if int(m.group(0)) in pids else m.group(0), t)
+        if name in PID_CALLS or name is None:  # only where a pid can be (pids wrap: 755 too)
+            t = outside_strings(t, lambda part: re.sub(
+                r"\b\d+\b", lambda m: "PID" if int(m.group(0)) in pids else m.group(0), part))
         t = re.sub(r"/\* \d+ vars \*/", "/* N vars */", t)
+        t = re.sub(r"<(pipe|socket|anon_inode):\[\d+\]>", r"<\1:[N]>", t)  # -y: inode numbers
         t = re.sub(r"si_([us])time=\d+( /\* [\d.]+ s \*/)?", r"si_\1time=N", t)
         t = re.sub(r"ru_([us])time=\{tv_sec=\d+, tv_usec=\d+\}", r"ru_\1time={...}", t)
         t = re.sub(r"/tmp/cc\w{6}\.(\w+)", r"/tmp/ccXXXXXX.\1", t)
@@ -219,9 +249,9 @@ def normalise(calls, pipe_fds=None):
         if re.search(r" = \? ERESTART\w+ .*$", t) or t.endswith(UNFINISHED):
             t = re.sub(r" = \? ERESTART\w+ .*$| <unfinished \.\.\.>$", " = R", t)
         if name in ("read", "write", "readv", "writev") and pipe_fds is not None:
-            m = re.match(r"^\w+\((\d+),", t)
+            m = re.match(r"^\w+\((\d+)(<[^>]*>)?,", t)
             if m and (pid, int(m.group(1))) in pipe_fds:
-                t = f"{name}({m.group(1)}, ...) = R"
+                t = f"{name}({m.group(1)}{m.group(2) or ''}, ...) = R"
         if name == "nanosleep" or name == "clock_nanosleep":
             t = re.sub(r", \{tv_sec=\d+, tv_nsec=\d+\}\) = R", ", {...}) = R", t)
         out.append((name, t))
@@ -235,7 +265,7 @@ def pipe_fds_of(calls):
     fds = set()
     piped = False
     for pid, text in calls:
-        m = re.match(r"^pipe2?\(\[(\d+), (\d+)\]", text)
+        m = re.match(r"^pipe2?\(\[(\d+)(?:<[^>]*>)?, (\d+)", text)
         if m:
             piped = True
             fds.update({int(m.group(1)), int(m.group(2))})
@@ -284,9 +314,50 @@ def compare_lines(label, a_calls, b_calls, table, stats):
         if shown < 12:
             print(f"       only utracectl x{n}: {text[:200]}")
             shown += 1
+    compare_order(label, a_calls, a, b_calls, b)
     check(rate_covered >= THRESHOLD,
           f"{label}: {100 * rate_covered:.1f} % of the decoded syscalls' lines (known gaps aside) "
           f"match strace (threshold {100 * THRESHOLD:.0f} %)")
+
+
+def per_process(calls, normalised):
+    """{signature: [lines]} for the processes that can be told apart: by their execve lines (a
+    process that exec'd nothing, a thread, is left out); lines of signals, futex, getrandom and
+    the known gaps left out too (when a signal comes, and how often threads wait, is the
+    scheduler's), and brk; a run of the same pipe read (= R) counts as one."""
+    lines = collections.defaultdict(list)
+    for (pid, _), (name, text) in zip(calls, normalised):
+        # brk: when malloc grows its heap follows the heap's random start within its page
+        # alignment (ASLR), seen once in a while in cc1.
+        if (pid and name not in RACY_COUNT and name not in KNOWN_GAPS and name != "brk"
+                and not text.startswith("---")):
+            if lines[pid] and lines[pid][-1] == text and text.endswith(" = R"):
+                continue  # how many reads a pipe takes is the scheduler's: one of a run
+            lines[pid].append(text)
+    by_sig = collections.defaultdict(list)
+    for pid, seq in lines.items():
+        sig = tuple(t for t in seq if t.startswith("execve("))
+        if sig:
+            by_sig[sig].append(seq)
+    return {sig: seqs[0] for sig, seqs in by_sig.items() if len(seqs) == 1}
+
+
+def compare_order(label, a_calls, a, b_calls, b):
+    """Per process that both runs have (the same execve lines), the same lines in the same order."""
+    pa, pb = per_process(a_calls, a), per_process(b_calls, b)
+    common = [sig for sig in pa if sig in pb]
+    differ = []
+    for sig in common:
+        sa, sb = pa[sig], pb[sig]
+        if sa != sb:
+            i = next((i for i, (x, y) in enumerate(zip(sa, sb)) if x != y), min(len(sa), len(sb)))
+            differ.append(f"{sig[-1][:60]}... line {i}: {sa[i] if i < len(sa) else None!r} / "
+                          f"{sb[i] if i < len(sb) else None!r}")
+    if not common:
+        return
+    check(not differ,
+          f"{label}: per process ({len(common)} told apart by their execve), the same lines in "
+          f"the same order {differ[:2]}")
 
 
 def run_both(ctl, sock, tmp, label, prog, opts, cwd=None, pre=None):
@@ -438,6 +509,15 @@ def main():
             if label == "tar-extract":
                 subprocess.run(progs[2][1], check=True)
             a, b = run_agreeing(ctl, d.socket, tmp, label, prog, [], pre=pre)
+            compare_lines(label, whole_calls(a), whole_calls(b), table, stats)
+        # The same programs with other printing options (-y: fd paths; -s; -x).
+        for label, index, opts in [("tar-create -y -s 80", 2, ["-y", "-s", "80"]),
+                                   ("gcc -y", 4, ["-y"]),
+                                   ("pipeline -y -x", 0, ["-y", "-x"]),
+                                   ("python-signals -s 64", 6, ["-s", "64"])]:
+            prog = progs[index][1]
+            pre = remove_object(tmp) if index == 4 else None
+            a, b = run_agreeing(ctl, d.socket, tmp, label.replace(" ", "_"), prog, opts, pre=pre)
             compare_lines(label, whole_calls(a), whole_calls(b), table, stats)
         compare_summary(ctl, d.socket, tmp, "tar-create", progs[2][1])
         compare_summary(ctl, d.socket, tmp, "gcc", progs[4][1], pre=remove_object(tmp))
