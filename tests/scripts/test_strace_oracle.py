@@ -121,16 +121,20 @@ os.kill(os.getpid(), signal.SIGTERM)
 SH_TRAP = "trap 'echo got USR1' USR1; kill -USR1 $$; /bin/true; echo done"
 
 
+# The interpreter itself (not a wrapper such as pyenv's shim script, which would be traced too).
+PYTHON = os.path.realpath(sys.executable)
+
+
 def programs(tmp):
     src = os.path.join(tmp, "tree")
     return [
         ("pipeline", ["sh", "-c", "ls -l /etc | sort | head -3"]),
-        ("python-threads", ["python3", "-S", "-c", PY_THREADS]),
+        ("python-threads", [PYTHON, "-S", "-c", PY_THREADS]),
         ("tar-create", ["tar", "-cf", os.path.join(tmp, "t.tar"), "-C", src, "."]),
         ("tar-extract", ["tar", "-xf", os.path.join(tmp, "t.tar"), "-C", os.path.join(tmp, "out")]),
         ("gcc", ["gcc", "-c", "-o", os.path.join(tmp, "hello.o"), os.path.join(tmp, "hello.c")]),
         ("sh-trap", ["sh", "-c", SH_TRAP]),
-        ("python-signals", ["python3", "-S", "-c", PY_SIGNALS]),
+        ("python-signals", [PYTHON, "-S", "-c", PY_SIGNALS]),
     ]
 
 
@@ -492,8 +496,9 @@ def check_log_merge(ctl, sock, tmp):
 
 def main():
     utraced, ctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if os.geteuid() != 0 or not shutil.which("strace"):
-        print("SKIP: needs root and strace")
+    missing = [p for p in ("strace", "strace-log-merge", "gcc", "tar", "sh") if not shutil.which(p)]
+    if os.geteuid() != 0 or missing:
+        print(f"SKIP: needs root and {missing}")
         return 77
     table = decoded_syscalls()
     check(len(table) > 300, f"the syscall table read: {len(table)} syscalls, "
