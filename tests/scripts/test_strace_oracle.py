@@ -37,7 +37,8 @@ The programs run with no option, and some again with -y, -s N and -x.
 
 Also: `-c` (the same syscalls with the same call and error counts on deterministic programs, the
 same header, rule and total lines), `-e trace=%file -e status=failed` (exactly the same lines),
-and `utracectl run -ff -tt -o P` read by strace's own strace-log-merge.
+`-ff -o P` (as many files, each with strace's lines for its process: gcc, cc1, as), and
+`utracectl run -ff -tt -o P` read by strace's own strace-log-merge.
 Usage: test_strace_oracle.py UTRACED UTRACECTL"""
 import collections
 import os
@@ -209,9 +210,9 @@ def outside_strings(text, f):
     return "".join(out)
 
 
-def normalise(calls, pipe_fds=None):
+def normalise(calls, pipe_fds=None, extra_pids=()):
     """The normalised lines (see the docstring), as [(name or None, text)]."""
-    pids = {pid for pid, _ in calls if pid}
+    pids = {pid for pid, _ in calls if pid} | set(extra_pids)
     for _, text in calls:
         m = re.match(r"^getppid\(\)\s*= (\d+)", text)
         if m:
@@ -468,6 +469,42 @@ def compare_failed_files(ctl, sock, tmp, label, prog, table, stats, pre=None):
     compare_lines(label + " %file failed", ca, cb, table, stats)
 
 
+def compare_separate(ctl, sock, tmp, label, prog, table, stats, pre=None):
+    """-ff -o P: as many files as strace writes, and each (in pid order: the order the
+    processes were created in) with strace's lines for that process."""
+    env = dict(os.environ, LC_ALL="C")
+    kw = dict(cwd=os.path.join(tmp, "work"), env=env, stdin=subprocess.DEVNULL,
+              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=90)
+    files = {}
+    for who, cmd in (("strace", ["strace", "-ff", "-o", os.path.join(tmp, "sep-strace"), *prog]),
+                     ("utracectl", [ctl, "--socket", sock, "run", "-ff", "-o",
+                                    os.path.join(tmp, "sep-utracectl"), "--", *prog])):
+        if pre:
+            pre()
+        r = subprocess.run(cmd, **kw)
+        check(r.returncode == 0, f"{label}: {who} -ff exits 0 ({r.stderr[-200:]!r})")
+        names = [f for f in os.listdir(tmp) if f.startswith(f"sep-{who}.")]
+        files[who] = sorted(names, key=lambda f: int(f.rsplit(".", 1)[1]))
+    check(len(files["strace"]) == len(files["utracectl"]) > 1,
+          f"{label}: as many files as strace ({len(files['strace'])} / {len(files['utracectl'])})")
+    a_calls, b_calls = [], []
+    for who, out in (("strace", a_calls), ("utracectl", b_calls)):
+        for name in files[who]:
+            pid = int(name.rsplit(".", 1)[1])
+            out.extend((pid, text) for _, text in whole_calls(os.path.join(tmp, name)))
+    # Each file alone must hold what strace's file for the same process holds.
+    for fa, fb in zip(files["strace"], files["utracectl"]):
+        pa, pb = int(fa.rsplit(".", 1)[1]), int(fb.rsplit(".", 1)[1])
+        la = collections.Counter(normalise([(pa, t) for p, t in a_calls if p == pa],
+                                           extra_pids={p for p, _ in a_calls}))
+        lb = collections.Counter(normalise([(pb, t) for p, t in b_calls if p == pb],
+                                           extra_pids={p for p, _ in b_calls}))
+        diff = [t for (_, t) in (la - lb)][:2] + [t for (_, t) in (lb - la)][:2]
+        diff = [d for d in diff if name_of(d) not in RACY_COUNT | KNOWN_GAPS]
+        check(not diff, f"{label}: {fb} holds what {fa} holds ({diff})")
+    compare_lines(label, a_calls, b_calls, table, stats)
+
+
 def check_log_merge(ctl, sock, tmp):
     prefix = os.path.join(tmp, "ff")
     r = subprocess.run([ctl, "--socket", sock, "run", "-ff", "-tt", "-o", prefix, "--",
@@ -529,6 +566,8 @@ def main():
         compare_failed_files(ctl, d.socket, tmp, "gcc", progs[4][1], table, stats,
                              pre=remove_object(tmp))
         compare_failed_files(ctl, d.socket, tmp, "pipeline", progs[0][1], table, stats)
+        compare_separate(ctl, d.socket, tmp, "gcc -ff", progs[4][1], table, stats,
+                         pre=remove_object(tmp))
         check_log_merge(ctl, d.socket, tmp)
         matched = sum(v[0] for v in stats.values())
         total = sum(v[1] for v in stats.values())
