@@ -90,15 +90,21 @@ std::string StructPrinter::statx(std::string_view b) {
   return out;
 }
 
+// printf's %#x: "0" for zero.
+static std::string c_hex(std::uint64_t v) { return v ? fmt::format("{:#x}", v) : std::string("0"); }
+
 std::string StructPrinter::statfs(std::string_view b) {
   // f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen, f_frsize,
-  // f_flags; strace prints them all (numbers only for f_type when unknown).
+  // f_flags; strace prints them all (f_type by name when known, else in hex).
+  const std::uint64_t type = field_u64(b, 0);
+  const char* type_name = find_name(tables::kFsMagic, type);
   return fmt::format(
-      "{{f_type={:#x}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, "
-      "f_fsid={{val=[{:#x}, {:#x}]}}, f_namelen={}, f_frsize={}, f_flags={:#x}}}",
-      field_u64(b, 0), field_u64(b, 8), field_u64(b, 16), field_u64(b, 24), field_u64(b, 32),
-      field_u64(b, 40), field_u64(b, 48), field_u32(b, 56), field_u32(b, 60), field_u64(b, 64),
-      field_u64(b, 72), field_u64(b, 80));
+      "{{f_type={}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, "
+      "f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags={}}}",
+      type_name ? std::string(type_name) : fmt::format("{:#x}", type), field_u64(b, 8),
+      field_u64(b, 16), field_u64(b, 24), field_u64(b, 32), field_u64(b, 40), field_u64(b, 48),
+      c_hex(field_u32(b, 56)), c_hex(field_u32(b, 60)), field_u64(b, 64), field_u64(b, 72),
+      format_flags(tables::kStatfsFlags, field_u64(b, 80)));
 }
 
 std::string StructPrinter::timespec(std::string_view b) { return ts_at(b, 0); }

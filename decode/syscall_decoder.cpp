@@ -108,6 +108,8 @@ std::string prctl_entry(const PendingCall& c, const StringQuoter& q, MemorySourc
       return out;
     case 4: case 8: case 29: case 36:                                      // one number
       return out + fmt::format(", {}", c.args[1]);
+    case 23: case 24:                                                      // PR_CAPBSET_READ/DROP
+      return out + ", " + format_enum(tables::kCap, c.args[1]);
     case 38:                                                               // PR_SET_NO_NEW_PRIVS
       return out + fmt::format(", {}, {}, {}, {}", c.args[1], c.args[2], c.args[3], c.args[4]);
     default:
@@ -296,6 +298,8 @@ ExitText SyscallDecoder::exit(const PendingCall& c, std::int64_t retval, MemoryS
     const std::uint64_t a = c.args[2];
     if (req == 0x5450 || req == 0x5451 || req == 0x5422) {
       // no argument
+    } else if (req == 0x40049409) {
+      out.args += p.fd(a);  // FICLONE: the source fd (cp tries it on every file)
     } else if (failed) {
       out.args += format_addr(a);
     } else if (req == 0x541B || req == 0x540F || req == 0x5429 || req == 0x80045430) {

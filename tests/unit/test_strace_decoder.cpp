@@ -203,6 +203,27 @@ TEST(StraceDecoder, StatFamily) {
             "statx(AT_FDCWD, \"/etc\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, "
             "STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|STATX_SIZE, {stx_mask=STATX_BASIC_STATS|"
             "STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0");
+  // stat(1) asks for STATX_ALL (strace names it before STATX_BASIC_STATS); the oracle test.
+  const std::uint32_t all = 0x1fff;
+  std::memcpy(&sx[0], &all, 4);
+  m.str(P, "/etc").bytes(Q, sx);
+  EXPECT_EQ(decode("statx", {kFdcwd, P, 0x900, 0xfff, Q}, 0, m),
+            "statx(AT_FDCWD, \"/etc\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, "
+            "STATX_ALL, {stx_mask=STATX_ALL|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFDIR|0755, "
+            "stx_size=4096, ...}) = 0");
+  // statfs (df /, find, du): f_type and f_flags by name, as strace 6.1 printed them.
+  m.str(P, "/").bytes(Q, u64s({0xef53, 4096, 66053021, 59876588, 18907864, 16777216, 16342680,
+                               0x8a3e0cb08f7b1c2e, 255, 4096, 0x1020, 0, 0, 0, 0}));
+  EXPECT_EQ(decode("statfs", {P, Q}, 0, m),
+            "statfs(\"/\", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, "
+            "f_bfree=59876588, f_bavail=18907864, f_files=16777216, f_ffree=16342680, "
+            "f_fsid={val=[0x8f7b1c2e, 0x8a3e0cb0]}, f_namelen=255, f_frsize=4096, "
+            "f_flags=ST_VALID|ST_RELATIME}) = 0");
+  m.bytes(Q, u64s({0x12345678, 4096, 1, 1, 1, 1, 1, 0, 255, 4096, 0x21, 0, 0, 0, 0}));
+  EXPECT_EQ(decode("fstatfs", {3, Q}, 0, m),
+            "fstatfs(3, {f_type=0x12345678, f_bsize=4096, f_blocks=1, f_bfree=1, f_bavail=1, "
+            "f_files=1, f_ffree=1, f_fsid={val=[0, 0]}, f_namelen=255, f_frsize=4096, "
+            "f_flags=ST_VALID|ST_RDONLY}) = 0");
 }
 
 TEST(StraceDecoder, Descriptors) {
@@ -360,6 +381,13 @@ TEST(StraceDecoder, ProcessAndSignals) {
             "arch_prctl(0x3001 /* ARCH_??? */, 0x7ffe00001000) = -1 EINVAL (Invalid argument)");
   m.str(P, "tester");
   EXPECT_EQ(decode("prctl", {15, P}, 0, m), "prctl(PR_SET_NAME, \"tester\") = 0");
+  // ps(1) reads the bounding set (the oracle's sweep, strace 6.1's lines).
+  EXPECT_EQ(decode("prctl", {23, 32}, 1), "prctl(PR_CAPBSET_READ, CAP_MAC_OVERRIDE) = 1");
+  EXPECT_EQ(decode("prctl", {23, 41}, -22),
+            "prctl(PR_CAPBSET_READ, 0x29 /* CAP_??? */) = -1 EINVAL (Invalid argument)");
+  // cp(1) tries a reflink first.
+  EXPECT_EQ(decode("ioctl", {4, 0x40049409, 3}, -95),
+            "ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)");
   EXPECT_EQ(decode("futex", {0x7f0bfc818a4c, 0x81, 2147483647}, 0),
             "futex(0x7f0bfc818a4c, FUTEX_WAKE_PRIVATE, 2147483647) = 0");
   EXPECT_EQ(decode("futex", {0x7fed69886990, 0x109, 11610, 0, 0, 0xffffffff}, 0),
