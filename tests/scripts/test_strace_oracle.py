@@ -12,6 +12,7 @@ normalised for what legitimately differs between two runs of the same program:
 - addresses and other hex values (0x...) -> 0xX (ASLR: mmap, brk, stacks, handlers, futexes);
 - getrandom's bytes, the environment count of execve (`/* N vars */`);
 - timings: si_utime/si_stime of SIGCHLD, getrusage's ru_utime/ru_stime, nanosleep remainders;
+  statfs's free blocks and inodes;
 - gcc's random temporary names (/tmp/ccXXXXXX.s); with -y, pipe and socket inode numbers;
 - a thread's malloc arena: glibc reserves 64 MiB at a hint, or 128 MiB trimmed by one or two
   munmaps (depends on the address space layout): the mmap is compared as one token, the trims
@@ -136,6 +137,8 @@ def programs(tmp):
         ("gcc", ["gcc", "-c", "-o", os.path.join(tmp, "hello.o"), os.path.join(tmp, "hello.c")]),
         ("sh-trap", ["sh", "-c", SH_TRAP]),
         ("python-signals", [PYTHON, "-S", "-c", PY_SIGNALS]),
+        ("coreutils", ["sh", "-c", f"cp -r {src} {tmp}/copy && rm -r {tmp}/copy; stat {src}/a.txt; "
+                                   f"find {src} -name '*.txt'; du -s {src}; df {src}"]),
     ]
 
 
@@ -224,7 +227,8 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
     for pid, text in calls:
         name = name_of(text)
         t = re.sub(r"\)\s+= ", ") = ", text)
-        t = re.sub(r"0x[0-9a-f]+", "0xX", t)
+        t = re.sub(r"/tmp/cc\w{6}\.(\w+)", r"/tmp/ccXXXXXX.\1", t)  # before 0x: /tmp/ccC0x4Ab.s
+        t = re.sub(r"\b0x[0-9a-f]+", "0xX", t)
         if name in PID_CALLS or name is None:  # only where a pid can be (pids wrap: 755 too)
             t = outside_strings(t, lambda part: re.sub(
                 r"\b\d+\b", lambda m: "PID" if int(m.group(0)) in pids else m.group(0), part))
@@ -232,7 +236,8 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
         t = re.sub(r"<(pipe|socket|anon_inode):\[\d+\]>", r"<\1:[N]>", t)  # -y: inode numbers
         t = re.sub(r"si_([us])time=\d+( /\* [\d.]+ s \*/)?", r"si_\1time=N", t)
         t = re.sub(r"ru_([us])time=\{tv_sec=\d+, tv_usec=\d+\}", r"ru_\1time={...}", t)
-        t = re.sub(r"/tmp/cc\w{6}\.(\w+)", r"/tmp/ccXXXXXX.\1", t)
+        t = re.sub(r"f_bfree=\d+, f_bavail=\d+, f_files=(\d+), f_ffree=\d+",
+                   r"f_bfree=N, f_bavail=N, f_files=\1, f_ffree=N", t)  # the disk's free space
         if name == "sysinfo":
             t = re.sub(r"^sysinfo\(\{.*\}\)", "sysinfo({...})", t)  # uptime, free memory
         # A thread's malloc arena: glibc reserves 64 MiB aligned to 64 MiB, either at the hint
