@@ -218,8 +218,9 @@ class EngineHub : public StopSink {
   // A SIGTRAP from one of the engines' int3s: rip set back, the signal suppressed; true with
   // p a breakpoint pass for the owners, or true with p untouched when no owner covers t.
   bool breakpoint_trap(const ThreadPtr& t, PassSpec& p);
-  // At every stop: a forked child's copy scrubbed, orphaned int3s restored.
-  void breakpoints_at_stop(const ThreadPtr& t);
+  // At every stop: a forked child's copy scrubbed, orphaned int3s restored, an int3 stepped
+  // over put back. True when the stop is that step's trap (nobody's business: not reported).
+  bool breakpoints_at_stop(const ThreadPtr& t);
   void restore_orphans(const ThreadPtr& t);
   // An engine gone: its int3s no one else owns are restored (now or at the next stop).
   void release_breakpoints(EngineSet& set);

@@ -122,8 +122,20 @@ void EngineHub::restore_orphans(const ThreadPtr& t) {
   }
 }
 
-void EngineHub::breakpoints_at_stop(const ThreadPtr& t) {
+bool EngineHub::breakpoints_at_stop(const ThreadPtr& t) {
   auto& x = thread_engines(*t);
+  bool step_trap = false;
+  if (x.step_over) {
+    // The instruction under the int3 ran: the int3 goes back, if it is still wanted.
+    const pid_t mm = x.shares_breakpoints_of ? x.shares_breakpoints_of : t->tgid;
+    if (auto* e = breakpoints_.find(mm, x.step_over); e && !e->owners.empty())
+      poke_byte(t->tid, x.step_over, kInt3);
+    x.step_over = 0;
+    step_trap = t->stop.kind == StopKind::SignalDelivery && t->stop.signo == SIGTRAP &&
+                t->stop.after_step;
+    if (step_trap) x.deliver_signal = 0;
+  }
+  if (t->stop.kind == StopKind::Exec) x.shares_breakpoints_of = 0;  // its own memory now
   if (x.scrub_breakpoints_of) {
     // A forked child's first stop: its memory is a copy of its parent's, int3s included. They
     // are not its engines' (the breakpoints are its parent's): the original bytes go back.
@@ -132,32 +144,35 @@ void EngineHub::breakpoints_at_stop(const ThreadPtr& t) {
     x.scrub_breakpoints_of = 0;
   }
   if (breakpoints_.has_process(t->tgid) && t->stop.kind != StopKind::Exec) restore_orphans(t);
+  return step_trap;
 }
 
 bool EngineHub::breakpoint_trap(const ThreadPtr& t, PassSpec& p) {
   const StopEvent& s = t->stop;
-  if (s.signo != SIGTRAP || s.si_code != kSiKernel || !breakpoints_.has_process(t->tgid))
+  auto& x = thread_engines(*t);
+  // A vfork child runs in its parent's memory: the int3s there are its parent's.
+  const pid_t mm = x.shares_breakpoints_of ? x.shares_breakpoints_of : t->tgid;
+  if (s.signo != SIGTRAP || s.si_code != kSiKernel || !breakpoints_.has_process(mm))
     return false;
   auto rip = read_rip(t->tid);
   if (!rip || *rip == 0) return false;
   const std::uint64_t addr = *rip - 1;
-  auto* entry = breakpoints_.find(t->tgid, addr);
+  auto* entry = breakpoints_.find(mm, addr);
   if (!entry) return false;  // the program's own int3
   // Ours: back to the breakpoint's address, and the SIGTRAP is never delivered.
   ::ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, rip), addr);
-  auto& x = thread_engines(*t);
   x.deliver_signal = 0;
   bool owner_here = false;
-  for (const auto& e : x.engines) owner_here = owner_here || (e->attached() && e->owns_breakpoint(addr));
+  if (mm == t->tgid)
+    for (const auto& e : x.engines)
+      owner_here = owner_here || (e->attached() && e->owns_breakpoint(addr));
   if (!owner_here) {
-    // No owner covers this thread (its owner went away and the byte was not restored yet): put
-    // the original byte back and let the thread run the instruction.
-    log::engine().info("tid={}: int3 at {:#x} with no owner on this thread: restored", t->tid, addr);
-    if (poke_byte(t->tid, addr, entry->original) == 0) {
-      for (const auto& e : x.engines)
-        if (e->set) e->set->breakpoints.erase({t->tgid, addr});
-      breakpoints_.erase(t->tgid, addr);
-    }
+    // No owner hears of this thread (a vfork child in its parent's memory, a thread its owner
+    // does not cover, an orphan not restored yet): step it over the int3 (the original byte
+    // for one instruction, then the int3 again: breakpoints_at_stop). Nobody is told.
+    log::engine().debug("tid={}: steps over the int3 at {:#x} (no owner hears of it)", t->tid,
+                        addr);
+    if (poke_byte(t->tid, addr, entry->original) == 0) x.step_over = addr;
     return true;  // no pass (p stays a quiesce nobody gets)
   }
   p.event = EventKind::Breakpoint;

@@ -40,6 +40,9 @@ ThreadPtr EngineHub::adopt_child(const ThreadPtr& parent) {
   // A fork copies the parent's memory, int3s included (vfork and clone may share it: left).
   if (parent->stop.clone_kind == PTRACE_EVENT_FORK && breakpoints_.has_process(parent->tgid))
     cx.scrub_breakpoints_of = parent->tgid;
+  // A vfork child shares them: kept traced until its exec or exit (ThreadEngines).
+  if (parent->stop.clone_kind == PTRACE_EVENT_VFORK && breakpoints_.has_process(parent->tgid))
+    cx.shares_breakpoints_of = parent->tgid;
   ++stats_.children_held;
   const bool same_process = tgid == parent->tgid;
   const std::vector<EnginePtr> parents = px.all();

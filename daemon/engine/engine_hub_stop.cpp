@@ -61,7 +61,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     for (const auto& e : engines_on_process(t->tgid))
       if (e->set) std::erase_if(e->set->breakpoints, [&](const auto& b) { return b.first == t->tgid; });
   }
-  breakpoints_at_stop(t);
+  if (breakpoints_at_stop(t)) return settle(t);  // the end of a step over an int3
   // Before anything else sees the new image: engines whose clients may not trace it now go.
   if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   x.splice_attaching();
@@ -84,6 +84,10 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     // Last engine went away while the thread ran: settle lets it go (a group-stop stays
     // stopped; a thread under a RET_TRACE filter stays traced).
     if (child) release_child(child);
+    if (t->stop.kind == StopKind::SignalDelivery) {
+      PassSpec none{EventKind::Quiesce, base_report(*t)};
+      breakpoint_trap(t, none);  // an int3 of its parent's (a vfork child): stepped over
+    }
     return settle(t);
   }
   auto spec = describe_stop(t, child);
@@ -271,7 +275,7 @@ void EngineHub::settle(const ThreadPtr& t) {
   if (!t->stopped()) {
     // No engines left: stop it so that it can be detached (on_stop does that).
     if (!x.has_engines() && x.birth != BirthState::BirthHold && !x.seccomp_set &&
-        !(x.foreign_ret_trace && !shutting_down_) &&
+        !(x.foreign_ret_trace && !shutting_down_) && !x.shares_breakpoints_of &&
         controller_.find(t->tid) == t)
       controller_.interrupt(t);
     ensure_stop_mode(t);
@@ -313,6 +317,11 @@ void EngineHub::settle(const ThreadPtr& t) {
   }
   if (x.birth == BirthState::BeforeExec && d.kind == RestartKind::Syscall)
     d.kind = RestartKind::Cont;  // silent until its exec
+  if (x.step_over && (d.kind == RestartKind::Cont || d.kind == RestartKind::Syscall ||
+                      d.kind == RestartKind::Detach))
+    d.kind = RestartKind::SingleStep;  // over an int3 (breakpoint_trap): it goes back after
+  if (d.kind == RestartKind::Detach && x.shares_breakpoints_of && !shutting_down_)
+    d.kind = t->stop.kind == StopKind::GroupStop ? RestartKind::Listen : RestartKind::Cont;
   const bool ret_trace = x.seccomp_set || (x.foreign_ret_trace && !shutting_down_);
   if (d.kind == RestartKind::Detach && ret_trace) {
     // Never detach a thread under a RET_TRACE filter (its trapped syscalls would fail with

@@ -58,6 +58,13 @@ struct ThreadEngines : ThreadExtension {
   // A forked child of a process with breakpoints: at its first stop, the original bytes go back
   // into its copy of the parent's memory (the parent's tgid; 0: nothing to do).
   pid_t scrub_breakpoints_of = 0;
+  // A vfork child of a process with breakpoints: it runs in its parent's memory, int3s
+  // included, until its exec or exit. It is kept traced (silently, with no engine) so that an
+  // int3 it runs into is stepped over instead of killing it; its breakpoints are its parent's.
+  pid_t shares_breakpoints_of = 0;
+  // Stepping over an int3 (breakpoint_trap): its original byte is in place for one
+  // instruction; at the next stop the int3 goes back (0: none).
+  std::uint64_t step_over = 0;
   // The syscall entered last, as captured for engines with `capture` (its exit needs it).
   SyscallCapture capture;
   // Client calls waiting for this thread's next stop (EngineHub::when_stopped), by client id.

@@ -200,9 +200,15 @@ LaunchResult Client::launch(const LaunchOptions& o) {
                                   {std::string(params::waiter::timeout_ms.name),
                                    std::min(timeout, std::chrono::milliseconds(60000)).count()}};
     core_->async().call("wait", wait_params, [waited](Reply r) { *waited = std::move(r); });
-    if (!run_until([&] { return error_pipe.failure() || waited->has_value(); }, timeout))
+    // A sync engine's exec report holds it there too, and may come before this wait is seen by
+    // the daemon (which then waits for the next report, or for a hold the unanswered report
+    // keeps from being taken): held either way.
+    auto exec_reported = [&] { return core_->watched(engine).exec_reported; };
+    if (!run_until([&] { return error_pipe.failure() || waited->has_value() || exec_reported(); },
+                   timeout))
       fail(ETIMEDOUT, "hold", "the program was not held at its exec in time");
     if (auto failure = error_pipe.failure()) start_failed(child, *failure);
+    if (!waited->has_value()) break;  // its exec report is in flight
     const Reply& reply = **waited;
     if (reply.error && client_code::is_client_code(reply.error->code))
       throw ClientError(*reply.error, "wait");

@@ -25,6 +25,11 @@ SyncCore::SyncCore() : async_(io_) {
   auto note = [this](const ReportMessage& m) {
     if (watched_.empty()) return;
     const auto event = m.report.event;
+    if (event == proto::EventKind::Exec && m.is_report) {
+      if (auto it = watched_.find(m.report.engine); it != watched_.end())
+        it->second.exec_reported = true;
+      return;
+    }
     if (event != proto::EventKind::Death && event != proto::EventKind::Reap) return;
     if (auto it = watched_.find(m.report.engine); it != watched_.end()) it->second.died = true;
   };

@@ -47,6 +47,8 @@ class SyncCore {
   struct Watched {
     std::string taken_away;
     bool died = false;
+    // A sync `exec` report came: the thread waits at its exec stop for the reply.
+    bool exec_reported = false;
   };
   void watch(EngineId engine) { watched_[engine]; }
   void unwatch(EngineId engine) { watched_.erase(engine); }

@@ -106,6 +106,13 @@ def main():
         line = t.proc.stdout.readline().decode().strip()
         check(line == "child 0", f"a forked child calls syscall(3) and exits 0 ({line!r})")
 
+        # A vfork child runs the code in the program's own memory, int3 and all: the daemon
+        # steps it over the int3 (nobody is told), it lives, and the int3 stays for the program.
+        t.write("v")
+        line = t.proc.stdout.readline().decode().strip()
+        check(line == "child 0", f"a vfork child calls syscall(3) over the int3 and exits 0 ({line!r})")
+        check(mem_byte(t.pid, addr) == 0xCC, "the int3 is back after the vfork child's step")
+
         # The program itself runs into it: the owner hears, rip is back at the breakpoint.
         t.write("s")
         m = next_report(gdb)

@@ -6,6 +6,7 @@
  *   tracee on-input         reads stdin line by line: "g" calls getppid(), "s" runs the known
  *                           sequence below, "o" opens /nonexistent/utraced-example (ENOENT),
  *                           "f" forks a child that calls syscall(3) (prints "child STATUS"),
+ *                           "v" the same with vfork,
  *                           "q" exits with status 3; EOF exits 0
  *   tracee nops             burns CPU in a long sled of one-byte nop instructions (x86), so that
  *                           a single step moves the instruction pointer by exactly one byte
@@ -47,6 +48,19 @@ static void known_sequence(void) {
 /* A child that calls syscall(3) and exits 0; "child N\n" on stdout, N its raw wait status. */
 static void fork_child(void) {
   pid_t child = fork();
+  if (child == 0) {
+    syscall(SYS_getppid);
+    _exit(0);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  printf("child %d\n", status);
+  fflush(stdout);
+}
+
+/* The same with vfork: the child runs in this process's memory until its _exit. */
+static void vfork_child(void) {
+  pid_t child = vfork();
   if (child == 0) {
     syscall(SYS_getppid);
     _exit(0);
@@ -127,6 +141,7 @@ int main(int argc, char** argv) {
           /* a path argument (PROTOCOL.md's capture example) */
           case 'o': syscall(SYS_openat, AT_FDCWD, "/nonexistent/utraced-example", O_RDONLY); break;
           case 'f': fork_child(); break;
+          case 'v': vfork_child(); break;
           case 'q': return 3;
           default: break;
         }
