@@ -16,6 +16,7 @@ PACKAGES=(
   libfmt-dev  # used directly by tools/ (dependency('fmt')); also pulled in by libspdlog-dev
   libgtest-dev libgmock-dev
   python3 strace socat
+  gdb  # tests/scripts/test_gdbserver.py: a real gdb against utracectl gdbserver
   jq  # tests/scripts/test_wide_values.py: 64-bit values through jq
   man-db  # tests/install: man -l renders the installed man pages (pulls in groff-base)
   libcap2-bin  # setcap: tests/security builds file-capability victims
