@@ -94,6 +94,88 @@ std::string futex_text(const PendingCall& c, MemorySource& mem) {
   }
 }
 
+// select/pselect6 (strace's decode_select): the bytes of an fd set for nfds.
+std::size_t fd_set_bytes(std::uint64_t nfds_arg) {
+  const auto n = static_cast<std::int32_t>(nfds_arg);
+  const std::size_t nfds = n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), 1024 * 1024);
+  return ((nfds + 7) / 8 + 7) & ~std::size_t{7};
+}
+
+// The fds set below nfds, separated by spaces ("3 4"); nullopt when unreadable.
+std::optional<std::string> fd_set_fds(const ArgPrinter& p, MemorySource& mem, std::uint64_t addr,
+                                      std::uint64_t nfds_arg) {
+  const std::size_t bytes = fd_set_bytes(nfds_arg);
+  std::string b;
+  if (bytes) {
+    auto r = mem.read(addr, bytes);
+    if (!r) return std::nullopt;
+    b = std::move(*r);
+  }
+  const auto nfds = static_cast<std::int32_t>(nfds_arg);
+  std::string out;
+  for (std::int32_t fd = 0; fd < nfds && static_cast<std::size_t>(fd) < b.size() * 8; ++fd) {
+    if ((static_cast<unsigned char>(b[static_cast<std::size_t>(fd) / 8]) >> (fd % 8)) & 1)
+      out += (out.empty() ? "" : " ") + p.fd(static_cast<std::uint64_t>(fd));
+  }
+  return out;
+}
+
+std::string select_entry(const PendingCall& c, const ArgPrinter& p, MemorySource& mem) {
+  const bool pselect = c.name == "pselect6";
+  std::string out = fmt::format("{}", static_cast<std::int32_t>(c.args[0]));
+  for (int i = 1; i <= 3; ++i) {
+    const std::uint64_t a = c.args[static_cast<std::size_t>(i)];
+    if (!a) { out += ", NULL"; continue; }
+    auto fds = fd_set_fds(p, mem, a, c.args[0]);
+    out += ", " + (fds ? "[" + *fds + "]" : format_addr(a));
+  }
+  const std::uint64_t t = c.args[4];
+  auto tb = t ? mem.read(t, 16) : std::nullopt;
+  out += ", " + (!t ? std::string("NULL")
+                    : !tb ? format_addr(t)
+                          : pselect ? StructPrinter::timespec(*tb) : StructPrinter::timeval(*tb));
+  if (pselect) {  // {sigmask, its size}
+    const std::uint64_t s = c.args[5];
+    auto sb = s ? mem.read(s, 16) : std::nullopt;
+    if (!s) {
+      out += ", NULL";
+    } else if (!sb) {
+      out += ", " + format_addr(s);
+    } else {
+      const std::uint64_t set = field_u64(*sb, 0), len = field_u64(*sb, 8);
+      std::string set_text = "NULL";
+      if (set) {
+        auto bytes = len > 0 && len <= 128 ? mem.read(set, len) : std::nullopt;
+        set_text = bytes ? StructPrinter::sigset(*bytes) : format_addr(set);
+      }
+      out += fmt::format(", {{{}, {}}}", set_text, len);
+    }
+  }
+  return out;
+}
+
+// " (in [3], out [4], left {…})" or " (Timeout)" after a successful select.
+std::string select_result(const PendingCall& c, const ArgPrinter& p, MemorySource& mem,
+                          std::int64_t retval) {
+  if (retval == 0) return " (Timeout)";
+  std::string out;
+  static constexpr const char* kNames[] = {"in", "out", "except"};
+  for (int i = 1; i <= 3; ++i) {
+    const std::uint64_t a = c.args[static_cast<std::size_t>(i)];
+    if (!a) continue;
+    auto fds = fd_set_fds(p, mem, a, c.args[0]);
+    if (!fds || fds->empty()) continue;
+    out += (out.empty() ? "" : ", ") + std::string(kNames[i - 1]) + " [" + *fds + "]";
+  }
+  if (const std::uint64_t t = c.args[4]) {
+    if (auto tb = mem.read(t, 16)) {
+      out += (out.empty() ? "" : ", ") + std::string("left ") +
+             (c.name == "pselect6" ? StructPrinter::timespec(*tb) : StructPrinter::timeval(*tb));
+    }
+  }
+  return out.empty() ? out : " (" + out + ")";
+}
+
 // prctl: which arguments follow the option. `at_exit` only PR_GET_NAME has an out-argument.
 std::string prctl_entry(const PendingCall& c, const StringQuoter& q, MemorySource& mem, bool& exit_arg) {
   const auto option = static_cast<std::uint32_t>(c.args[0]);
@@ -233,6 +315,9 @@ PendingCall SyscallDecoder::enter(std::int64_t nr, const std::array<std::uint64_
   } else if (name == "futex") {
     text += futex_text(c, mem);
     c.exit_pending = false;
+  } else if (name == "select" || name == "pselect6") {
+    text += select_entry(c, p, mem);
+    c.exit_pending = false;
   } else if (name == "prctl") {
     bool exit_arg = false;
     text += prctl_entry(c, p.quoter(), mem, exit_arg);
@@ -293,6 +378,8 @@ ExitText SyscallDecoder::exit(const PendingCall& c, std::int64_t retval, MemoryS
     if (cmd == 5 || cmd == 36) out.args += ", " + fcntl_arg_text(p, c, true, printed);
     if (!failed && cmd == 3) out.ret = fmt::format("{:#x} (flags {})", retval, format_open_flags(static_cast<std::uint64_t>(retval)));
     if (!failed && cmd == 1 && retval != 0) out.ret = fmt::format("{:#x} (flags {})", retval, format_flags(tables::kFdFlags, static_cast<std::uint64_t>(retval)));
+  } else if (name == "select" || name == "pselect6") {
+    if (!failed) out.ret += select_result(c, p, mem, retval);
   } else if (name == "ioctl") {
     const auto req = static_cast<std::uint32_t>(c.args[1]);
     const std::uint64_t a = c.args[2];
@@ -325,7 +412,6 @@ ExitText SyscallDecoder::exit(const PendingCall& c, std::int64_t retval, MemoryS
   if (!failed) {
     // Return value annotations strace adds.
     if ((name == "poll" || name == "ppoll") && retval == 0) out.ret += " (Timeout)";
-    if ((name == "select" || name == "pselect6") && retval == 0) out.ret += " (Timeout)";
     if ((name == "poll" || name == "ppoll") && retval > 0) {
       const std::uint64_t n = c.args[1];
       auto b = n <= 1024 ? mem.read(c.args[0], n * 8) : std::nullopt;

@@ -2,7 +2,8 @@
 """strace 6.1 as the oracle for `utracectl run` (issue 14's proof).
 
 Each program runs twice, under `strace -f -o A OPTS PROG` and `utracectl run -f -o B OPTS --
-PROG`, in the same directory with the same environment, stdin and stdout on /dev/null. Both
+PROG`, in the same directory with the same environment (PYTHONHASHSEED=0: python hashes strings
+with a random seed, and its allocations follow), stdin and stdout on /dev/null. Both
 files are parsed into whole calls (`<unfinished ...>` joined with its `<... NAME resumed>`, and
 the column-40 padding before ` = ` dropped, since it depends on where a line was split), then
 normalised for what legitimately differs between two runs of the same program:
@@ -11,14 +12,16 @@ normalised for what legitimately differs between two runs of the same program:
   a traced pid or to getppid()'s result, the tracer) -> PID;
 - addresses and other hex values (0x...) -> 0xX (ASLR: mmap, brk, stacks, handlers, futexes);
 - getrandom's bytes, the environment count of execve (`/* N vars */`);
-- timings: si_utime/si_stime of SIGCHLD, getrusage's ru_utime/ru_stime, nanosleep remainders;
+- timings: si_utime/si_stime of SIGCHLD, getrusage's ru_utime/ru_stime, nanosleep remainders and
+  clock_nanosleep's absolute deadlines,
+  select's time left;
   statfs's free blocks and inodes;
 - gcc's random temporary names (/tmp/ccXXXXXX.s); with -y, pipe and socket inode numbers;
 - a thread's malloc arena: glibc reserves 64 MiB at a hint, or 128 MiB trimmed by one or two
   munmaps (depends on the address space layout): the mmap is compared as one token, the trims
   are left out of the rate;
 - the values that depend on how two concurrent processes were scheduled: the byte counts of
-  read()/write() on pipes (how a reader's reads fall), the results of futex and wait4 (which
+  read()/write() on pipes (how a reader's reads fall, and so head's lseek back), the results of futex and wait4 (which
   thread or child came first), and `= ? ERESTART...` vs a result (where a signal fell).
   For those calls only the name and the arguments that do not depend on it are compared (the
   call's text up to its first argument for futex; the fd for reads and writes of pipes).
@@ -29,7 +32,9 @@ repeated until both took the same branch (run_agreeing).
 Lines are then compared per syscall as multisets (over all processes: the interleaving of
 concurrent processes and threads differs from run to run, and so does which pid is which).
 Each process the two runs have in common (told apart by its execve lines) must also show its
-lines in the same order (signals, futex, getrandom, brk and repeated pipe reads aside).
+lines in the same order (signals, futex, getrandom, brk/mmap/munmap aside; calls whose result
+races by name only, a run of them as one). Pipe reads and writes are compared but not counted
+in the rate (how many there are is the scheduler's).
 The match rate counts, for the syscalls the table marks decoded (SyscallSpec::decoded), the
 strace lines found identically in utracectl's output; it is printed per program and overall and
 must reach THRESHOLD. Non-decoded syscalls and signal/exit lines are compared and printed too.
@@ -91,7 +96,7 @@ def decoded_syscalls():
 # started before any ends (the barrier), and their work is done one at a time (the lock), so
 # both runs make the same calls; only their futex waits and wakes differ.
 PY_THREADS = r"""
-import threading, os
+import threading, os, time
 lock = threading.Lock()
 started = threading.Barrier(4)
 def work(n):
@@ -104,10 +109,17 @@ ts = [threading.Thread(target=work, args=(i,)) for i in range(3)]
 for t in ts: t.start()
 started.wait()
 for t in ts: t.join()
+time.sleep(0.2)  # join returns before a thread's last calls (madvise, exit): let them end first
 """
 
 PY_SIGNALS = r"""
-import os, signal, subprocess
+import os, select, signal, subprocess
+r, w = os.pipe()
+os.write(w, b'a')
+select.select([r], [w], [], 1)
+select.select([r], [], [], 0)
+r2, w2 = os.pipe()
+select.select([r2], [], [], 0.001)
 got = []
 signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
 signal.signal(signal.SIGCHLD, lambda s, f: got.append(s))
@@ -258,10 +270,14 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
                 t = re.sub(r"^futex\(0xX, (\w+).*$", r"futex(0xX, \1...", t)
         if re.search(r" = \? ERESTART\w+ .*$", t) or t.endswith(UNFINISHED):
             t = re.sub(r" = \? ERESTART\w+ .*$| <unfinished \.\.\.>$", " = R", t)
-        if name in ("read", "write", "readv", "writev") and pipe_fds is not None:
+        if name in ("read", "write", "readv", "writev", "lseek") and pipe_fds is not None:
             m = re.match(r"^\w+\((\d+)(<[^>]*>)?,", t)
             if m and (pid, int(m.group(1))) in pipe_fds:
                 t = f"{name}({m.group(1)}{m.group(2) or ''}, ...) = R"
+                name += " (pipe)"  # how many there are is the scheduler's: not in the rate
+        t = re.sub(r"left \{tv_sec=\d+, tv_(n|u)sec=\d+\}", r"left {...}", t)  # select's time left
+        if name == "clock_nanosleep":  # an absolute deadline is a time
+            t = re.sub(r"TIMER_ABSTIME, \{tv_sec=\d+, tv_nsec=\d+\}", "TIMER_ABSTIME, {...}", t)
         if name == "nanosleep" or name == "clock_nanosleep":
             t = re.sub(r", \{tv_sec=\d+, tv_nsec=\d+\}\) = R", ", {...}) = R", t)
         out.append((name, t))
@@ -334,15 +350,21 @@ def per_process(calls, normalised):
     """{signature: [lines]} for the processes that can be told apart: by their execve lines (a
     process that exec'd nothing, a thread, is left out); lines of signals, futex, getrandom and
     the known gaps left out too (when a signal comes, and how often threads wait, is the
-    scheduler's), and brk; a run of the same pipe read (= R) counts as one."""
+    scheduler's), and brk, mmap, munmap; a call whose result races (= R) is its name alone, and
+    a run of them counts as one (a wait4 interrupted by SIGCHLD and restarted, pipe reads)."""
     lines = collections.defaultdict(list)
     for (pid, _), (name, text) in zip(calls, normalised):
-        # brk: when malloc grows its heap follows the heap's random start within its page
-        # alignment (ASLR), seen once in a while in cc1.
-        if (pid and name not in RACY_COUNT and name not in KNOWN_GAPS and name != "brk"
+        if text.endswith(" = R"):
+            # A result that races: the call's name only (an interrupted wait4 and its restart,
+            # a pipe read or several are one token once runs are collapsed below).
+            text = (name or text).split(" ")[0]
+        # brk, mmap, munmap: when an allocator asks for memory follows where the last block
+        # fell (ASLR): cc1's heap growth, python's 1 MiB arenas (pools lost to alignment).
+        if (pid and name not in RACY_COUNT and name not in KNOWN_GAPS
+                and name not in ("brk", "mmap", "munmap")
                 and not text.startswith("---")):
-            if lines[pid] and lines[pid][-1] == text and text.endswith(" = R"):
-                continue  # how many reads a pipe takes is the scheduler's: one of a run
+            if lines[pid] and lines[pid][-1] == text and "(" not in text:
+                continue  # a run of racing calls of one name counts as one
             lines[pid].append(text)
     by_sig = collections.defaultdict(list)
     for pid, seq in lines.items():
@@ -373,7 +395,8 @@ def compare_order(label, a_calls, a, b_calls, b):
 def run_both(ctl, sock, tmp, label, prog, opts, cwd=None, pre=None):
     a = os.path.join(tmp, f"{label}.strace")
     b = os.path.join(tmp, f"{label}.utracectl")
-    env = dict(os.environ, LC_ALL="C")
+    # PYTHONHASHSEED: python's random string hashing otherwise changes its allocations per run.
+    env = dict(os.environ, LC_ALL="C", PYTHONHASHSEED="0")
     kw = dict(cwd=cwd or os.path.join(tmp, "work"), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=subprocess.PIPE, timeout=90)
     if pre:

@@ -385,6 +385,26 @@ TEST(StraceDecoder, ProcessAndSignals) {
   EXPECT_EQ(decode("prctl", {23, 32}, 1), "prctl(PR_CAPBSET_READ, CAP_MAC_OVERRIDE) = 1");
   EXPECT_EQ(decode("prctl", {23, 41}, -22),
             "prctl(PR_CAPBSET_READ, 0x29 /* CAP_??? */) = -1 EINVAL (Invalid argument)");
+  // select/pselect6 (python3's select.select; strace 6.1's lines): fd sets at entry, the ready
+  // ones and the time left at exit.
+  {
+    FakeMemory entry, exit;
+    entry.bytes(P, u64s({0x8})).bytes(R, u64s({1, 0}));
+    exit.bytes(P, u64s({0x8})).bytes(R, u64s({0, 999996655}));
+    EXPECT_EQ(decode("pselect6", {4, P, 0, 0, R, 0}, 1, entry, exit),
+              "pselect6(4, [3], NULL, NULL, {tv_sec=1, tv_nsec=0}, NULL) = 1 (in [3], left "
+              "{tv_sec=0, tv_nsec=999996655})");
+    entry.bytes(P, u64s({0x18})).bytes(Q, u64s({0x20})).bytes(0x7ffd00004000, u64s({0x7ffd00005000, 8}))
+        .bytes(0x7ffd00005000, u64s({0}));
+    exit.bytes(P, u64s({0})).bytes(Q, u64s({0x20}));
+    EXPECT_EQ(decode("pselect6", {6, P, Q, 0, 0, 0x7ffd00004000}, 1, entry, exit),
+              "pselect6(6, [3 4], [5], NULL, NULL, {[], 8}) = 1 (out [5])");
+    exit.bytes(R, u64s({0, 0}));
+    EXPECT_EQ(decode("select", {5, P, 0, 0, R}, 0, entry, exit),
+              "select(5, [3 4], NULL, NULL, {tv_sec=1, tv_usec=0}) = 0 (Timeout)");
+    EXPECT_EQ(decode("select", {4, P, 0, 0, 0}, -4, entry, exit),
+              "select(4, [3], NULL, NULL, NULL) = -1 EINTR (Interrupted system call)");
+  }
   // cp(1) tries a reflink first.
   EXPECT_EQ(decode("ioctl", {4, 0x40049409, 3}, -95),
             "ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)");
