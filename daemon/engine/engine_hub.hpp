@@ -221,6 +221,9 @@ class EngineHub : public StopSink {
   // At every stop: a forked child's copy scrubbed, orphaned int3s restored, an int3 stepped
   // over put back. True when the stop is that step's trap (nobody's business: not reported).
   bool breakpoints_at_stop(const ThreadPtr& t);
+  // Restarting a thread that is on an int3 (after a breakpoint pass, or one it must step
+  // over): the original byte for one instruction (d becomes a single step), then the int3.
+  void step_over_breakpoint(const ThreadPtr& t, RestartDecision& d);
   void restore_orphans(const ThreadPtr& t);
   // An engine gone: its int3s no one else owns are restored (now or at the next stop).
   void release_breakpoints(EngineSet& set);

@@ -131,10 +131,12 @@ bool EngineHub::breakpoints_at_stop(const ThreadPtr& t) {
     if (auto* e = breakpoints_.find(mm, x.step_over); e && !e->owners.empty())
       poke_byte(t->tid, x.step_over, kInt3);
     x.step_over = 0;
-    step_trap = t->stop.kind == StopKind::SignalDelivery && t->stop.signo == SIGTRAP &&
-                t->stop.after_step;
+    step_trap = !x.step_over_asked && t->stop.kind == StopKind::SignalDelivery &&
+                t->stop.signo == SIGTRAP && t->stop.after_step;
     if (step_trap) x.deliver_signal = 0;
+    x.step_over_asked = false;
   }
+  x.at_breakpoint = 0;
   if (t->stop.kind == StopKind::Exec) x.shares_breakpoints_of = 0;  // its own memory now
   if (x.scrub_breakpoints_of) {
     // A forked child's first stop: its memory is a copy of its parent's, int3s included. They
@@ -145,6 +147,24 @@ bool EngineHub::breakpoints_at_stop(const ThreadPtr& t) {
   }
   if (breakpoints_.has_process(t->tgid) && t->stop.kind != StopKind::Exec) restore_orphans(t);
   return step_trap;
+}
+
+void EngineHub::step_over_breakpoint(const ThreadPtr& t, RestartDecision& d) {
+  auto& x = thread_engines(*t);
+  if (x.at_breakpoint && !x.step_over) {
+    const std::uint64_t addr = x.at_breakpoint;
+    x.at_breakpoint = 0;
+    const pid_t mm = x.shares_breakpoints_of ? x.shares_breakpoints_of : t->tgid;
+    auto* e = breakpoints_.find(mm, addr);
+    // Still inserted, and the thread still about to run it (an engine may have moved rip).
+    if (e && read_rip(t->tid) == addr && poke_byte(t->tid, addr, e->original) == 0) {
+      x.step_over = addr;
+      x.step_over_asked = d.kind == RestartKind::SingleStep || d.kind == RestartKind::BlockStep;
+    }
+  }
+  if (x.step_over && (d.kind == RestartKind::Cont || d.kind == RestartKind::Syscall ||
+                      d.kind == RestartKind::Detach || d.kind == RestartKind::BlockStep))
+    d.kind = RestartKind::SingleStep;  // the int3 goes back at the next stop
 }
 
 bool EngineHub::breakpoint_trap(const ThreadPtr& t, PassSpec& p) {
@@ -175,6 +195,7 @@ bool EngineHub::breakpoint_trap(const ThreadPtr& t, PassSpec& p) {
     if (poke_byte(t->tid, addr, entry->original) == 0) x.step_over = addr;
     return true;  // no pass (p stays a quiesce nobody gets)
   }
+  x.at_breakpoint = addr;
   p.event = EventKind::Breakpoint;
   p.base.addr = addr;
   p.signal = 0;

@@ -317,9 +317,7 @@ void EngineHub::settle(const ThreadPtr& t) {
   }
   if (x.birth == BirthState::BeforeExec && d.kind == RestartKind::Syscall)
     d.kind = RestartKind::Cont;  // silent until its exec
-  if (x.step_over && (d.kind == RestartKind::Cont || d.kind == RestartKind::Syscall ||
-                      d.kind == RestartKind::Detach))
-    d.kind = RestartKind::SingleStep;  // over an int3 (breakpoint_trap): it goes back after
+  step_over_breakpoint(t, d);  // resumed on an int3: one instruction under the original byte
   if (d.kind == RestartKind::Detach && x.shares_breakpoints_of && !shutting_down_)
     d.kind = t->stop.kind == StopKind::GroupStop ? RestartKind::Listen : RestartKind::Cont;
   const bool ret_trace = x.seccomp_set || (x.foreign_ret_trace && !shutting_down_);

@@ -65,6 +65,11 @@ struct ThreadEngines : ThreadExtension {
   // Stepping over an int3 (breakpoint_trap): its original byte is in place for one
   // instruction; at the next stop the int3 goes back (0: none).
   std::uint64_t step_over = 0;
+  // The step over that int3 was asked for by an engine too (its trap is then reported).
+  bool step_over_asked = false;
+  // Stopped at this engine breakpoint (a breakpoint pass ran): resumed there with the int3
+  // still in place, it is stepped over rather than trapping again (0: not at one).
+  std::uint64_t at_breakpoint = 0;
   // The syscall entered last, as captured for engines with `capture` (its exit needs it).
   SyscallCapture capture;
   // Client calls waiting for this thread's next stop (EngineHub::when_stopped), by client id.

@@ -244,6 +244,16 @@ class Engine:
                 break
         return done
 
+    async def insert_breakpoint(self, addr: int, tid: Optional[int] = None) -> None:
+        """As :meth:`utrace.Engine.insert_breakpoint`."""
+        await self.client.call("insert_breakpoint",
+                               self._p(tid, addr=encode_address(addr, self.client.hex_values)))
+
+    async def remove_breakpoint(self, addr: int, tid: Optional[int] = None) -> None:
+        """As :meth:`utrace.Engine.remove_breakpoint`."""
+        await self.client.call("remove_breakpoint",
+                               self._p(tid, addr=encode_address(addr, self.client.hex_values)))
+
 
 class Client:
     """One connection to utraced for asyncio code. Make it with ``await

@@ -271,6 +271,18 @@ class Engine:
                 break
         return done
 
+    def insert_breakpoint(self, addr: int, tid: Optional[int] = None) -> None:
+        """An int3 at ``addr`` kept by the daemon for this (process) engine: its traps come
+        as ``breakpoint`` reports to this engine only, with rip set back to ``addr``
+        (PROTOCOL.md, insert_breakpoint)."""
+        self.client.call("insert_breakpoint",
+                         self._p(tid, addr=encode_address(addr, self.client.hex_values)))
+
+    def remove_breakpoint(self, addr: int, tid: Optional[int] = None) -> None:
+        """Takes this engine's breakpoint at ``addr`` away (``FileNotFoundError`` if none)."""
+        self.client.call("remove_breakpoint",
+                         self._p(tid, addr=encode_address(addr, self.client.hex_values)))
+
 
 class Client:
     """One connection to utraced (blocking). Make it with :meth:`connect`; use it as a
@@ -545,7 +557,9 @@ class Client:
             handler: set as :meth:`Engine.on_report` before any report can be dispatched.
             options: other attach parameters as PROTOCOL.md names them: ``exitkill``,
                 ``concurrent``, ``create``, ``exclusive``, ``type``, ``data``, ``match``,
-                ``report_timeout`` (seconds), ``hold_at_exec``, ``seccomp``.
+                ``report_timeout`` (seconds), ``hold_at_exec``, ``seccomp``, ``capture``
+                (``True`` or ``{"strsize": N, "fd_paths": bool}``: reports then carry
+                ``Report.capture``, the argument memory read at the stop).
 
         Raises ``ProcessLookupError`` (no such thread), ``PermissionError`` (not yours to
         trace), ``ProtocolError`` (a bad parameter)...

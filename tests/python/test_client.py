@@ -10,6 +10,7 @@ stopped.
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
 import stat
@@ -169,6 +170,34 @@ def spawn_held(c: utrace.Client) -> None:
     os.close(r)
 
 
+def breakpoint_and_capture(c: utrace.Client) -> None:
+    """Engine.insert_breakpoint/remove_breakpoint and the `capture` attach option."""
+    r, w = os.pipe()
+    engine, program = c.spawn(["/bin/cat", "/etc/hostname"],
+                              ["syscall_entry", "syscall_exit", "death", "reap"], stdout=w,
+                              syscalls=["openat"], capture={"strsize": 64})
+    os.close(w)
+    rip = engine.get_regs()["rip"]
+    byte = engine.read_memory(rip, 1)
+    engine.insert_breakpoint(rip)
+    check(engine.read_memory(rip, 1) == byte, "breakpoint: read_memory shows the original byte")
+    engine.remove_breakpoint(rip)
+    try:
+        engine.remove_breakpoint(rip)
+        check(False, "breakpoint: removing twice fails")
+    except FileNotFoundError as e:
+        check(e.errno == errno.ENOENT, f"breakpoint: removing twice is ENOENT ({e})")
+    engine.resume()
+    paths = []
+    for ev in engine.events(timeout=10):
+        if ev.event == "syscall_entry" and ev.capture:
+            paths += [base64.b64decode(b) for _, b in ev.capture.get("mem", [])]
+    check(b"/etc/hostname\0" in paths,
+          f"capture: openat's path comes in the report ({len(paths)} regions)")
+    check(program.wait() == 0, "capture: the program ran to its end")
+    os.close(r)
+
+
 def sync_stop_then_resume(c: utrace.Client) -> None:
     r, w = os.pipe()
     seen = []
@@ -279,7 +308,8 @@ def main() -> None:
         with utrace.connect(name="test_client") as c:
             check(c.server.get("server") == "utraced" and c.protocol in (1, 2),
                   f"connect: hello ({c.server})")
-            for test in (errors, spawn_errors, spawn_held, sync_stop_then_resume,
+            for test in (errors, spawn_errors, spawn_held, breakpoint_and_capture,
+                         sync_stop_then_resume,
                          sync_exec_report, events_timeout, seccomp_spawn):
                 try:
                     test(c)

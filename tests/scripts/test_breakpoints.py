@@ -156,6 +156,30 @@ def main():
         heard = traps(drain(watcher))
         check(not heard, f"the signal engine heard no SIGTRAP at all ({heard})")
 
+        # An async owner (a tracepoint): never holds the thread, so each hit is reported and
+        # the daemon steps the thread over the int3, which stays for the next hit.
+        c = Client(d.socket)
+        eng = c.call("attach", {"pid": t.pid, "scope": "process", "events": [],
+                                "mode": "async"})["result"]["engine"]
+        hold(c, eng)
+        c.call("insert_breakpoint", {"engine": eng, "tid": t.pid, "addr": hex(addr)})
+        c.call("control", {"engine": eng, "action": "resume"})
+        for _ in range(3):
+            t.write("s")  # four syscall(3) calls each
+        hits = []
+        while len(hits) < 12:
+            m = c.recv()
+            if m.get("method") == "event" and m["params"]["event"] == "breakpoint":
+                hits.append(int(m["params"]["addr"], 16))
+        check(hits == [addr] * 12, f"an async owner hears every hit (12 of {len(hits)})")
+        check(not [m for m in drain(c) if m.get("method") == "event"], "and no more")
+        check(mem_byte(t.pid, addr) == 0xCC and t.proc.poll() is None,
+              "the int3 stays and the program runs on")
+        heard = traps(drain(watcher))
+        check(not heard, f"the signal engine heard no SIGTRAP of the steps over it ({heard})")
+        c.close()
+        check(wait_for(lambda: mem_byte(t.pid, addr) == original), "restored when it goes")
+
         # The per-engine limit, and a bulk release: 4096 int3s in a row, all restored.
         def mem_range(n):
             with open(f"/proc/{t.pid}/mem", "rb") as f:
