@@ -59,9 +59,12 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     // A new program: the int3s went with the old one.
     breakpoints_.drop_process(t->tgid);
     for (const auto& e : engines_on_process(t->tgid))
-      if (e->set) std::erase_if(e->set->breakpoints, [&](const auto& b) { return b.first == t->tgid; });
+      if (e->set)
+        std::erase_if(e->set->breakpoints, [&](const auto& b) { return b.first == t->tgid; });
   }
-  if (breakpoints_at_stop(t)) return settle(t);  // the end of a step over an int3
+  // The trap of the daemon's own step over an int3 is nobody's business (but a control stop
+  // sent meanwhile takes effect at it, below).
+  const bool own_step_trap = breakpoints_at_stop(t);
   // Before anything else sees the new image: engines whose clients may not trace it now go.
   if (t->stop.kind == StopKind::Exec) on_exec_credentials(t);
   x.splice_attaching();
@@ -90,6 +93,7 @@ void EngineHub::on_stop(const ThreadPtr& t) {
     }
     return settle(t);
   }
+  if (own_step_trap) return settle(t);
   auto spec = describe_stop(t, child);
   if (spec && start_pass(t, std::move(*spec), child)) return;
   if (child) release_child(child);
