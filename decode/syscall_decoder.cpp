@@ -102,8 +102,9 @@ std::size_t fd_set_bytes(std::uint64_t nfds_arg) {
 }
 
 // The fds set below nfds, separated by spaces ("3 4"); nullopt when unreadable.
+// With -y the arguments' fds carry their paths; the result's ("in [3]") never do, as in strace.
 std::optional<std::string> fd_set_fds(const ArgPrinter& p, MemorySource& mem, std::uint64_t addr,
-                                      std::uint64_t nfds_arg) {
+                                      std::uint64_t nfds_arg, bool paths = true) {
   const std::size_t bytes = fd_set_bytes(nfds_arg);
   std::string b;
   if (bytes) {
@@ -115,7 +116,8 @@ std::optional<std::string> fd_set_fds(const ArgPrinter& p, MemorySource& mem, st
   std::string out;
   for (std::int32_t fd = 0; fd < nfds && static_cast<std::size_t>(fd) < b.size() * 8; ++fd) {
     if ((static_cast<unsigned char>(b[static_cast<std::size_t>(fd) / 8]) >> (fd % 8)) & 1)
-      out += (out.empty() ? "" : " ") + p.fd(static_cast<std::uint64_t>(fd));
+      out += (out.empty() ? "" : " ") +
+             (paths ? p.fd(static_cast<std::uint64_t>(fd)) : std::to_string(fd));
   }
   return out;
 }
@@ -163,7 +165,7 @@ std::string select_result(const PendingCall& c, const ArgPrinter& p, MemorySourc
   for (int i = 1; i <= 3; ++i) {
     const std::uint64_t a = c.args[static_cast<std::size_t>(i)];
     if (!a) continue;
-    auto fds = fd_set_fds(p, mem, a, c.args[0]);
+    auto fds = fd_set_fds(p, mem, a, c.args[0], false);
     if (!fds || fds->empty()) continue;
     out += (out.empty() ? "" : ", ") + std::string(kNames[i - 1]) + " [" + *fds + "]";
   }

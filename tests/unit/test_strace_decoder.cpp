@@ -399,6 +399,14 @@ TEST(StraceDecoder, ProcessAndSignals) {
     exit.bytes(P, u64s({0})).bytes(Q, u64s({0x20}));
     EXPECT_EQ(decode("pselect6", {6, P, Q, 0, 0, 0x7ffd00004000}, 1, entry, exit),
               "pselect6(6, [3 4], [5], NULL, NULL, {[], 8}) = 1 (out [5])");
+    DecodeOptions y;
+    y.fd_paths = true;
+    entry.bytes(P, u64s({0x8})).bytes(Q, u64s({0x10})).fd(3, "pipe:[4257186]").fd(4, "pipe:[4257186]");
+    exit.bytes(P, u64s({0x8})).bytes(Q, u64s({0x10}));
+    EXPECT_EQ(decode("pselect6", {5, P, Q, 0, R, 0}, 2, entry, exit, y),
+              "pselect6(5, [3<pipe:[4257186]>], [4<pipe:[4257186]>], NULL, {tv_sec=1, tv_nsec=0}, "
+              "NULL) = 2 (in [3], out [4], left {tv_sec=0, tv_nsec=999996655})");
+    entry.bytes(P, u64s({0x18}));
     exit.bytes(R, u64s({0, 0}));
     EXPECT_EQ(decode("select", {5, P, 0, 0, R}, 0, entry, exit),
               "select(5, [3 4], NULL, NULL, {tv_sec=1, tv_usec=0}) = 0 (Timeout)");
