@@ -225,7 +225,7 @@ def outside_strings(text, f):
     return "".join(out)
 
 
-def normalise(calls, pipe_fds=None, extra_pids=()):
+def normalise(calls, pipes=frozenset(), extra_pids=()):
     """The normalised lines (see the docstring), as [(name or None, text)]."""
     pids = {pid for pid, _ in calls if pid} | set(extra_pids)
     for _, text in calls:
@@ -236,7 +236,7 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
             pids.add(int(m.group(1)))
     trims = any(t.startswith("mmap(NULL, 134217728, PROT_NONE, ") for _, t in calls)
     out = []
-    for pid, text in calls:
+    for index, (pid, text) in enumerate(calls):
         name = name_of(text)
         t = re.sub(r"\)\s+= ", ") = ", text)
         t = re.sub(r"/tmp/cc\w{6}\.(\w+)", r"/tmp/ccXXXXXX.\1", t)  # before 0x: /tmp/ccC0x4Ab.s
@@ -270,11 +270,10 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
                 t = re.sub(r"^futex\(0xX, (\w+).*$", r"futex(0xX, \1...", t)
         if re.search(r" = \? ERESTART\w+ .*$", t) or t.endswith(UNFINISHED):
             t = re.sub(r" = \? ERESTART\w+ .*$| <unfinished \.\.\.>$", " = R", t)
-        if name in ("read", "write", "readv", "writev", "lseek") and pipe_fds is not None:
+        if index in pipes:
             m = re.match(r"^\w+\((\d+)(<[^>]*>)?,", t)
-            if m and (pid, int(m.group(1))) in pipe_fds:
-                t = f"{name}({m.group(1)}{m.group(2) or ''}, ...) = R"
-                name += " (pipe)"  # how many there are is the scheduler's: not in the rate
+            t = f"{name}({m.group(1)}{m.group(2) or ''}, ...) = R"
+            name += " (pipe)"  # how many there are is the scheduler's: not in the rate
         t = re.sub(r"left \{tv_sec=\d+, tv_(n|u)sec=\d+\}", r"left {...}", t)  # select's time left
         if name == "clock_nanosleep":  # an absolute deadline is a time
             t = re.sub(r"TIMER_ABSTIME, \{tv_sec=\d+, tv_nsec=\d+\}", "TIMER_ABSTIME, {...}", t)
@@ -284,28 +283,55 @@ def normalise(calls, pipe_fds=None, extra_pids=()):
     return out
 
 
-def pipe_fds_of(calls):
-    """(pid, fd) pairs that are pipe ends (pipe2's results, and a shell's dup2 of them onto 0/1,
-    inherited by children: approximated per run as every fd 0/1 of a process forked after a
-    pipe, and the pipe fds themselves in every process)."""
-    fds = set()
-    piped = False
+FD_RESULT = re.compile(r"= (\d+)(?:<[^>]*>)?$")
+NEW_FD_CALLS = {"open", "openat", "creat", "socket", "accept", "accept4", "epoll_create",
+                "epoll_create1", "eventfd", "eventfd2", "memfd_create", "signalfd4",
+                "timerfd_create", "inotify_init1", "pidfd_open"}
+
+
+def pipe_lines(calls):
+    """The indices of the calls that read, write or seek a pipe end: fds followed through each
+    process in file order (pipe/pipe2 make them, close/dup2/dup3/dup/F_DUPFD and new fds change
+    them; a child starts with its parent's at the clone/fork/vfork that returned it, or, when its
+    first line comes before that (the parent still in the call), with its parent's then)."""
+    parent = {}
     for pid, text in calls:
-        m = re.match(r"^pipe2?\(\[(\d+)(?:<[^>]*>)?, (\d+)", text)
+        m = re.match(r"^(?:clone3?|fork|vfork)\(.*= (\d+)$", text)
         if m:
-            piped = True
-            fds.update({int(m.group(1)), int(m.group(2))})
-    result = set()
-    pids = {pid for pid, _ in calls}
-    for pid in pids:
-        for fd in fds | ({0, 1} if piped else set()):
-            result.add((pid, fd))
-    return result
+            parent[int(m.group(1))] = pid
+    state, out = {}, set()
+    for i, (pid, text) in enumerate(calls):
+        if pid not in state:
+            state[pid] = set(state.get(parent.get(pid), set()))
+        fds = state[pid]
+        name = name_of(text)
+        m = re.match(r"^\w+\((\d+)", text)
+        fd = int(m.group(1)) if m else None
+        result = FD_RESULT.search(text)
+        if name in ("read", "write", "readv", "writev", "lseek") and fd in fds:
+            out.add(i)
+        mc = re.match(r"^(?:clone3?|fork|vfork)\(.*= (\d+)$", text)
+        if mc and int(mc.group(1)) not in state:
+            state[int(mc.group(1))] = set(fds)  # the parent's fds at the fork, not later ones
+        mp = re.match(r"^pipe2?\(\[(\d+)(?:<[^>]*>)?, (\d+)", text)
+        if mp:
+            fds.update({int(mp.group(1)), int(mp.group(2))})
+        elif name == "close" and fd is not None:
+            fds.discard(fd)
+        elif name in ("dup2", "dup3"):
+            m2 = re.match(r"^dup[23]\((\d+)(?:<[^>]*>)?, (\d+)", text)
+            if m2:
+                (fds.add if int(m2.group(1)) in fds else fds.discard)(int(m2.group(2)))
+        elif (name == "dup" or (name == "fcntl" and "F_DUPFD" in text)) and result:
+            (fds.add if fd in fds else fds.discard)(int(result.group(1)))
+        elif name in NEW_FD_CALLS and result:
+            fds.discard(int(result.group(1)))
+    return out
 
 
 def compare_lines(label, a_calls, b_calls, table, stats):
-    a = normalise(a_calls, pipe_fds_of(a_calls))
-    b = normalise(b_calls, pipe_fds_of(b_calls))
+    a = normalise(a_calls, pipe_lines(a_calls))
+    b = normalise(b_calls, pipe_lines(b_calls))
     ca = collections.Counter(a)
     cb = collections.Counter(b)
     dec_total = dec_match = other_total = other_match = gap_total = gap_match = 0
