@@ -1,8 +1,8 @@
 #include "arg_printer.hpp"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 #include "xlat.hpp"
 

@@ -97,7 +97,8 @@ std::string futex_text(const PendingCall& c, MemorySource& mem) {
 // select/pselect6 (strace's decode_select): the bytes of an fd set for nfds.
 std::size_t fd_set_bytes(std::uint64_t nfds_arg) {
   const auto n = static_cast<std::int32_t>(nfds_arg);
-  const std::size_t nfds = n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), 1024 * 1024);
+  const std::size_t nfds =
+      n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), 1024 * 1024);
   return ((nfds + 7) / 8 + 7) & ~std::size_t{7};
 }
 
@@ -127,15 +128,19 @@ std::string select_entry(const PendingCall& c, const ArgPrinter& p, MemorySource
   std::string out = fmt::format("{}", static_cast<std::int32_t>(c.args[0]));
   for (int i = 1; i <= 3; ++i) {
     const std::uint64_t a = c.args[static_cast<std::size_t>(i)];
-    if (!a) { out += ", NULL"; continue; }
+    if (!a) {
+      out += ", NULL";
+      continue;
+    }
     auto fds = fd_set_fds(p, mem, a, c.args[0]);
     out += ", " + (fds ? "[" + *fds + "]" : format_addr(a));
   }
   const std::uint64_t t = c.args[4];
   auto tb = t ? mem.read(t, 16) : std::nullopt;
-  out += ", " + (!t ? std::string("NULL")
-                    : !tb ? format_addr(t)
-                          : pselect ? StructPrinter::timespec(*tb) : StructPrinter::timeval(*tb));
+  out += ", " + (!t        ? std::string("NULL")
+                 : !tb     ? format_addr(t)
+                 : pselect ? StructPrinter::timespec(*tb)
+                           : StructPrinter::timeval(*tb));
   if (pselect) {  // {sigmask, its size}
     const std::uint64_t s = c.args[5];
     auto sb = s ? mem.read(s, 16) : std::nullopt;
@@ -192,7 +197,8 @@ std::string prctl_entry(const PendingCall& c, const StringQuoter& q, MemorySourc
       return out;
     case 4: case 8: case 29: case 36:                                      // one number
       return out + fmt::format(", {}", c.args[1]);
-    case 23: case 24:                                                      // PR_CAPBSET_READ/DROP
+    case 23:
+    case 24:  // PR_CAPBSET_READ/DROP
       return out + ", " + format_enum(tables::kCap, c.args[1]);
     case 38:                                                               // PR_SET_NO_NEW_PRIVS
       return out + fmt::format(", {}, {}, {}, {}", c.args[1], c.args[2], c.args[3], c.args[4]);

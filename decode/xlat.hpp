@@ -24,10 +24,10 @@ struct XlatTable {
 // Tables of the shared syscall table's Xlat ids, and a few more the decoder uses on its own.
 const XlatTable& table(utrace::proto::sys::Xlat id);
 namespace tables {
-extern const XlatTable kOpenAccess, kFdFlags, kSigactFlags, kPollEvents, kEpollEvents,
-    kStatxAttrs, kSsFlags, kFutexCmd, kPrctl, kIoctl, kIpProto, kSockoptSocket, kSockoptTcp,
-    kSockoptIp, kSockoptIpv6, kModeType, kFaccessatFlags, kUnlinkatFlags, kStatxFlags, kFsMagic,
-    kStatfsFlags, kCap;
+extern const XlatTable kOpenAccess, kFdFlags, kSigactFlags, kPollEvents, kEpollEvents, kStatxAttrs,
+    kSsFlags, kFutexCmd, kPrctl, kIoctl, kIpProto, kSockoptSocket, kSockoptTcp, kSockoptIp,
+    kSockoptIpv6, kModeType, kFaccessatFlags, kUnlinkatFlags, kStatxFlags, kFsMagic, kStatfsFlags,
+    kCap;
 }
 
 // Bits by name, in table order, remaining bits as "|0x…", "0" when nothing is set.

@@ -394,14 +394,19 @@ TEST(StraceDecoder, ProcessAndSignals) {
     EXPECT_EQ(decode("pselect6", {4, P, 0, 0, R, 0}, 1, entry, exit),
               "pselect6(4, [3], NULL, NULL, {tv_sec=1, tv_nsec=0}, NULL) = 1 (in [3], left "
               "{tv_sec=0, tv_nsec=999996655})");
-    entry.bytes(P, u64s({0x18})).bytes(Q, u64s({0x20})).bytes(0x7ffd00004000, u64s({0x7ffd00005000, 8}))
+    entry.bytes(P, u64s({0x18}))
+        .bytes(Q, u64s({0x20}))
+        .bytes(0x7ffd00004000, u64s({0x7ffd00005000, 8}))
         .bytes(0x7ffd00005000, u64s({0}));
     exit.bytes(P, u64s({0})).bytes(Q, u64s({0x20}));
     EXPECT_EQ(decode("pselect6", {6, P, Q, 0, 0, 0x7ffd00004000}, 1, entry, exit),
               "pselect6(6, [3 4], [5], NULL, NULL, {[], 8}) = 1 (out [5])");
     DecodeOptions y;
     y.fd_paths = true;
-    entry.bytes(P, u64s({0x8})).bytes(Q, u64s({0x10})).fd(3, "pipe:[4257186]").fd(4, "pipe:[4257186]");
+    entry.bytes(P, u64s({0x8}))
+        .bytes(Q, u64s({0x10}))
+        .fd(3, "pipe:[4257186]")
+        .fd(4, "pipe:[4257186]");
     exit.bytes(P, u64s({0x8})).bytes(Q, u64s({0x10}));
     EXPECT_EQ(decode("pselect6", {5, P, Q, 0, R, 0}, 2, entry, exit, y),
               "pselect6(5, [3<pipe:[4257186]>], [4<pipe:[4257186]>], NULL, {tv_sec=1, tv_nsec=0}, "
