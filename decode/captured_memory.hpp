@@ -21,6 +21,7 @@ class CapturedMemory final : public MemorySource {
   std::optional<std::string> read(std::uint64_t addr, std::size_t len) override;
   std::optional<std::string> read_string(std::uint64_t addr, std::size_t max) override;
   std::optional<std::string> fd_path(int fd) override;
+  std::optional<std::uint64_t> stack_pointer() override { return capture_.sp; }
 
  private:
   const utrace::proto::Capture& capture_;

@@ -23,6 +23,8 @@ class MemorySource {
     (void)fd;
     return std::nullopt;
   }
+  // The thread's stack pointer at the stop (rt_sigreturn's frame); nullopt when unknown.
+  virtual std::optional<std::uint64_t> stack_pointer() { return std::nullopt; }
 };
 
 // A memory source that has nothing (every read fails): arguments print as addresses.

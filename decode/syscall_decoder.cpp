@@ -19,6 +19,7 @@ using utrace::proto::sys::StructType;
 namespace {
 
 constexpr std::int64_t kMaxErrno = 4095;
+constexpr std::uint64_t kUcSigmaskOffset = 296;  // offsetof(struct ucontext, uc_sigmask), x86-64
 constexpr std::uint64_t kCloneParentSettid = 0x100000, kCloneChildSettid = 0x1000000,
                         kCloneChildCleartid = 0x200000, kCloneSettls = 0x80000,
                         kClonePidfd = 0x1000;
@@ -322,6 +323,12 @@ PendingCall SyscallDecoder::enter(std::int64_t nr, const std::array<std::uint64_
     text += clone3_struct(c, mem);
   } else if (name == "futex") {
     text += futex_text(c, mem);
+    c.exit_pending = false;
+  } else if (name == "rt_sigreturn") {
+    // The signal mask the frame restores: uc_sigmask of the ucontext at the stack pointer
+    // (the handler's return popped pretcode), as strace prints it.
+    if (auto sp = mem.stack_pointer())
+      if (auto b = mem.read(*sp + kUcSigmaskOffset, 8)) text += "{mask=" + StructPrinter::sigset(*b) + "}";
     c.exit_pending = false;
   } else if (name == "select" || name == "pselect6") {
     text += select_entry(c, p, mem);

@@ -1,9 +1,13 @@
 #include "capture/tracee_memory.hpp"
 
+#include <stddef.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 
@@ -94,6 +98,15 @@ std::optional<std::string> TraceeMemory::read_string(std::uint64_t addr, std::si
   capture_.mem.push_back({addr, bytes});
   if (nul != std::string::npos) bytes.resize(nul);
   return bytes;
+}
+
+std::optional<std::uint64_t> TraceeMemory::stack_pointer() {
+  if (capture_.sp) return capture_.sp;
+  errno = 0;
+  const long sp = ::ptrace(PTRACE_PEEKUSER, tid_, offsetof(struct user_regs_struct, rsp), nullptr);
+  if (errno) return std::nullopt;
+  capture_.sp = static_cast<std::uint64_t>(sp);
+  return capture_.sp;
 }
 
 std::optional<std::string> TraceeMemory::fd_path(int fd) {

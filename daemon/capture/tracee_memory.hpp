@@ -24,6 +24,7 @@ class TraceeMemory final : public utrace::decode::MemorySource {
   std::optional<std::string> read(std::uint64_t addr, std::size_t len) override;
   std::optional<std::string> read_string(std::uint64_t addr, std::size_t max) override;
   std::optional<std::string> fd_path(int fd) override;
+  std::optional<std::uint64_t> stack_pointer() override;
 
   // What was read; the recorder is empty afterwards.
   utrace::proto::Capture take() { return std::move(capture_); }

@@ -42,6 +42,7 @@ inline nlohmann::json encode_capture(const Capture& c) {
   }
   if (!c.siginfo.empty()) j["siginfo"] = base64_encode(c.siginfo);
   if (c.truncated) j["truncated"] = true;
+  if (c.sp) j["sp"] = hex_u64(*c.sp);
   return j;
 }
 
@@ -79,6 +80,11 @@ inline Capture decode_capture(const nlohmann::json& j, std::string_view name) {
     auto bytes = it->is_string() ? base64_decode(it->get_ref<const std::string&>()) : std::nullopt;
     if (!bytes) bad(name, "siginfo must be base64");
     c.siginfo = std::move(*bytes);
+  }
+  if (auto it = j.find("sp"); it != j.end() && !it->is_null()) {
+    auto v = read_u64(*it);
+    if (!v) bad(name, "sp must be an integer or a \"0x…\" string");
+    c.sp = *v;
   }
   if (auto it = j.find("truncated"); it != j.end() && !it->is_null()) {
     if (!it->is_boolean()) bad(name, "truncated must be true or false");

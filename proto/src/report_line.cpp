@@ -148,6 +148,7 @@ void write_capture(LineWriter& w, const Capture& c) {
     w.raw(base64_encode(c.siginfo));
     w.raw("\"");
   }
+  if (c.sp) w.key("sp"), w.hex(*c.sp);
   if (c.truncated) w.key("truncated"), w.boolean(true);
   w.close();
 }

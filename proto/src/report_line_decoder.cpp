@@ -225,6 +225,12 @@ class ReportSax {
         r.signal->name = std::move(s);
         return true;
       case Where::Capture: {
+        if (key_ == "sp") {
+          auto v = parse_hex_u64(s);
+          if (!v) return false;
+          r.capture->sp = *v;
+          return true;
+        }
         if (key_ != "siginfo") return false;
         auto bytes = base64_decode(s);
         if (!bytes) return false;
@@ -272,6 +278,10 @@ class ReportSax {
       case Where::Args:
         if (nargs_ >= r.syscall->args.size()) return false;
         r.syscall->args[nargs_++] = n.negative ? static_cast<std::uint64_t>(n.value) : n.magnitude;
+        return true;
+      case Where::Capture:  // sp given as a number
+        if (key_ != "sp" || n.negative) return false;
+        r.capture->sp = n.magnitude;
         return true;
       case Where::MemPair:  // an address given as a number
         if (pair_items_ != 0 || n.negative) return false;

@@ -64,11 +64,9 @@ from utraced_harness import Daemon  # noqa: E402
 RACY_COUNT = {"futex", "getrandom"}
 # Decoded in the table, but not yet printed as strace does, for a reason outside the decoder:
 # counted in the rate, left out of the threshold (named in the output).
-KNOWN_GAPS = {
-    # rt_sigreturn({mask=[...]}): strace reads the signal frame at the stack pointer; reports
-    # carry no registers, so neither the daemon's capture nor the client can (daemon change).
-    "rt_sigreturn",
-}
+# None left: rt_sigreturn({mask=[...]}) was one until the capture carried the stack pointer
+# (capture.sp: the decoder reads the frame's uc_sigmask at sp + 296, in the daemon at the stop).
+KNOWN_GAPS: set = set()
 THRESHOLD = 1.0  # of the decoded syscalls' lines, per program
 failures = []
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -374,8 +372,8 @@ def compare_lines(label, a_calls, b_calls, table, stats):
 
 def per_process(calls, normalised):
     """{signature: [lines]} for the processes that can be told apart: by their execve lines (a
-    process that exec'd nothing, a thread, is left out); lines of signals, futex, getrandom and
-    the known gaps left out too (when a signal comes, and how often threads wait, is the
+    process that exec'd nothing, a thread, is left out); lines of signals, rt_sigreturn, futex,
+    getrandom and the known gaps left out too (when a signal comes, and how often threads wait, is the
     scheduler's), and brk, mmap, munmap; a call whose result races (= R) is its name alone, and
     a run of them counts as one (a wait4 interrupted by SIGCHLD and restarted, pipe reads)."""
     lines = collections.defaultdict(list)
@@ -386,8 +384,9 @@ def per_process(calls, normalised):
             text = (name or text).split(" ")[0]
         # brk, mmap, munmap: when an allocator asks for memory follows where the last block
         # fell (ASLR): cc1's heap growth, python's 1 MiB arenas (pools lost to alignment).
+        # rt_sigreturn: where a handler returns among the calls is when its signal came.
         if (pid and name not in RACY_COUNT and name not in KNOWN_GAPS
-                and name not in ("brk", "mmap", "munmap")
+                and name not in ("brk", "mmap", "munmap", "rt_sigreturn")
                 and not text.startswith("---")):
             if lines[pid] and lines[pid][-1] == text and "(" not in text:
                 continue  # a run of racing calls of one name counts as one

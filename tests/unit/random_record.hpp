@@ -76,6 +76,7 @@ typename F::value_type random_value(std::mt19937_64& rng, const F& fd, EventKind
       c.fds[static_cast<int>(random_in(rng, -100, 1 << 20))] = random_text(rng);
     if (coin()) c.siginfo = std::string(128, static_cast<char>(rng()));
     c.truncated = coin();
+    if (coin()) c.sp = coin() ? rng() : rng() % 4096;
     return c;
   } else {
     return random_record<V>(rng, event);  // Kind::Object

@@ -42,6 +42,8 @@ struct Capture {
   std::map<int, std::string> fds;   // fd -> /proc/PID/fd/N link text (capture fd_paths)
   std::string siginfo;              // signal reports: the raw siginfo_t (128 bytes); else empty
   bool truncated = false;           // the per-stop cap was reached: some reads got nothing
+  // The stack pointer, when the decoder asked for it (rt_sigreturn: its frame's signal mask).
+  std::optional<std::uint64_t> sp;
   bool operator==(const Capture&) const = default;
 };
 
