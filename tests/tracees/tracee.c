@@ -45,22 +45,11 @@ static void known_sequence(void) {
   syscall(SYS_kill, 0, 0);
 }
 
-/* A child that calls syscall(3) and exits 0; "child N\n" on stdout, N its raw wait status. */
-static void fork_child(void) {
-  pid_t child = fork();
-  if (child == 0) {
-    syscall(SYS_getppid);
-    _exit(0);
-  }
-  int status = -1;
-  waitpid(child, &status, 0);
-  printf("child %d\n", status);
-  fflush(stdout);
-}
-
-/* The same with vfork: the child runs in this process's memory until its _exit. */
-static void vfork_child(void) {
-  pid_t child = vfork();
+/* A child that calls syscall(3) and exits 0; "child N\n" on stdout, N its raw wait status.
+ * With vfork the child runs in this process's memory until its _exit (vfork is called here,
+ * in this frame, as it must be). */
+static void spawn_child(int use_vfork) {
+  pid_t child = use_vfork ? vfork() : fork();
   if (child == 0) {
     syscall(SYS_getppid);
     _exit(0);
@@ -140,8 +129,8 @@ int main(int argc, char** argv) {
           case 's': known_sequence(); break;
           /* a path argument (PROTOCOL.md's capture example) */
           case 'o': syscall(SYS_openat, AT_FDCWD, "/nonexistent/utraced-example", O_RDONLY); break;
-          case 'f': fork_child(); break;
-          case 'v': vfork_child(); break;
+          case 'f': spawn_child(0); break;
+          case 'v': spawn_child(1); break;
           case 'q': return 3;
           default: break;
         }
